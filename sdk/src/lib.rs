@@ -1,0 +1,14 @@
+//! kubesmith: the runtime a Kubernetes operator written in Rust links.
+//!
+//! kubesmith sits on [kube](https://docs.rs/kube): you keep using `kube::Client`, `kube::Api`
+//! and `#[derive(CustomResource)]`, and kubesmith adds what controller-runtime gives Go
+//! operators. Start with the module that matches the task at hand:
+//!
+//! - [`envtest`] (feature `envtest`): a real etcd + kube-apiserver for tests, started and torn
+//!   down by the test itself. Binaries come from `kubesmith envtest use`.
+//!
+//! The manager, controller builder, reconcile loop, webhooks, metrics and leader election
+//! follow in their own modules.
+
+#[cfg(feature = "envtest")]
+pub mod envtest;
