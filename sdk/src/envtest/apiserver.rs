@@ -10,6 +10,7 @@ use super::error::{Error, Result};
 use super::kubeconfig::write_private_file;
 use super::pki::Pki;
 use super::ports::free_port;
+use super::probe;
 use super::process::{Output, Process};
 
 /// The Service IP range handed to the API server, as in controller-runtime's envtest.
@@ -91,11 +92,12 @@ impl ApiServerSpec {
             self.output.clone(),
             self.stop_timeout,
         )?;
-        let client = kube::Client::try_from(admin.clone()).map_err(Error::kube("building the admin client"))?;
+        let client = kube::Client::try_from(admin.clone())
+            .map_err(Error::kube("building the admin client"))?;
         let deadline = Instant::now() + self.start_timeout;
         loop {
             process.ensure_running()?;
-            if is_ready(&client).await {
+            if is_ready(admin, &client).await {
                 return Ok(process);
             }
             if Instant::now() >= deadline {
@@ -106,13 +108,15 @@ impl ApiServerSpec {
     }
 }
 
-async fn is_ready(client: &kube::Client) -> bool {
-    let Ok(request) = http::Request::get("/readyz").body(Vec::new()) else {
+/// Ready means `/readyz` answers 200 and the bootstrap controller has created `default`.
+async fn is_ready(admin: &kube::Config, client: &kube::Client) -> bool {
+    if !probe::https_ok(admin, "/readyz").await {
         return false;
-    };
-    let probe = async {
-        client.request_text(request).await.ok()?;
-        Api::<Namespace>::all(client.clone()).get_opt("default").await.ok()?
-    };
-    matches!(tokio::time::timeout(Duration::from_secs(2), probe).await, Ok(Some(_)))
+    }
+    let namespaces = Api::<Namespace>::all(client.clone());
+    let default = namespaces.get_opt("default");
+    matches!(
+        tokio::time::timeout(Duration::from_secs(2), default).await,
+        Ok(Ok(Some(_)))
+    )
 }

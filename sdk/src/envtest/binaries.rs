@@ -84,7 +84,11 @@ impl Binary {
         direct
             .filter(non_empty)
             .into_iter()
-            .chain(dirs.into_iter().flatten().map(|dir| dir.join(self.file_name())))
+            .chain(
+                dirs.into_iter()
+                    .flatten()
+                    .map(|dir| dir.join(self.file_name())),
+            )
             .collect()
     }
 }
@@ -115,7 +119,10 @@ mod tests {
     #[test]
     fn empty_variables_are_ignored() {
         let found = Binary::KubeApiServer.candidates(Some("".into()), Some("".into()), None);
-        assert_eq!(found, vec![PathBuf::from("/usr/local/kubebuilder/bin/kube-apiserver")]);
+        assert_eq!(
+            found,
+            vec![PathBuf::from("/usr/local/kubebuilder/bin/kube-apiserver")]
+        );
     }
 
     #[test]
@@ -126,7 +133,10 @@ mod tests {
             .first_existing(candidates)
             .expect_err("nothing there");
         let message = err.to_string();
-        assert!(message.contains(&dir.path().join("kubectl").display().to_string()), "{message}");
+        assert!(
+            message.contains(&dir.path().join("kubectl").display().to_string()),
+            "{message}"
+        );
         assert!(message.contains("TEST_ASSET_KUBECTL"), "{message}");
     }
 }

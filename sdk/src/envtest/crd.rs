@@ -130,7 +130,11 @@ fn read_crds(file: &Path) -> Result<Vec<CustomResourceDefinition>> {
 }
 
 /// Applies `crds` and waits until discovery lists every served version of each.
-pub(crate) async fn install(client: &kube::Client, crds: &[CustomResourceDefinition], timeout: Duration) -> Result<()> {
+pub(crate) async fn install(
+    client: &kube::Client,
+    crds: &[CustomResourceDefinition],
+    timeout: Duration,
+) -> Result<()> {
     let api = Api::<CustomResourceDefinition>::all(client.clone());
     let params = PatchParams::apply(FIELD_MANAGER).force();
     for crd in crds {
@@ -153,12 +157,21 @@ fn served_resources(crds: &[CustomResourceDefinition]) -> BTreeSet<(String, Stri
             spec.versions
                 .iter()
                 .filter(|version| version.served)
-                .map(|version| (format!("{}/{}", spec.group, version.name), spec.names.plural.clone()))
+                .map(|version| {
+                    (
+                        format!("{}/{}", spec.group, version.name),
+                        spec.names.plural.clone(),
+                    )
+                })
         })
         .collect()
 }
 
-async fn wait_until_served(client: &kube::Client, crds: &[CustomResourceDefinition], timeout: Duration) -> Result<()> {
+async fn wait_until_served(
+    client: &kube::Client,
+    crds: &[CustomResourceDefinition],
+    timeout: Duration,
+) -> Result<()> {
     let mut missing = served_resources(crds);
     let deadline = Instant::now() + timeout;
     loop {

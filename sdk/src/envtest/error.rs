@@ -96,7 +96,9 @@ pub enum Error {
     #[error("USE_EXISTING_CLUSTER=true but no usable kubeconfig was found: {0}")]
     ExistingCluster(#[from] kube::config::InferConfigError),
     /// An operation needs a control plane started by envtest.
-    #[error("{0} needs a control plane started by envtest; it is not available with USE_EXISTING_CLUSTER=true")]
+    #[error(
+        "{0} needs a control plane started by envtest; it is not available with USE_EXISTING_CLUSTER=true"
+    )]
     NotSupportedOnExistingCluster(&'static str),
     /// A CRD path does not exist and the environment was asked to treat that as an error.
     #[error("CRD path {} does not exist", .0.display())]
@@ -131,9 +133,16 @@ fn display_paths(paths: &[PathBuf]) -> String {
 }
 
 impl Error {
-    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(std::io::Error) -> Self {
         let path = path.into();
-        move |source| Error::Io { action, path, source }
+        move |source| Error::Io {
+            action,
+            path,
+            source,
+        }
     }
 
     pub(crate) fn kube(action: impl Into<String>) -> impl FnOnce(kube::Error) -> Self {

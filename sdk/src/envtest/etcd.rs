@@ -1,14 +1,13 @@
 //! The etcd process of a test control plane.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
-
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::error::Result;
 use super::ports::free_port;
+use super::probe;
 use super::process::{Output, Process};
 
 /// A running etcd with a throwaway data directory, reachable over plain HTTP on loopback.
@@ -59,7 +58,7 @@ impl Etcd {
         let deadline = Instant::now() + timeout;
         loop {
             self.process.ensure_running()?;
-            if health_ok(self.client_port).await {
+            if probe::http_ok(self.client_port, "/health", r#""health":"true""#).await {
                 return Ok(());
             }
             if Instant::now() >= deadline {
@@ -70,31 +69,13 @@ impl Etcd {
     }
 }
 
-/// Asks etcd's `/health` endpoint over a one-shot HTTP/1.0 request.
-async fn health_ok(port: u16) -> bool {
-    let exchange = async {
-        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
-        stream
-            .write_all(b"GET /health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
-            .await?;
-        let mut response = Vec::new();
-        stream.read_to_end(&mut response).await?;
-        Ok::<_, std::io::Error>(response)
-    };
-    match tokio::time::timeout(Duration::from_secs(1), exchange).await {
-        Ok(Ok(response)) => {
-            let text = String::from_utf8_lossy(&response);
-            text.starts_with("HTTP/1.") && text.contains(" 200 ") && text.contains("\"health\":\"true\"")
-        }
-        _ => false,
-    }
-}
-
 /// Whether this etcd build knows `--unsafe-no-fsync` (3.5 and later); asked once per binary.
 fn supports_unsafe_no_fsync(binary: &Path) -> bool {
     static KNOWN: OnceLock<Mutex<HashMap<PathBuf, bool>>> = OnceLock::new();
     let known = KNOWN.get_or_init(Default::default);
-    let mut known = known.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut known = known
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     *known.entry(binary.to_path_buf()).or_insert_with(|| {
         std::process::Command::new(binary)
             .arg("--help")

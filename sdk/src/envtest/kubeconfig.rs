@@ -4,7 +4,10 @@ use std::path::Path;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use kube::config::{AuthInfo, Cluster, Context, KubeConfigOptions, Kubeconfig, NamedAuthInfo, NamedCluster, NamedContext};
+use kube::config::{
+    AuthInfo, Cluster, Context, KubeConfigOptions, Kubeconfig, NamedAuthInfo, NamedCluster,
+    NamedContext,
+};
 
 use super::error::{Error, Result};
 use super::pki::KeyedCertificate;
@@ -13,7 +16,12 @@ use super::pki::KeyedCertificate;
 pub const CLUSTER_NAME: &str = "envtest";
 
 /// A kubeconfig with one cluster, one user authenticated by client certificate, and one context.
-pub(crate) fn kubeconfig_for(server: &str, ca_pem: &str, user: &str, identity: &KeyedCertificate) -> Kubeconfig {
+pub(crate) fn kubeconfig_for(
+    server: &str,
+    ca_pem: &str,
+    user: &str,
+    identity: &KeyedCertificate,
+) -> Kubeconfig {
     Kubeconfig {
         clusters: vec![NamedCluster {
             name: CLUSTER_NAME.to_string(),

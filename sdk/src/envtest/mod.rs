@@ -44,6 +44,7 @@ mod etcd;
 mod kubeconfig;
 mod pki;
 mod ports;
+mod probe;
 mod process;
 mod settings;
 mod shared;
@@ -64,8 +65,8 @@ pub use crd::{CrdInstallOptions, DEFAULT_CRD_INSTALL_TIMEOUT};
 pub use error::{Error, Result};
 pub use kubeconfig::CLUSTER_NAME;
 pub use settings::{
-    ATTACH_OUTPUT_VAR, DEFAULT_START_TIMEOUT, DEFAULT_STOP_TIMEOUT, START_TIMEOUT_VAR, STOP_TIMEOUT_VAR,
-    USE_EXISTING_CLUSTER_VAR,
+    ATTACH_OUTPUT_VAR, DEFAULT_START_TIMEOUT, DEFAULT_STOP_TIMEOUT, START_TIMEOUT_VAR,
+    STOP_TIMEOUT_VAR, USE_EXISTING_CLUSTER_VAR,
 };
 pub use shared::SharedEnvironment;
 
@@ -210,7 +211,10 @@ impl EnvironmentBuilder {
         let workdir = tempfile::Builder::new()
             .prefix("kubesmith-envtest-")
             .tempdir()
-            .map_err(Error::io("creating a temporary directory in", std::env::temp_dir()))?;
+            .map_err(Error::io(
+                "creating a temporary directory in",
+                std::env::temp_dir(),
+            ))?;
         let dir = workdir.path();
         let output = |name: &str| match attach {
             true => Output::Attached,
@@ -218,7 +222,14 @@ impl EnvironmentBuilder {
         };
 
         let pki = Pki::generate()?;
-        let etcd = Etcd::start(&etcd_binary, dir, output("etcd"), start_timeout, stop_timeout).await?;
+        let etcd = Etcd::start(
+            &etcd_binary,
+            dir,
+            output("etcd"),
+            start_timeout,
+            stop_timeout,
+        )
+        .await?;
         let spec = ApiServerSpec::new(
             apiserver_binary,
             dir,
@@ -228,8 +239,10 @@ impl EnvironmentBuilder {
             output("kube-apiserver"),
             (start_timeout, stop_timeout),
         )?;
-        let admin_identity = pki.issue_client_certificate(ADMIN_USER, &[ADMIN_GROUP.to_string()])?;
-        let admin_kubeconfig = kubeconfig::kubeconfig_for(&spec.url, &pki.serving_ca_pem, ADMIN_USER, &admin_identity);
+        let admin_identity =
+            pki.issue_client_certificate(ADMIN_USER, &[ADMIN_GROUP.to_string()])?;
+        let admin_kubeconfig =
+            kubeconfig::kubeconfig_for(&spec.url, &pki.serving_ca_pem, ADMIN_USER, &admin_identity);
         let kubeconfig_path = dir.join("kubeconfig");
         kubeconfig::write_kubeconfig(&admin_kubeconfig, &kubeconfig_path)?;
         let config = kubeconfig::client_config(admin_kubeconfig).await?;
@@ -350,7 +363,11 @@ impl Environment {
         let (server, ca, identity) = self
             .with_control_plane(|plane| {
                 let identity = plane.pki.issue_client_certificate(user, &groups)?;
-                Ok::<_, Error>((plane.api_server_spec.url.clone(), plane.pki.serving_ca_pem.clone(), identity))
+                Ok::<_, Error>((
+                    plane.api_server_spec.url.clone(),
+                    plane.pki.serving_ca_pem.clone(),
+                    identity,
+                ))
             })
             .ok_or(Error::NotSupportedOnExistingCluster("adding a user"))??;
         kubeconfig::client_config(kubeconfig::kubeconfig_for(&server, &ca, user, &identity)).await
@@ -369,7 +386,10 @@ impl Environment {
     }
 
     /// Installs CRDs and waits until discovery lists every served version.
-    pub async fn install_crds(&self, options: &CrdInstallOptions) -> Result<Vec<CustomResourceDefinition>> {
+    pub async fn install_crds(
+        &self,
+        options: &CrdInstallOptions,
+    ) -> Result<Vec<CustomResourceDefinition>> {
         let crds = options.load()?;
         crd::install(&self.client()?, &crds, options.timeout_value()).await?;
         Ok(crds)
@@ -387,13 +407,17 @@ impl Environment {
         let created = Api::<Namespace>::all(self.client()?)
             .create(&PostParams::default(), &namespace)
             .await
-            .map_err(Error::kube(format!("creating a namespace with prefix {prefix}")))?;
+            .map_err(Error::kube(format!(
+                "creating a namespace with prefix {prefix}"
+            )))?;
         Ok(created.metadata.name.unwrap_or_default())
     }
 
     /// A `kubectl` command already pointed at this control plane's admin kubeconfig.
     pub fn kubectl(&self) -> Result<std::process::Command> {
-        let assets_dir = self.with_control_plane(|plane| plane.api_server_spec.binary.parent().map(Path::to_path_buf));
+        let assets_dir = self.with_control_plane(|plane| {
+            plane.api_server_spec.binary.parent().map(Path::to_path_buf)
+        });
         let binary = Binary::Kubectl.locate(assets_dir.flatten().as_deref())?;
         let mut command = std::process::Command::new(binary);
         if let Some(path) = &self.kubeconfig_path {
@@ -419,7 +443,10 @@ impl Environment {
     }
 
     fn with_control_plane<T>(&self, f: impl FnOnce(&mut ControlPlane) -> T) -> Option<T> {
-        let mut guard = self.control_plane.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut guard = self
+            .control_plane
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         guard.as_mut().map(f)
     }
 }

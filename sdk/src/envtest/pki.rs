@@ -6,7 +6,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use p256::pkcs8::DecodePrivateKey;
-use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose};
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+    KeyUsagePurpose,
+};
 use x509_cert::builder::profile::BuilderProfile;
 use x509_cert::builder::{Builder, CertificateBuilder};
 use x509_cert::der::{Decode, EncodePem};
@@ -64,7 +67,10 @@ impl Pki {
             .distinguished_name
             .push(DnType::CommonName, "kube-apiserver");
         serving_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-        serving_params.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
+        serving_params.key_usages = vec![
+            KeyUsagePurpose::DigitalSignature,
+            KeyUsagePurpose::KeyEncipherment,
+        ];
         let serving_key = KeyPair::generate().map_err(cert_error("serving key"))?;
         let serving_cert = serving_params
             .signed_by(&serving_key, &serving_issuer)
@@ -74,8 +80,9 @@ impl Pki {
         let client_ca_cert = client_ca_params
             .self_signed(&client_ca_rcgen_key)
             .map_err(cert_error("client CA"))?;
-        let client_ca_key = p256::ecdsa::SigningKey::from_pkcs8_der(&client_ca_rcgen_key.serialize_der())
-            .map_err(cert_error("client CA key"))?;
+        let client_ca_key =
+            p256::ecdsa::SigningKey::from_pkcs8_der(&client_ca_rcgen_key.serialize_der())
+                .map_err(cert_error("client CA key"))?;
         let client_ca_subject = Certificate::from_der(client_ca_cert.der())
             .map_err(cert_error("client CA subject"))?
             .tbs_certificate()
@@ -102,14 +109,21 @@ impl Pki {
     ///
     /// The API server maps the certificate's common name to the user name and each
     /// organization to a group, so any number of groups is supported.
-    pub(crate) fn issue_client_certificate(&self, user: &str, groups: &[String]) -> Result<KeyedCertificate> {
+    pub(crate) fn issue_client_certificate(
+        &self,
+        user: &str,
+        groups: &[String],
+    ) -> Result<KeyedCertificate> {
         let what = || format!("client certificate for {user:?}");
-        let subject = Name::from_str(&subject_dn(user, groups)).map_err(|e| Error::Certificate {
-            what: what(),
-            message: format!("user or group name cannot be encoded: {e}"),
-        })?;
+        let subject =
+            Name::from_str(&subject_dn(user, groups)).map_err(|e| Error::Certificate {
+                what: what(),
+                message: format!("user or group name cannot be encoded: {e}"),
+            })?;
         let user_key = p256::ecdsa::SigningKey::from_pkcs8_der(
-            &KeyPair::generate().map_err(cert_error(what()))?.serialize_der(),
+            &KeyPair::generate()
+                .map_err(cert_error(what()))?
+                .serialize_der(),
         )
         .map_err(cert_error(what()))?;
         let public_key = SubjectPublicKeyInfoOwned::from_key(user_key.verifying_key())
@@ -119,10 +133,11 @@ impl Pki {
             subject,
         };
         let validity = Validity::from_now(CERTIFICATE_LIFETIME).map_err(cert_error(what()))?;
-        let certificate = CertificateBuilder::new(profile, next_serial_number()?, validity, public_key)
-            .map_err(cert_error(what()))?
-            .build::<_, p256::ecdsa::DerSignature>(&self.client_ca_key)
-            .map_err(cert_error(what()))?;
+        let certificate =
+            CertificateBuilder::new(profile, next_serial_number()?, validity, public_key)
+                .map_err(cert_error(what()))?
+                .build::<_, p256::ecdsa::DerSignature>(&self.client_ca_key)
+                .map_err(cert_error(what()))?;
         let key_pem = p256::pkcs8::EncodePrivateKey::to_pkcs8_pem(&user_key, Default::default())
             .map_err(cert_error(what()))?;
         Ok(KeyedCertificate {
@@ -156,7 +171,8 @@ impl BuilderProfile for ClientProfile {
         tbs: &TbsCertificate,
     ) -> x509_cert::builder::Result<Vec<Extension>> {
         let mut extensions = Vec::new();
-        let key_usage = KeyUsage(KeyUsages::DigitalSignature.into()).to_extension(tbs.subject(), &extensions)?;
+        let key_usage = KeyUsage(KeyUsages::DigitalSignature.into())
+            .to_extension(tbs.subject(), &extensions)?;
         extensions.push(key_usage);
         let client_auth = ExtendedKeyUsage(vec![const_oid::db::rfc5280::ID_KP_CLIENT_AUTH])
             .to_extension(tbs.subject(), &extensions)?;
@@ -166,8 +182,11 @@ impl BuilderProfile for ClientProfile {
 }
 
 fn ca_params(common_name: &str) -> Result<(CertificateParams, KeyPair)> {
-    let mut params = CertificateParams::new(Vec::<String>::new()).map_err(cert_error(common_name))?;
-    params.distinguished_name.push(DnType::CommonName, common_name);
+    let mut params =
+        CertificateParams::new(Vec::<String>::new()).map_err(cert_error(common_name))?;
+    params
+        .distinguished_name
+        .push(DnType::CommonName, common_name);
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     params.key_usages = vec![
         KeyUsagePurpose::KeyCertSign,
@@ -181,7 +200,11 @@ fn ca_params(common_name: &str) -> Result<(CertificateParams, KeyPair)> {
 /// The RFC 4514 string of a user's subject: `CN=<user>` and one `O=<group>` per group.
 fn subject_dn(user: &str, groups: &[String]) -> String {
     std::iter::once(format!("CN={}", escape_dn_value(user)))
-        .chain(groups.iter().map(|group| format!("O={}", escape_dn_value(group))))
+        .chain(
+            groups
+                .iter()
+                .map(|group| format!("O={}", escape_dn_value(group))),
+        )
         .collect::<Vec<_>>()
         .join(",")
 }
@@ -239,7 +262,10 @@ mod tests {
 
     #[test]
     fn special_characters_in_names_are_escaped() {
-        assert_eq!(escape_dn_value("system:serviceaccount:ns:a,b"), "system:serviceaccount:ns:a\\,b");
+        assert_eq!(
+            escape_dn_value("system:serviceaccount:ns:a,b"),
+            "system:serviceaccount:ns:a\\,b"
+        );
         assert_eq!(escape_dn_value(" lead"), "\\ lead");
         assert_eq!(escape_dn_value("#x=y "), "\\#x\\=y\\ ");
     }

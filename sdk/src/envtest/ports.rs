@@ -20,15 +20,19 @@ pub(crate) fn free_port() -> Result<u16> {
             .local_addr()
             .map_err(Error::io("reading the address of", "127.0.0.1"))?
             .port();
-        let mut taken = handed_out.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut taken = handed_out
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if taken.insert(port) {
             return Ok(port);
         }
     }
-    Err(Error::io("finding a free port on", "127.0.0.1")(std::io::Error::new(
-        std::io::ErrorKind::AddrInUse,
-        "no unused port after 100 attempts",
-    )))
+    Err(Error::io("finding a free port on", "127.0.0.1")(
+        std::io::Error::new(
+            std::io::ErrorKind::AddrInUse,
+            "no unused port after 100 attempts",
+        ),
+    ))
 }
 
 #[cfg(test)]

@@ -56,7 +56,9 @@ impl Process {
                     .append(true)
                     .open(log)
                     .map_err(Error::io("creating log file", log))?;
-                let for_stderr = file.try_clone().map_err(Error::io("creating log file", log))?;
+                let for_stderr = file
+                    .try_clone()
+                    .map_err(Error::io("creating log file", log))?;
                 command.stdout(file).stderr(for_stderr);
             }
         }

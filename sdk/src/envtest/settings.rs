@@ -21,13 +21,15 @@ pub const DEFAULT_STOP_TIMEOUT: Duration = Duration::from_secs(20);
 /// Reads a duration variable in Go's notation (`90s`, `1m30s`, `500ms`); `None` when unset or empty.
 pub(crate) fn duration_var(name: &'static str) -> Result<Option<Duration>> {
     match std::env::var(name) {
-        Ok(value) if !value.trim().is_empty() => parse_go_duration(value.trim())
-            .map(Some)
-            .ok_or(Error::InvalidEnvVar {
-                name,
-                value,
-                expected: "a duration such as 20s, 1m30s or 500ms",
-            }),
+        Ok(value) if !value.trim().is_empty() => {
+            parse_go_duration(value.trim())
+                .map(Some)
+                .ok_or(Error::InvalidEnvVar {
+                    name,
+                    value,
+                    expected: "a duration such as 20s, 1m30s or 500ms",
+                })
+        }
         _ => Ok(None),
     }
 }
@@ -91,7 +93,10 @@ mod tests {
         assert_eq!(parse_go_duration("1m30s"), Some(Duration::from_secs(90)));
         assert_eq!(parse_go_duration("500ms"), Some(Duration::from_millis(500)));
         assert_eq!(parse_go_duration("1.5h"), Some(Duration::from_secs(5400)));
-        assert_eq!(parse_go_duration("2m0.5s"), Some(Duration::from_millis(120_500)));
+        assert_eq!(
+            parse_go_duration("2m0.5s"),
+            Some(Duration::from_millis(120_500))
+        );
     }
 
     #[test]

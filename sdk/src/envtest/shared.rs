@@ -62,18 +62,28 @@ fn stop_at_exit(shared: &'static SharedEnvironment) {
         // as atexit(3) requires; it does not unwind.
         let status = unsafe { libc::atexit(stop_shared_environments) };
         if status != 0 {
-            tracing::warn!("could not register the envtest exit hook; control-plane files may be left behind");
+            tracing::warn!(
+                "could not register the envtest exit hook; control-plane files may be left behind"
+            );
         }
     });
-    AT_EXIT.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(shared);
+    AT_EXIT
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .push(shared);
 }
 
 extern "C" fn stop_shared_environments() {
-    let registered = std::mem::take(&mut *AT_EXIT.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+    let registered = std::mem::take(
+        &mut *AT_EXIT
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()),
+    );
     for shared in registered {
         if let Some(environment) = shared.environment.get() {
             // Never unwind across the C boundary.
-            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| environment.teardown()));
+            let _ =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| environment.teardown()));
         }
     }
 }

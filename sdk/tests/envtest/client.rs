@@ -36,9 +36,23 @@ async fn admin_client_creates_gets_lists_watches_and_deletes_a_config_map() {
         .await
         .expect("create");
     let fetched = api.get("hello").await.expect("get");
-    assert_eq!(fetched.data.as_ref().and_then(|d| d.get("greeting")).map(String::as_str), Some("world"));
+    assert_eq!(
+        fetched
+            .data
+            .as_ref()
+            .and_then(|d| d.get("greeting"))
+            .map(String::as_str),
+        Some("world")
+    );
     let listed = api.list(&ListParams::default()).await.expect("list");
-    assert_eq!(listed.items.iter().map(|cm| cm.name_any()).collect::<Vec<_>>(), ["hello"]);
+    assert_eq!(
+        listed
+            .items
+            .iter()
+            .map(|cm| cm.name_any())
+            .collect::<Vec<_>>(),
+        ["hello"]
+    );
 
     let applied = tokio::time::timeout(Duration::from_secs(10), events.try_next())
         .await
@@ -49,7 +63,9 @@ async fn admin_client_creates_gets_lists_watches_and_deletes_a_config_map() {
         "expected the created ConfigMap, got {applied:?}"
     );
 
-    api.delete("hello", &DeleteParams::default()).await.expect("delete");
+    api.delete("hello", &DeleteParams::default())
+        .await
+        .expect("delete");
     let deleted = tokio::time::timeout(Duration::from_secs(10), events.try_next())
         .await
         .expect("watch event in time")
@@ -58,7 +74,12 @@ async fn admin_client_creates_gets_lists_watches_and_deletes_a_config_map() {
         matches!(&deleted, Some(Event::Delete(cm)) if cm.name_any() == "hello"),
         "expected the deletion, got {deleted:?}"
     );
-    assert!(api.get_opt("hello").await.expect("get after delete").is_none());
+    assert!(
+        api.get_opt("hello")
+            .await
+            .expect("get after delete")
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -73,6 +94,13 @@ async fn kubectl_works_with_the_written_kubeconfig() {
         .output()
         .expect("kubectl runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "kubectl failed: {}", String::from_utf8_lossy(&output.stderr));
-    assert!(stdout.lines().any(|line| line == "namespace/default"), "{stdout}");
+    assert!(
+        output.status.success(),
+        "kubectl failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.lines().any(|line| line == "namespace/default"),
+        "{stdout}"
+    );
 }

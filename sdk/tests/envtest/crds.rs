@@ -1,7 +1,7 @@
 use std::path::Path;
 
-use kube::api::{ApiResource, DynamicObject, GroupVersionKind, PostParams};
 use kube::Api;
+use kube::api::{ApiResource, DynamicObject, GroupVersionKind, PostParams};
 use kubesmith::envtest::{CrdInstallOptions, Environment, Error};
 
 use crate::shared;
@@ -54,7 +54,11 @@ async fn crds_from_a_directory_are_served_and_usable() {
     let group = "dir.envtest.kubesmith.dev";
     // A multi-document file where the second document is not a CRD, and a file that is ignored.
     let config_map = "---\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: ignored }\n";
-    write(dir.path(), "widgets.yaml", &format!("{}{config_map}", widget_crd_yaml(group)));
+    write(
+        dir.path(),
+        "widgets.yaml",
+        &format!("{}{config_map}", widget_crd_yaml(group)),
+    );
     write(dir.path(), "README.md", "not a manifest");
 
     let installed = env
@@ -66,7 +70,8 @@ async fn crds_from_a_directory_are_served_and_usable() {
     let gvk = GroupVersionKind::gvk(group, "v1", "Widget");
     let resource = ApiResource::from_gvk_with_plural(&gvk, "widgets");
     let namespace = env.create_namespace("crd").await.expect("namespace");
-    let widgets: Api<DynamicObject> = Api::namespaced_with(env.client().expect("client"), &namespace, &resource);
+    let widgets: Api<DynamicObject> =
+        Api::namespaced_with(env.client().expect("client"), &namespace, &resource);
     let widget: DynamicObject = serde_json::from_value(serde_json::json!({
         "apiVersion": format!("{group}/v1"),
         "kind": "Widget",
@@ -74,7 +79,10 @@ async fn crds_from_a_directory_are_served_and_usable() {
         "spec": { "size": 3 },
     }))
     .expect("widget");
-    widgets.create(&PostParams::default(), &widget).await.expect("create widget");
+    widgets
+        .create(&PostParams::default(), &widget)
+        .await
+        .expect("create widget");
 
     // The schema is enforced: size must be at least 1.
     let mut invalid = widget.clone();
@@ -116,7 +124,10 @@ async fn json_files_and_in_memory_crds_are_installed() {
             .list_api_group_resources(&format!("{group}/v1"))
             .await
             .expect("discovery");
-        assert!(served.resources.iter().any(|r| r.name == "widgets"), "{group} not served");
+        assert!(
+            served.resources.iter().any(|r| r.name == "widgets"),
+            "{group} not served"
+        );
     }
 }
 
@@ -126,12 +137,21 @@ async fn a_missing_crd_directory_is_skipped_unless_it_must_exist() {
     let missing = std::env::temp_dir().join("kubesmith-envtest-no-such-crd-dir");
 
     let lenient = CrdInstallOptions::default().path(&missing);
-    let installed = env.install_crds(&lenient).await.expect("missing path is skipped");
+    let installed = env
+        .install_crds(&lenient)
+        .await
+        .expect("missing path is skipped");
     assert!(installed.is_empty());
 
     let strict = lenient.error_if_path_missing(true);
-    let err = env.install_crds(&strict).await.expect_err("missing path is an error");
-    assert!(matches!(&err, Error::CrdPathMissing(path) if *path == missing), "{err}");
+    let err = env
+        .install_crds(&strict)
+        .await
+        .expect_err("missing path is an error");
+    assert!(
+        matches!(&err, Error::CrdPathMissing(path) if *path == missing),
+        "{err}"
+    );
 
     // The builder checks paths before starting any process.
     let err = Environment::builder()

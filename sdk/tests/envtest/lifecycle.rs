@@ -4,8 +4,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1::ConfigMap;
-use kube::api::PostParams;
 use kube::Api;
+use kube::api::PostParams;
 use kubesmith::envtest::Environment;
 
 /// Whether a process with this id still exists (zombies included).
@@ -27,8 +27,11 @@ fn survivors(pids: &[u32], limit: Duration) -> Vec<u32> {
 
 async fn create_config_map(env: &Environment, name: &str) {
     let api: Api<ConfigMap> = Api::default_namespaced(env.client().expect("client"));
-    let cm: ConfigMap = serde_json::from_value(serde_json::json!({ "metadata": { "name": name } })).expect("cm");
-    api.create(&PostParams::default(), &cm).await.expect("create");
+    let cm: ConfigMap =
+        serde_json::from_value(serde_json::json!({ "metadata": { "name": name } })).expect("cm");
+    api.create(&PostParams::default(), &cm)
+        .await
+        .expect("create");
 }
 
 #[tokio::test]
@@ -40,11 +43,25 @@ async fn two_environments_started_at_the_same_time_both_work_and_stop_cleanly() 
     create_config_map(&first, "only-in-first").await;
     create_config_map(&second, "only-in-second").await;
     let in_second: Api<ConfigMap> = Api::default_namespaced(second.client().expect("client"));
-    assert!(in_second.get_opt("only-in-first").await.expect("get").is_none(), "separate etcds");
+    assert!(
+        in_second
+            .get_opt("only-in-first")
+            .await
+            .expect("get")
+            .is_none(),
+        "separate etcds"
+    );
 
-    let pids: Vec<u32> = first.process_ids().into_iter().chain(second.process_ids()).collect();
+    let pids: Vec<u32> = first
+        .process_ids()
+        .into_iter()
+        .chain(second.process_ids())
+        .collect();
     assert_eq!(pids.len(), 4, "etcd and kube-apiserver per environment");
-    let dirs: Vec<PathBuf> = [first.work_directory(), second.work_directory()].into_iter().flatten().collect();
+    let dirs: Vec<PathBuf> = [first.work_directory(), second.work_directory()]
+        .into_iter()
+        .flatten()
+        .collect();
     assert_eq!(dirs.len(), 2);
 
     tokio::join!(first.stop(), second.stop());
@@ -66,7 +83,11 @@ async fn a_test_that_panics_leaves_no_control_plane_behind() {
     assert!(outcome.expect_err("the task panicked").is_panic());
     let (pids, dir) = observed.await.expect("environment had started");
     assert_eq!(pids.len(), 2);
-    assert_eq!(survivors(&pids, Duration::ZERO), Vec::<u32>::new(), "processes survived the panic");
+    assert_eq!(
+        survivors(&pids, Duration::ZERO),
+        Vec::<u32>::new(),
+        "processes survived the panic"
+    );
     let dir = dir.expect("work directory");
     assert!(!dir.exists(), "{} left behind", dir.display());
 }
@@ -90,7 +111,12 @@ async fn hold_an_environment_until_killed() {
 #[test]
 fn killed_test_process_takes_its_control_plane_with_it() {
     let mut child = Command::new(std::env::current_exe().expect("test binary"))
-        .args(["--exact", "lifecycle::hold_an_environment_until_killed", "--ignored", "--nocapture"])
+        .args([
+            "--exact",
+            "lifecycle::hold_an_environment_until_killed",
+            "--ignored",
+            "--nocapture",
+        ])
         .env(HOLD_VAR, "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -113,5 +139,9 @@ fn killed_test_process_takes_its_control_plane_with_it() {
     let left = survivors(&pids, Duration::from_secs(5));
     // A SIGKILLed process cannot clean up its files; remove them for it.
     let _ = std::fs::remove_dir_all(&dir);
-    assert_eq!(left, Vec::<u32>::new(), "control plane outlived its test process");
+    assert_eq!(
+        left,
+        Vec::<u32>::new(),
+        "control plane outlived its test process"
+    );
 }

@@ -1,7 +1,7 @@
 use k8s_openapi::api::core::v1::ConfigMap;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
-use kube::api::PostParams;
 use kube::Api;
+use kube::api::PostParams;
 
 use crate::shared;
 
@@ -41,7 +41,10 @@ async fn an_added_user_is_forbidden_until_a_role_is_bound() {
 
     let alice = env.add_user("alice", &[]).await.expect("user");
     let as_alice: Api<ConfigMap> = Api::namespaced(alice, &namespace);
-    let denied = as_alice.list(&Default::default()).await.expect_err("no binding yet");
+    let denied = as_alice
+        .list(&Default::default())
+        .await
+        .expect_err("no binding yet");
     assert_eq!(status_code(&denied), Some(403), "{denied}");
 
     Api::<Role>::namespaced(admin.clone(), &namespace)
@@ -52,13 +55,19 @@ async fn an_added_user_is_forbidden_until_a_role_is_bound() {
         .create(&PostParams::default(), &binding("User", "alice"))
         .await
         .expect("binding");
-    as_alice.list(&Default::default()).await.expect("allowed after binding");
+    as_alice
+        .list(&Default::default())
+        .await
+        .expect("allowed after binding");
 }
 
 #[tokio::test]
 async fn every_group_of_an_added_user_counts() {
     let env = shared().await;
-    let namespace = env.create_namespace("rbac-groups").await.expect("namespace");
+    let namespace = env
+        .create_namespace("rbac-groups")
+        .await
+        .expect("namespace");
     let admin = env.client().expect("client");
     Api::<Role>::namespaced(admin.clone(), &namespace)
         .create(&PostParams::default(), &reader_role())
@@ -70,13 +79,19 @@ async fn every_group_of_an_added_user_counts() {
         .await
         .expect("binding");
 
-    let bob = env.add_user("bob", &["team:a", "team:b", "team:readers"]).await.expect("user");
+    let bob = env
+        .add_user("bob", &["team:a", "team:b", "team:readers"])
+        .await
+        .expect("user");
     Api::<ConfigMap>::namespaced(bob, &namespace)
         .list(&Default::default())
         .await
         .expect("bob reads through his third group");
 
-    let carol = env.add_user("carol", &["team:a", "team:b"]).await.expect("user");
+    let carol = env
+        .add_user("carol", &["team:a", "team:b"])
+        .await
+        .expect("user");
     let denied = Api::<ConfigMap>::namespaced(carol, &namespace)
         .list(&Default::default())
         .await

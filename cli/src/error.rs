@@ -1,0 +1,15 @@
+//! The error every `kubesmith` command returns.
+
+use std::io;
+
+/// A command failed, or its output could not be written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An `envtest` command failed.
+    #[error(transparent)]
+    Envtest(#[from] crate::envtest::Error),
+    /// Writing the result to stdout failed (e.g. a closed pipe).
+    #[error("could not write the output: {0}")]
+    Output(#[from] io::Error),
+}

@@ -1,0 +1,18 @@
+//! `kubesmith`, the command-line tool of the kubesmith operator SDK.
+//!
+//! The binary is a thin wrapper: [`command::Cli`] parses the arguments and runs them. The
+//! work is done in one module per area, each usable as a library:
+//!
+//! - [`envtest`] — the envtest asset manager (`kubesmith envtest use | list | cleanup`): finds,
+//!   downloads (SHA-512 verified) or builds the etcd, kube-apiserver and kubectl binaries that
+//!   envtest-based tests run, in the store shared with Go's `setup-envtest`. Start with
+//!   [`envtest::AssetManager`].
+//! - [`command`] — the clap definition of the command line.
+//!
+//! Every command returns [`Error`]; its messages say what was expected and what was found.
+
+pub mod command;
+pub mod envtest;
+mod error;
+
+pub use error::Error;

@@ -1,0 +1,159 @@
+//! The sample operator: each `Greeting` gets an owned ConfigMap holding its message, and its
+//! status records the ConfigMap's name and the generation it reflects.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use futures::StreamExt;
+use k8s_openapi::api::core::v1::ConfigMap;
+use kube::api::{Patch, PatchParams, PostParams};
+use kube::runtime::controller::{Action, Controller};
+use kube::runtime::watcher;
+use kube::{Api, Client, CustomResource, CustomResourceExt, Resource, ResourceExt};
+use kubesmith::envtest::Environment;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Field manager of the sample controller's server-side applies.
+const MANAGER: &str = "greeting-controller";
+
+/// A greeting to publish as a ConfigMap.
+#[derive(CustomResource, Serialize, Deserialize, Clone, Debug, JsonSchema)]
+#[kube(
+    group = "demo.kubesmith.dev",
+    version = "v1",
+    kind = "Greeting",
+    namespaced
+)]
+#[kube(status = "GreetingStatus", shortname = "gr")]
+pub struct GreetingSpec {
+    /// The text to publish.
+    pub message: String,
+}
+
+/// What the controller last did for a `Greeting`.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GreetingStatus {
+    /// Name of the ConfigMap holding the message.
+    pub config_map: Option<String>,
+    /// The `metadata.generation` this status reflects.
+    pub observed_generation: Option<i64>,
+}
+
+/// The name of the ConfigMap that belongs to `greeting`.
+pub fn config_map_name(greeting: &Greeting) -> String {
+    format!("{}-greeting", greeting.name_any())
+}
+
+/// Errors of the sample reconciler.
+#[derive(Debug, thiserror::Error)]
+pub enum ReconcileError {
+    /// The Greeting came without the name or uid an owner reference needs.
+    #[error("Greeting has no name or uid yet")]
+    IncompleteObject,
+    /// A request to the API server failed.
+    #[error("API request failed: {0}")]
+    Kube(#[from] kube::Error),
+}
+
+/// Applies the owned ConfigMap, then the status.
+async fn reconcile(greeting: Arc<Greeting>, client: Arc<Client>) -> Result<Action, ReconcileError> {
+    let namespace = greeting.namespace().unwrap_or_default();
+    let name = config_map_name(&greeting);
+    let owner = greeting
+        .controller_owner_ref(&())
+        .ok_or(ReconcileError::IncompleteObject)?;
+    let config_map = ConfigMap {
+        metadata: kube::api::ObjectMeta {
+            name: Some(name.clone()),
+            owner_references: Some(vec![owner]),
+            ..Default::default()
+        },
+        data: Some([("message".to_string(), greeting.spec.message.clone())].into()),
+        ..Default::default()
+    };
+    let apply = PatchParams::apply(MANAGER).force();
+    Api::<ConfigMap>::namespaced((*client).clone(), &namespace)
+        .patch(&name, &apply, &Patch::Apply(&config_map))
+        .await?;
+    let status = serde_json::json!({
+        "apiVersion": Greeting::api_version(&()),
+        "kind": Greeting::kind(&()),
+        "status": GreetingStatus {
+            config_map: Some(name),
+            observed_generation: greeting.metadata.generation,
+        },
+    });
+    Api::<Greeting>::namespaced((*client).clone(), &namespace)
+        .patch_status(&greeting.name_any(), &apply, &Patch::Apply(&status))
+        .await?;
+    Ok(Action::await_change())
+}
+
+fn error_policy(_greeting: Arc<Greeting>, error: &ReconcileError, _client: Arc<Client>) -> Action {
+    tracing::warn!(%error, "retrying");
+    Action::requeue(Duration::from_secs(1))
+}
+
+/// Runs the sample controller until the returned future is dropped.
+pub async fn run_controller(client: Client) {
+    let greetings = Api::<Greeting>::all(client.clone());
+    let config_maps = Api::<ConfigMap>::all(client.clone());
+    Controller::new(greetings, watcher::Config::default())
+        .owns(config_maps, watcher::Config::default())
+        .run(reconcile, error_policy, Arc::new(client))
+        .for_each(|_| futures::future::ready(()))
+        .await;
+}
+
+/// What [`run`] observed.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The ConfigMap the controller created.
+    pub config_map: ConfigMap,
+    /// The Greeting's status after reconciliation.
+    pub status: GreetingStatus,
+}
+
+/// Installs the `Greeting` CRD into `env`, runs the controller, creates a `Greeting` in
+/// `namespace` and waits (up to `timeout`) until its ConfigMap exists and its status is set.
+pub async fn run(env: &Environment, namespace: &str, timeout: Duration) -> anyhow::Result<Outcome> {
+    let crd_options = kubesmith::envtest::CrdInstallOptions::default().crd(Greeting::crd());
+    env.install_crds(&crd_options).await?;
+    let client = env.client()?;
+    let controller = tokio::spawn(run_controller(client.clone()));
+
+    let greetings = Api::<Greeting>::namespaced(client.clone(), namespace);
+    let greeting = Greeting::new(
+        "hello",
+        GreetingSpec {
+            message: "Hello from kubesmith".into(),
+        },
+    );
+    greetings
+        .create(&PostParams::default(), &greeting)
+        .await
+        .context("creating the sample Greeting")?;
+
+    let config_maps = Api::<ConfigMap>::namespaced(client, namespace);
+    let converged = async {
+        loop {
+            let current = greetings.get("hello").await?;
+            let status = current.status.clone().unwrap_or_default();
+            let reflects_generation = status.observed_generation == current.metadata.generation;
+            if let (true, Some(name)) = (reflects_generation, &status.config_map)
+                && let Some(config_map) = config_maps.get_opt(name).await?
+            {
+                return Ok::<_, kube::Error>(Outcome { config_map, status });
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    let outcome = tokio::time::timeout(timeout, converged).await;
+    controller.abort();
+    outcome
+        .context("the Greeting did not converge in time")?
+        .context("reading the Greeting and its ConfigMap")
+}
