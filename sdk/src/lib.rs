@@ -6,9 +6,12 @@
 //!
 //! - [`envtest`] (feature `envtest`): a real etcd + kube-apiserver for tests, started and torn
 //!   down by the test itself. Binaries come from `kubesmith envtest use`.
+//! - [`rbac`]: the RBAC rules an operator needs, as data that manifest generation turns into
+//!   `config/rbac/role.yaml`.
 //!
 //! The manager, controller builder, reconcile loop, webhooks, metrics and leader election
 //! follow in their own modules.
 
 #[cfg(feature = "envtest")]
 pub mod envtest;
+pub mod rbac;

@@ -17,6 +17,7 @@ use super::process::{Output, Process};
 pub const SERVICE_CLUSTER_IP_RANGE: &str = "10.0.0.0/24";
 
 /// Everything needed to (re)start the API server with the same identity and storage.
+#[derive(Clone)]
 pub(crate) struct ApiServerSpec {
     pub(crate) binary: PathBuf,
     pub(crate) args: Vec<String>,

@@ -440,6 +440,42 @@ impl Environment {
         Ok(command)
     }
 
+    /// Stops the API server gracefully (SIGTERM) while etcd and its data stay, e.g. to test how
+    /// a controller rides out an API outage. [`start_api_server`](Self::start_api_server)
+    /// brings it back on the same address.
+    pub async fn stop_api_server(&self) -> Result<()> {
+        let process = self
+            .with_control_plane(|plane| plane.api_server.take())
+            .ok_or(Error::NotSupportedOnExistingCluster(
+                "stopping the API server",
+            ))?;
+        if let Some(mut process) = process {
+            let _ = tokio::task::spawn_blocking(move || process.stop()).await;
+        }
+        Ok(())
+    }
+
+    /// Starts the API server again after [`stop_api_server`](Self::stop_api_server), with the
+    /// same port, certificates and etcd, and waits until it is ready. Does nothing when it runs.
+    pub async fn start_api_server(&self) -> Result<()> {
+        let spec = self
+            .with_control_plane(|plane| {
+                plane
+                    .api_server
+                    .is_none()
+                    .then(|| plane.api_server_spec.clone())
+            })
+            .ok_or(Error::NotSupportedOnExistingCluster(
+                "starting the API server",
+            ))?;
+        let Some(spec) = spec else {
+            return Ok(());
+        };
+        let process = spec.start(&self.config).await?;
+        self.with_control_plane(|plane| plane.api_server = Some(process))
+            .ok_or(Error::Stopped)
+    }
+
     /// Stops kube-apiserver and etcd and removes the temporary files. Dropping the environment
     /// does the same; this form does not block the async runtime while processes exit.
     pub async fn stop(self) {

@@ -145,3 +145,28 @@ fn killed_test_process_takes_its_control_plane_with_it() {
         "control plane outlived its test process"
     );
 }
+
+#[tokio::test]
+async fn the_api_server_restarts_on_the_same_etcd_and_keeps_objects() {
+    let env = Environment::start().await.expect("start");
+    create_config_map(&env, "survives-restart").await;
+    let client = env.client().expect("client");
+    let api: Api<ConfigMap> = Api::default_namespaced(client);
+
+    env.stop_api_server().await.expect("stop API server");
+    assert_eq!(env.process_ids().len(), 1, "only etcd runs");
+    assert!(
+        api.get("survives-restart").await.is_err(),
+        "API server is down"
+    );
+
+    env.start_api_server()
+        .await
+        .expect("start API server again");
+    let again = api
+        .get("survives-restart")
+        .await
+        .expect("same client, same address, same data");
+    assert_eq!(again.metadata.name.as_deref(), Some("survives-restart"));
+    env.stop().await;
+}
