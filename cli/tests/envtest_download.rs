@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use kubesmith_cli::envtest::{AssetManager, Error, Platform, Selector, Source, Store};
 use support::{
-    Server, envtest_archive, fake_binary, is_executable, kubesmith, publish, run, serve_index,
-    store_contents, tar_gz, unreachable_url, version_dir,
+    IndexEntry, Server, envtest_archive, fake_binary, is_executable, kubesmith, publish, run,
+    serve_index, store_contents, tar_gz, unreachable_url, version_dir,
 };
 
 fn linux_amd64() -> Platform {
@@ -29,6 +29,34 @@ fn manager(root: &std::path::Path, index: &str) -> AssetManager {
 
 fn selector(text: &str) -> Selector {
     text.parse().expect("valid selector")
+}
+
+/// A local server publishing good archives of some versions, its index URL, and an empty store.
+pub struct Fixture {
+    /// The server, to inspect requests or publish more.
+    pub server: Server,
+    /// The index URL listing every published version.
+    pub index: String,
+    /// The store root (`--bin-dir`).
+    pub root: tempfile::TempDir,
+}
+
+impl Fixture {
+    /// Publishes a good archive for each of `versions` and serves an index listing them all.
+    pub fn publishing(versions: &[&'static str]) -> Self {
+        let server = Server::start();
+        let releases: Vec<IndexEntry> = versions
+            .iter()
+            .map(|version| publish(&server, version, &envtest_archive()))
+            .collect();
+        let index = serve_index(&server, &releases);
+        let root = tempfile::tempdir().expect("tempdir");
+        Fixture {
+            server,
+            index,
+            root,
+        }
+    }
 }
 
 #[test]
@@ -106,14 +134,11 @@ fn good_archive_is_installed_and_then_reused_without_any_request() {
 
 #[test]
 fn minor_selector_installs_the_newest_patch_the_index_offers() {
-    let server = Server::start();
-    let releases = [
-        publish(&server, "1.36.1", &envtest_archive()),
-        publish(&server, "1.37.0", &envtest_archive()),
-        publish(&server, "1.37.3", &envtest_archive()),
-    ];
-    let index = serve_index(&server, &releases);
-    let root = tempfile::tempdir().expect("tempdir");
+    let Fixture {
+        server: _server,
+        index,
+        root,
+    } = Fixture::publishing(&["1.36.1", "1.37.0", "1.37.3"]);
 
     let assets = manager(root.path(), &index)
         .use_version(&selector("1.37"), &mut Vec::new())
@@ -227,10 +252,11 @@ fn verified_archive_with_a_foreign_layout_is_refused_and_leaves_nothing() {
 
 #[test]
 fn installed_only_with_nothing_installed_is_an_error_without_network() {
-    let server = Server::start();
-    let release = publish(&server, "1.37.2", &envtest_archive());
-    let index = serve_index(&server, &[release]);
-    let root = tempfile::tempdir().expect("tempdir");
+    let Fixture {
+        server,
+        index,
+        root,
+    } = Fixture::publishing(&["1.37.2"]);
 
     let error = manager(root.path(), &index)
         .installed_only(true)
@@ -258,10 +284,11 @@ fn installed_only_with_nothing_installed_is_an_error_without_network() {
 
 #[test]
 fn release_missing_from_the_index_is_reported_with_what_it_has() {
-    let server = Server::start();
-    let release = publish(&server, "1.36.1", &envtest_archive());
-    let index = serve_index(&server, &[release]);
-    let root = tempfile::tempdir().expect("tempdir");
+    let Fixture {
+        server: _server,
+        index,
+        root,
+    } = Fixture::publishing(&["1.36.1"]);
 
     let error = manager(root.path(), &index)
         .use_version(&selector("1.37.2"), &mut Vec::new())
@@ -281,10 +308,11 @@ fn release_missing_from_the_index_is_reported_with_what_it_has() {
 
 #[test]
 fn print_env_emits_a_quoted_export_line() {
-    let server = Server::start();
-    let release = publish(&server, "1.37.2", &envtest_archive());
-    let index = serve_index(&server, &[release]);
-    let root = tempfile::tempdir().expect("tempdir");
+    let Fixture {
+        server: _server,
+        index,
+        root,
+    } = Fixture::publishing(&["1.37.2"]);
 
     let (ok, stdout, stderr) = run(kubesmith()
         .args([
@@ -307,14 +335,11 @@ fn print_env_emits_a_quoted_export_line() {
 
 #[test]
 fn list_marks_installed_and_available_versions_newest_first() {
-    let server = Server::start();
-    let releases = [
-        publish(&server, "1.36.1", &envtest_archive()),
-        publish(&server, "1.37.2", &envtest_archive()),
-        publish(&server, "1.38.0", &envtest_archive()),
-    ];
-    let index = serve_index(&server, &releases);
-    let root = tempfile::tempdir().expect("tempdir");
+    let Fixture {
+        server,
+        index,
+        root,
+    } = Fixture::publishing(&["1.36.1", "1.37.2", "1.38.0"]);
     manager(root.path(), &index)
         .use_version(&selector("1.37.2"), &mut Vec::new())
         .expect("install");
@@ -362,10 +387,11 @@ fn list_marks_installed_and_available_versions_newest_first() {
 
 #[test]
 fn list_with_an_unreachable_index_says_so_and_still_lists_installed_versions() {
-    let server = Server::start();
-    let release = publish(&server, "1.37.2", &envtest_archive());
-    let index = serve_index(&server, &[release]);
-    let root = tempfile::tempdir().expect("tempdir");
+    let Fixture {
+        server: _server,
+        index,
+        root,
+    } = Fixture::publishing(&["1.37.2"]);
     manager(root.path(), &index)
         .use_version(&selector("1.37.2"), &mut Vec::new())
         .expect("install");
@@ -386,13 +412,11 @@ fn list_with_an_unreachable_index_says_so_and_still_lists_installed_versions() {
 
 #[test]
 fn cleanup_removes_matching_versions_and_leftovers_and_says_what() {
-    let server = Server::start();
-    let releases = [
-        publish(&server, "1.36.1", &envtest_archive()),
-        publish(&server, "1.37.2", &envtest_archive()),
-    ];
-    let index = serve_index(&server, &releases);
-    let root = tempfile::tempdir().expect("tempdir");
+    let Fixture {
+        server: _server,
+        index,
+        root,
+    } = Fixture::publishing(&["1.36.1", "1.37.2"]);
     let manager = manager(root.path(), &index);
     for version in ["1.36.1", "1.37.2"] {
         manager
