@@ -15,3 +15,14 @@
 #[cfg(feature = "envtest")]
 pub mod envtest;
 pub mod rbac;
+pub mod manifests;
+pub mod schema;
+
+pub use kubesmith_macros::{Rbac, markers};
+
+/// Items generated code names; not part of the public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use schemars;
+    pub use serde_json;
+}

@@ -1,0 +1,1 @@
+async fn _placeholder() { let _ = crate::shared().await; }
