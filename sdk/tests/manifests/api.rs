@@ -29,7 +29,7 @@ pub struct CronJobSpec {
     #[k8s(exclusive_minimum = 0, exclusive_maximum = 86400)]
     pub deadline_seconds: Option<i64>,
     /// Seconds between retries.
-    #[k8s(multiple_of = 5)]
+    #[k8s(multiple_of = 5, cel(rule = "self <= 3600", message_expression = "self > 7200 ? 'backoffSeconds is more than two hours' : 'backoffSeconds is more than an hour'"))]
     pub backoff_seconds: Option<i32>,
     /// What to do with a run still active at the next schedule.
     #[k8s(enum = ["Allow", "Forbid", "Replace"], default = "Allow", print_column(type = "string", name = "Policy", priority = 1))]
@@ -65,12 +65,12 @@ pub struct CronJobSpec {
     #[k8s(immutable = "storageClass cannot be changed")]
     pub storage_class: Option<String>,
     /// Ports to expose.
-    #[k8s(cel(rule = "self.all(p, p > 0 && p < 65536)", message_expression = "'invalid port count: ' + string(self.size())"))]
+    #[k8s(max_items = 16, cel(rule = "self.all(p, p > 0 && p < 65536)", message = "ports must be between 1 and 65535"))]
     pub ports: Option<Vec<i32>>,
     /// The owning team.
-    #[serde(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[k8s(required)]
-    pub team: String,
+    pub team: Option<String>,
     /// Free text.
     #[k8s(optional)]
     pub note: String,
