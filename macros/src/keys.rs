@@ -45,11 +45,10 @@ pub struct Keys {
 impl Keys {
     /// Parses `tokens`, rejecting unknown keys (the error lists the valid ones) and repeats.
     pub fn parse(&self, tokens: TokenStream) -> syn::Result<Vec<Arg>> {
-        let parser = |input: ParseStream| Punctuated::<Arg, Token![,]>::parse_terminated_with(input, parse_arg);
-        let args = parser
-            .parse2(tokens)?
-            .into_iter()
-            .collect::<Vec<_>>();
+        let parser = |input: ParseStream| {
+            Punctuated::<Arg, Token![,]>::parse_terminated_with(input, parse_arg)
+        };
+        let args = parser.parse2(tokens)?.into_iter().collect::<Vec<_>>();
         let mut seen: Vec<String> = Vec::new();
         for arg in &args {
             let name = arg.name();

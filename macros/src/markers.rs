@@ -79,7 +79,14 @@ const CEL_KEYS: Keys = Keys {
 
 const PRINT_COLUMN_KEYS: Keys = Keys {
     context: "print_column",
-    valid: &["name", "type", "json_path", "description", "format", "priority"],
+    valid: &[
+        "name",
+        "type",
+        "json_path",
+        "description",
+        "format",
+        "priority",
+    ],
     repeatable: &[],
 };
 
@@ -128,7 +135,15 @@ fn expand_struct(mut item: ItemStruct) -> syn::Result<TokenStream> {
         }
         let attrs = std::mem::take(&mut item.attrs);
         let (ident, generics) = (item.ident.clone(), item.generics.clone());
-        return finish(attrs, &ident, &generics, quote!(#item), Vec::new(), Vec::new(), None);
+        return finish(
+            attrs,
+            &ident,
+            &generics,
+            quote!(#item),
+            Vec::new(),
+            Vec::new(),
+            None,
+        );
     };
     let mut codes = Vec::new();
     for field in fields.named.iter_mut() {
@@ -179,14 +194,22 @@ fn expand_enum(mut item: ItemEnum) -> syn::Result<TokenStream> {
     if serde.untagged {
         return Err(syn::Error::new_spanned(
             &item.ident,
-            format!("enum `{name}` is #[serde(untagged)]: its schema is not structural; use a struct with optional fields and #[k8s(exactly_one_of(...))]"),
+            format!(
+                "enum `{name}` is #[serde(untagged)]: its schema is not structural; use a struct with optional fields and #[k8s(exactly_one_of(...))]"
+            ),
         ));
     }
-    let unit = item.variants.iter().filter(|v| matches!(v.fields, Fields::Unit)).count();
+    let unit = item
+        .variants
+        .iter()
+        .filter(|v| matches!(v.fields, Fields::Unit))
+        .count();
     if unit != 0 && unit != item.variants.len() {
         return Err(syn::Error::new_spanned(
             &item.ident,
-            format!("enum `{name}` mixes unit variants and variants with data: a value would be a string or an object, which a structural schema cannot express; give every variant data or none"),
+            format!(
+                "enum `{name}` mixes unit variants and variants with data: a value would be a string or an object, which a structural schema cannot express; give every variant data or none"
+            ),
         ));
     }
     for variant in item.variants.iter_mut() {
@@ -201,7 +224,15 @@ fn expand_enum(mut item: ItemEnum) -> syn::Result<TokenStream> {
     let ident = item.ident.clone();
     let generics = item.generics.clone();
     let attrs = std::mem::take(&mut item.attrs);
-    finish(attrs, &ident, &generics, quote!(#item), Vec::new(), own, None)
+    finish(
+        attrs,
+        &ident,
+        &generics,
+        quote!(#item),
+        Vec::new(),
+        own,
+        None,
+    )
 }
 
 /// Emits the item with its transform attribute and the trait implementations.
@@ -218,7 +249,12 @@ fn finish(
     attrs.push(parse_quote!(#[schemars(transform = <Self as ::kubesmith::schema::SchemaMarkers>::apply_markers)]));
     let type_name = ident.to_string();
     let field_entries = fields.iter().map(|field| {
-        let FieldCode { rust, json, markers, .. } = field;
+        let FieldCode {
+            rust,
+            json,
+            markers,
+            ..
+        } = field;
         quote!(::kubesmith::schema::FieldMarkers {
             rust: #rust,
             json: #json,
@@ -332,8 +368,12 @@ fn field_code(rust: String, json: String, args: &[Arg]) -> syn::Result<FieldCode
                 ));
             }
             "default" => marker("Default", Some(value::json_value(arg)?)),
-            "nullable" | "optional" | "required" | "preserve_unknown_fields"
-            | "embedded_resource" | "int_or_string" => {
+            "nullable"
+            | "optional"
+            | "required"
+            | "preserve_unknown_fields"
+            | "embedded_resource"
+            | "int_or_string" => {
                 if !value::flag(arg)? {
                     continue;
                 }
@@ -457,7 +497,9 @@ fn cel_marker(arg: &Arg) -> syn::Result<TokenStream> {
             }
         }
         ArgValue::Flag => {
-            return Err(arg.error("expected `cel = \"rule\"` or `cel(rule = \"...\", message = \"...\")`"));
+            return Err(
+                arg.error("expected `cel = \"rule\"` or `cel(rule = \"...\", message = \"...\")`")
+            );
         }
     }
     let Some(rule) = rule else {
@@ -538,7 +580,11 @@ impl KubeAttrs {
         let (mut kind, mut root, mut status) = (None, None, None);
         for attr in attrs.iter().filter(|attr| attr.path().is_ident("kube")) {
             attr.parse_nested_meta(|meta| {
-                let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
+                let key = meta
+                    .path
+                    .get_ident()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
                 if meta.input.peek(syn::Token![=]) {
                     let value: syn::Expr = meta.value()?.parse()?;
                     let text = match &value {

@@ -9,7 +9,14 @@ use crate::value;
 
 const RULE_KEYS: Keys = Keys {
     context: "rbac rule",
-    valid: &["groups", "resources", "verbs", "resource_names", "urls", "namespace"],
+    valid: &[
+        "groups",
+        "resources",
+        "verbs",
+        "resource_names",
+        "urls",
+        "namespace",
+    ],
     repeatable: &[],
 };
 
@@ -17,7 +24,11 @@ const RULE_KEYS: Keys = Keys {
 pub fn expand(item: TokenStream) -> syn::Result<TokenStream> {
     let input: DeriveInput = syn::parse2(item)?;
     let mut rules = Vec::new();
-    for attr in input.attrs.iter().filter(|attr| attr.path().is_ident("rbac")) {
+    for attr in input
+        .attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("rbac"))
+    {
         let args = RULE_KEYS.parse(attr.meta.require_list()?.tokens.clone())?;
         let list = |key: &str| -> syn::Result<Vec<syn::LitStr>> {
             match args.iter().find(|arg| arg.name() == key) {
@@ -31,7 +42,10 @@ pub fn expand(item: TokenStream) -> syn::Result<TokenStream> {
         let (groups, resources, verbs) = (list("groups")?, list("resources")?, list("verbs")?);
         let (names, urls) = (list("resource_names")?, list("urls")?);
         if verbs.is_empty() {
-            return Err(syn::Error::new_spanned(attr, "an rbac rule needs `verbs = [...]`"));
+            return Err(syn::Error::new_spanned(
+                attr,
+                "an rbac rule needs `verbs = [...]`",
+            ));
         }
         if urls.is_empty() && resources.is_empty() {
             return Err(syn::Error::new_spanned(
@@ -39,7 +53,8 @@ pub fn expand(item: TokenStream) -> syn::Result<TokenStream> {
                 "an rbac rule needs `resources = [...]` (with `groups`) or `urls = [...]`",
             ));
         }
-        if !urls.is_empty() && !(resources.is_empty() && groups.is_empty() && names.is_empty()) {
+        let resource_parts = !(resources.is_empty() && groups.is_empty() && names.is_empty());
+        if !urls.is_empty() && resource_parts {
             return Err(syn::Error::new_spanned(
                 attr,
                 "`urls` (non-resource URLs) cannot be combined with groups, resources or resource_names",

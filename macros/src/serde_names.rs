@@ -21,7 +21,11 @@ impl SerdeAttrs {
         let mut out = SerdeAttrs::default();
         for attr in attrs.iter().filter(|attr| attr.path().is_ident("serde")) {
             attr.parse_nested_meta(|meta| {
-                let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
+                let key = meta
+                    .path
+                    .get_ident()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
                 let string = |meta: &syn::meta::ParseNestedMeta| -> syn::Result<Option<String>> {
                     if meta.input.peek(syn::Token![=]) {
                         Ok(Some(meta.value()?.parse::<LitStr>()?.value()))
@@ -62,7 +66,10 @@ pub fn rename(name: &str, rule: Option<&str>, is_variant: bool) -> String {
     let words: Vec<String> = if is_variant {
         split_pascal(name)
     } else {
-        name.split('_').filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
+        name.split('_')
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect()
     };
     let capitalize = |word: &str| {
         let mut chars = word.chars();
@@ -107,9 +114,18 @@ mod tests {
 
     #[test]
     fn field_names_follow_serde_rename_all() {
-        assert_eq!(rename("job_template", Some("camelCase"), false), "jobTemplate");
-        assert_eq!(rename("job_template", Some("PascalCase"), false), "JobTemplate");
-        assert_eq!(rename("job_template", Some("kebab-case"), false), "job-template");
+        assert_eq!(
+            rename("job_template", Some("camelCase"), false),
+            "jobTemplate"
+        );
+        assert_eq!(
+            rename("job_template", Some("PascalCase"), false),
+            "JobTemplate"
+        );
+        assert_eq!(
+            rename("job_template", Some("kebab-case"), false),
+            "job-template"
+        );
         assert_eq!(rename("job_template", None, false), "job_template");
         assert_eq!(rename("ForbidNow", Some("camelCase"), true), "forbidNow");
     }

@@ -98,14 +98,12 @@ pub fn flag(arg: &Arg) -> syn::Result<bool> {
 pub fn strings(arg: &Arg) -> syn::Result<Vec<LitStr>> {
     let items = match &arg.value {
         ArgValue::Expr(Expr::Array(array)) => array.elems.iter().cloned().collect::<Vec<_>>(),
-        ArgValue::Nested(tokens) => {
-            syn::parse::Parser::parse2(
-                syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated,
-                tokens.clone(),
-            )?
-            .into_iter()
-            .collect()
-        }
+        ArgValue::Nested(tokens) => syn::parse::Parser::parse2(
+            syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated,
+            tokens.clone(),
+        )?
+        .into_iter()
+        .collect(),
         _ => return Err(arg.error("expected a list of strings: `[\"a\", \"b\"]`")),
     };
     let strings = items

@@ -14,8 +14,8 @@
 
 #[cfg(feature = "envtest")]
 pub mod envtest;
-pub mod rbac;
 pub mod manifests;
+pub mod rbac;
 pub mod schema;
 
 pub use kubesmith_macros::{Rbac, markers};

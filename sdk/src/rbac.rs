@@ -112,7 +112,10 @@ pub struct Roles {
 pub fn roles(rules: impl IntoIterator<Item = Rule>, name: &str) -> Roles {
     let mut by_namespace: BTreeMap<Option<String>, Vec<Rule>> = BTreeMap::new();
     for rule in rules {
-        by_namespace.entry(rule.namespace.clone()).or_default().push(rule);
+        by_namespace
+            .entry(rule.namespace.clone())
+            .or_default()
+            .push(rule);
     }
     let mut out = Roles::default();
     for (namespace, rules) in by_namespace {
@@ -174,12 +177,21 @@ fn normalize(rules: &[Rule]) -> Vec<PolicyRule> {
         let groups = rule
             .groups
             .iter()
-            .map(|group| if group == "core" { String::new() } else { group.clone() })
+            .map(|group| {
+                if group == "core" {
+                    String::new()
+                } else {
+                    group.clone()
+                }
+            })
             .collect::<BTreeSet<_>>();
         let resources: Vec<BTreeSet<String>> = if rule.resources.is_empty() {
             vec![BTreeSet::new()]
         } else {
-            rule.resources.iter().map(|r| BTreeSet::from([r.clone()])).collect()
+            rule.resources
+                .iter()
+                .map(|r| BTreeSet::from([r.clone()]))
+                .collect()
         };
         for resources in resources {
             let normal = Normal {
@@ -222,7 +234,10 @@ fn normalize(rules: &[Rule]) -> Vec<PolicyRule> {
 }
 
 /// Merges the field `field` of rules that are equal in all other fields.
-fn merge_field(rules: Vec<Normal>, field: impl Fn(&mut Normal) -> &mut BTreeSet<String>) -> Vec<Normal> {
+fn merge_field(
+    rules: Vec<Normal>,
+    field: impl Fn(&mut Normal) -> &mut BTreeSet<String>,
+) -> Vec<Normal> {
     let mut groups: BTreeMap<Normal, Normal> = BTreeMap::new();
     for mut rule in rules {
         let values = std::mem::take(field(&mut rule));

@@ -9,10 +9,15 @@ use super::Error;
 
 /// Groups CRDs by name and merges each group's versions; exactly one must be the storage
 /// version. Versions are sorted by name.
-pub fn merge_versions(crds: Vec<CustomResourceDefinition>) -> Result<Vec<CustomResourceDefinition>, Error> {
+pub fn merge_versions(
+    crds: Vec<CustomResourceDefinition>,
+) -> Result<Vec<CustomResourceDefinition>, Error> {
     let mut by_name: BTreeMap<String, Vec<CustomResourceDefinition>> = BTreeMap::new();
     for crd in crds {
-        by_name.entry(crd.metadata.name.clone().unwrap_or_default()).or_default().push(crd);
+        by_name
+            .entry(crd.metadata.name.clone().unwrap_or_default())
+            .or_default()
+            .push(crd);
     }
     let mut merged = Vec::new();
     for (name, crds) in by_name {
@@ -31,7 +36,10 @@ pub fn merge_versions(crds: Vec<CustomResourceDefinition>) -> Result<Vec<CustomR
             .map(|version| version.name.clone())
             .collect();
         let [stored] = storage.as_slice() else {
-            return Err(Error::StorageVersion { crd: name, found: storage });
+            return Err(Error::StorageVersion {
+                crd: name,
+                found: storage,
+            });
         };
         let stored = stored.clone();
         let mut crd = merge_crds(crds, &stored).map_err(|error| Error::Merge {

@@ -48,7 +48,9 @@ pub enum Error {
     #[error(transparent)]
     Schema(#[from] SchemaError),
     /// The versions of one CRD do not have exactly one storage version.
-    #[error("CRD {crd}: expected exactly one storage version, found {found:?}; mark the others #[kube(storage = false)]")]
+    #[error(
+        "CRD {crd}: expected exactly one storage version, found {found:?}; mark the others #[kube(storage = false)]"
+    )]
     StorageVersion {
         /// The CRD name.
         crd: String,
@@ -178,7 +180,10 @@ impl Manifests {
             .render()?
             .into_iter()
             .filter(|(path, text)| {
-                std::fs::read_to_string(self.root.join(path)).ok().as_deref() != Some(text.as_str())
+                std::fs::read_to_string(self.root.join(path))
+                    .ok()
+                    .as_deref()
+                    != Some(text.as_str())
             })
             .map(|(path, _)| path)
             .collect();

@@ -125,8 +125,14 @@ fn apply_marker(node: &mut Map<String, Value>, marker: &Marker) {
         Marker::MapType(map_type) | Marker::StructType(map_type) => {
             set("x-kubernetes-map-type", json!(map_type))
         }
-        Marker::ExactlyOneOf(fields) => push_rule(node, one_of_rule(fields, "==", "exactly one of the fields in", "must be set")),
-        Marker::AtMostOneOf(fields) => push_rule(node, one_of_rule(fields, "<=", "at most one of the fields in", "may be set")),
+        Marker::ExactlyOneOf(fields) => push_rule(
+            node,
+            one_of_rule(fields, "==", "exactly one of the fields in", "must be set"),
+        ),
+        Marker::AtMostOneOf(fields) => push_rule(
+            node,
+            one_of_rule(fields, "<=", "at most one of the fields in", "may be set"),
+        ),
         Marker::Optional | Marker::Required => {}
     }
 }

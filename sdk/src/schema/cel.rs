@@ -95,8 +95,20 @@ fn unescape_property(name: &str) -> String {
 
 /// Identifiers a rule may use besides `self`, `oldSelf` and comprehension variables.
 const GLOBALS: &[&str] = &[
-    "int", "uint", "double", "string", "bool", "bytes", "list", "map", "null_type", "type", "dyn",
-    "duration", "timestamp", "optional",
+    "int",
+    "uint",
+    "double",
+    "string",
+    "bool",
+    "bytes",
+    "list",
+    "map",
+    "null_type",
+    "type",
+    "dyn",
+    "duration",
+    "timestamp",
+    "optional",
 ];
 
 struct Checker<'s> {
@@ -108,11 +120,17 @@ struct Checker<'s> {
 pub fn check_rule(rule: &Value, schema: &Value) -> Vec<String> {
     let mut errors = Vec::new();
     let Some(text) = rule.get("rule").and_then(Value::as_str) else {
-        return vec![format!("a CEL validation needs a rule string, found {rule}")];
+        return vec![format!(
+            "a CEL validation needs a rule string, found {rule}"
+        )];
     };
     let optional_old_self = rule.get("optionalOldSelf").and_then(Value::as_bool) == Some(true);
     let self_ty = of_schema(schema);
-    let old_ty = if optional_old_self { Ty::Dyn } else { self_ty.clone() };
+    let old_ty = if optional_old_self {
+        Ty::Dyn
+    } else {
+        self_ty.clone()
+    };
     let mut checker = Checker {
         vars: vec![("self".into(), self_ty), ("oldSelf".into(), old_ty)],
         errors: Vec::new(),
@@ -121,23 +139,41 @@ pub fn check_rule(rule: &Value, schema: &Value) -> Vec<String> {
         Ok(expr) => {
             let ty = checker.ty_of(&expr);
             if ty.known() && !matches!(ty, Ty::Bool) {
-                errors.push(format!("CEL rule {text:?} yields {}, expected bool", ty.name()));
+                errors.push(format!(
+                    "CEL rule {text:?} yields {}, expected bool",
+                    ty.name()
+                ));
             }
         }
         Err(error) => errors.push(format!("CEL rule {text:?} does not parse: {error}")),
     }
-    errors.extend(checker.errors.drain(..).map(|e| format!("CEL rule {text:?}: {e}")));
+    errors.extend(
+        checker
+            .errors
+            .drain(..)
+            .map(|e| format!("CEL rule {text:?}: {e}")),
+    );
     if let Some(message) = rule.get("messageExpression").and_then(Value::as_str) {
         match parse(message) {
             Ok(expr) => {
                 let ty = checker.ty_of(&expr);
                 if ty.known() && !matches!(ty, Ty::String) {
-                    errors.push(format!("messageExpression {message:?} yields {}, expected string", ty.name()));
+                    errors.push(format!(
+                        "messageExpression {message:?} yields {}, expected string",
+                        ty.name()
+                    ));
                 }
             }
-            Err(error) => errors.push(format!("messageExpression {message:?} does not parse: {error}")),
+            Err(error) => errors.push(format!(
+                "messageExpression {message:?} does not parse: {error}"
+            )),
         }
-        errors.extend(checker.errors.drain(..).map(|e| format!("messageExpression {message:?}: {e}")));
+        errors.extend(
+            checker
+                .errors
+                .drain(..)
+                .map(|e| format!("messageExpression {message:?}: {e}")),
+        );
     }
     if let Some(path) = rule.get("fieldPath").and_then(Value::as_str)
         && let Err(error) = check_field_path(path, schema)
@@ -145,7 +181,13 @@ pub fn check_rule(rule: &Value, schema: &Value) -> Vec<String> {
         errors.push(format!("fieldPath {path:?}: {error}"));
     }
     if let Some(reason) = rule.get("reason").and_then(Value::as_str)
-        && !matches!(reason, "FieldValueInvalid" | "FieldValueForbidden" | "FieldValueRequired" | "FieldValueDuplicate")
+        && !matches!(
+            reason,
+            "FieldValueInvalid"
+                | "FieldValueForbidden"
+                | "FieldValueRequired"
+                | "FieldValueDuplicate"
+        )
     {
         errors.push(format!("reason {reason:?} is not one of FieldValueInvalid, FieldValueForbidden, FieldValueRequired, FieldValueDuplicate"));
     }
@@ -177,7 +219,11 @@ fn check_field_path(path: &str, schema: &Value) -> Result<(), String> {
 
 impl<'s> Checker<'s> {
     fn lookup(&self, name: &str) -> Option<Ty<'s>> {
-        self.vars.iter().rev().find(|(var, _)| var == name).map(|(_, ty)| ty.clone())
+        self.vars
+            .iter()
+            .rev()
+            .find(|(var, _)| var == name)
+            .map(|(_, ty)| ty.clone())
     }
 
     fn select(&mut self, operand: Ty<'s>, field: &str) -> Ty<'s> {
@@ -185,21 +231,29 @@ impl<'s> Checker<'s> {
         match operand {
             Ty::Object(node) => match node.get("properties").and_then(|p| p.get(&name)) {
                 Some(property) => of_schema(property),
-                None if node.get("x-kubernetes-preserve-unknown-fields").and_then(Value::as_bool) == Some(true) => Ty::Dyn,
+                None if node
+                    .get("x-kubernetes-preserve-unknown-fields")
+                    .and_then(Value::as_bool)
+                    == Some(true) =>
+                {
+                    Ty::Dyn
+                }
                 None => {
                     let known = node
                         .get("properties")
                         .and_then(Value::as_object)
                         .map(|p| p.keys().cloned().collect::<Vec<_>>().join(", "))
                         .unwrap_or_default();
-                    self.errors.push(format!("no field {name:?} in the schema (fields: {known})"));
+                    self.errors
+                        .push(format!("no field {name:?} in the schema (fields: {known})"));
                     Ty::Dyn
                 }
             },
             Ty::Map(values) => *values,
             Ty::Dyn => Ty::Dyn,
             other => {
-                self.errors.push(format!("cannot select `.{field}` on a {}", other.name()));
+                self.errors
+                    .push(format!("cannot select `.{field}` on a {}", other.name()));
                 Ty::Dyn
             }
         }
@@ -209,7 +263,8 @@ impl<'s> Checker<'s> {
         match &expr.expr {
             Expr::Ident(name) => self.lookup(name).unwrap_or_else(|| {
                 if !GLOBALS.contains(&name.as_str()) {
-                    self.errors.push(format!("undeclared reference to `{name}`"));
+                    self.errors
+                        .push(format!("undeclared reference to `{name}`"));
                 }
                 Ty::Dyn
             }),
@@ -247,17 +302,29 @@ impl<'s> Checker<'s> {
                     Ty::Object(_) => (Ty::String, Ty::Dyn),
                     Ty::Dyn => (Ty::Dyn, Ty::Dyn),
                     other => {
-                        self.errors.push(format!("cannot iterate over a {}", other.name()));
+                        self.errors
+                            .push(format!("cannot iterate over a {}", other.name()));
                         (Ty::Dyn, Ty::Dyn)
                     }
                 };
                 let depth = self.vars.len();
                 let init = self.ty_of(&comprehension.accu_init);
-                self.vars.push((comprehension.accu_var.clone(), if matches!(init, Ty::Bool) { Ty::Bool } else { Ty::Dyn }));
+                self.vars.push((
+                    comprehension.accu_var.clone(),
+                    if matches!(init, Ty::Bool) {
+                        Ty::Bool
+                    } else {
+                        Ty::Dyn
+                    },
+                ));
                 match &comprehension.iter_var2 {
                     // One variable: list items or map keys.
                     None => {
-                        let item = if matches!(first, Ty::Int) { second } else { first };
+                        let item = if matches!(first, Ty::Int) {
+                            second
+                        } else {
+                            first
+                        };
                         self.vars.push((comprehension.iter_var.clone(), item));
                     }
                     Some(var2) => {
@@ -285,9 +352,17 @@ impl<'s> Checker<'s> {
         };
         match name {
             "size" => {
-                let subject = target_ty.or_else(|| tys.first().cloned()).unwrap_or(Ty::Dyn);
-                if !matches!(subject, Ty::String | Ty::Bytes | Ty::List(_) | Ty::Map(_) | Ty::Dyn) {
-                    self.errors.push(format!("size() needs a string, bytes, list or map, found {}", subject.name()));
+                let subject = target_ty
+                    .or_else(|| tys.first().cloned())
+                    .unwrap_or(Ty::Dyn);
+                if !matches!(
+                    subject,
+                    Ty::String | Ty::Bytes | Ty::List(_) | Ty::Map(_) | Ty::Dyn
+                ) {
+                    self.errors.push(format!(
+                        "size() needs a string, bytes, list or map, found {}",
+                        subject.name()
+                    ));
                 }
                 Ty::Int
             }
@@ -299,9 +374,17 @@ impl<'s> Checker<'s> {
                         || (a.numeric() && b.numeric())
                         || (!ordered && (matches!(a, Ty::Null) || matches!(b, Ty::Null)))
                         || std::mem::discriminant(&a) == std::mem::discriminant(&b);
-                    let orderable = matches!(a, Ty::Int | Ty::Double | Ty::String | Ty::Bytes | Ty::Bool | Ty::Dyn);
+                    let orderable = matches!(
+                        a,
+                        Ty::Int | Ty::Double | Ty::String | Ty::Bytes | Ty::Bool | Ty::Dyn
+                    );
                     if !comparable || (ordered && !orderable) {
-                        self.errors.push(format!("`{}` cannot compare a {} with a {}", operator(name), a.name(), b.name()));
+                        self.errors.push(format!(
+                            "`{}` cannot compare a {} with a {}",
+                            operator(name),
+                            a.name(),
+                            b.name()
+                        ));
                     }
                 }
                 Ty::Bool
@@ -309,7 +392,11 @@ impl<'s> Checker<'s> {
             "_&&_" | "_||_" | "!_" => {
                 for ty in &tys {
                     if ty.known() && !matches!(ty, Ty::Bool) {
-                        self.errors.push(format!("`{}` needs bool operands, found {}", operator(name), ty.name()));
+                        self.errors.push(format!(
+                            "`{}` needs bool operands, found {}",
+                            operator(name),
+                            ty.name()
+                        ));
                     }
                 }
                 Ty::Bool
@@ -318,9 +405,16 @@ impl<'s> Checker<'s> {
             "_+_" | "_-_" | "_*_" | "_/_" | "_%_" => match both(&tys) {
                 Some((a, b)) if a.known() && b.known() => {
                     let fits = (a.numeric() && b.numeric())
-                        || (name == "_+_" && std::mem::discriminant(&a) == std::mem::discriminant(&b) && matches!(a, Ty::String | Ty::List(_) | Ty::Bytes));
+                        || (name == "_+_"
+                            && std::mem::discriminant(&a) == std::mem::discriminant(&b)
+                            && matches!(a, Ty::String | Ty::List(_) | Ty::Bytes));
                     if !fits {
-                        self.errors.push(format!("`{}` cannot combine a {} with a {}", operator(name), a.name(), b.name()));
+                        self.errors.push(format!(
+                            "`{}` cannot combine a {} with a {}",
+                            operator(name),
+                            a.name(),
+                            b.name()
+                        ));
                     }
                     a
                 }
@@ -337,7 +431,8 @@ impl<'s> Checker<'s> {
                 if let Some(subject) = target_ty.filter(Ty::known)
                     && !matches!(subject, Ty::String)
                 {
-                    self.errors.push(format!("{name}() needs a string, found {}", subject.name()));
+                    self.errors
+                        .push(format!("{name}() needs a string, found {}", subject.name()));
                 }
                 Ty::Bool
             }
@@ -397,7 +492,9 @@ mod tests {
 
     #[test]
     fn type_mismatches_are_reported() {
-        assert!(check("self.replicas == 'three'")[0].contains("cannot compare a int with a string"));
+        assert!(
+            check("self.replicas == 'three'")[0].contains("cannot compare a int with a string")
+        );
         assert!(check("self.replicas.size() > 1")[0].contains("size() needs"));
         assert!(check("self.replicas + 1")[0].contains("yields int, expected bool"));
         assert!(check("self.name && true")[0].contains("needs bool operands"));

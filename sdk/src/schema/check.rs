@@ -67,13 +67,18 @@ pub fn check_crd(crd: &CustomResourceDefinition, names: &RustNames) -> Result<()
         let schema = serde_json::to_value(schema).unwrap_or_default();
         let mut walker = Walker::new(names);
         walker.root(&schema);
-        problems.extend(walker.finish().into_iter().map(|(path, rust, message)| Problem {
-            kind: crd.spec.names.kind.clone(),
-            version: version.name.clone(),
-            path,
-            rust,
-            message,
-        }));
+        problems.extend(
+            walker
+                .finish()
+                .into_iter()
+                .map(|(path, rust, message)| Problem {
+                    kind: crd.spec.names.kind.clone(),
+                    version: version.name.clone(),
+                    path,
+                    rust,
+                    message,
+                }),
+        );
     }
     if problems.is_empty() {
         Ok(())

@@ -303,7 +303,9 @@ pub fn crd<K: CustomResourceMarkers>() -> Result<CustomResourceDefinition, Schem
     if !columns.is_empty()
         && let Some(version) = crd.spec.versions.first_mut()
     {
-        let existing = version.additional_printer_columns.get_or_insert_with(Vec::new);
+        let existing = version
+            .additional_printer_columns
+            .get_or_insert_with(Vec::new);
         existing.extend(columns.iter().map(PrintColumn::to_definition));
     }
     check_crd(&crd, &names)?;

@@ -28,7 +28,10 @@ impl RustNames {
     pub fn field(&self, properties: &BTreeSet<&str>, property: &str) -> Option<String> {
         let exact = self.types.iter().find(|names| {
             names.fields.len() == properties.len()
-                && names.fields.iter().all(|(json, _)| properties.contains(json))
+                && names
+                    .fields
+                    .iter()
+                    .all(|(json, _)| properties.contains(json))
         });
         let found = exact.or_else(|| {
             self.types
@@ -50,7 +53,10 @@ impl RustNames {
             .find(|names| {
                 !properties.is_empty()
                     && names.fields.len() == properties.len()
-                    && names.fields.iter().all(|(json, _)| properties.contains(json))
+                    && names
+                        .fields
+                        .iter()
+                        .all(|(json, _)| properties.contains(json))
             })
             .map(|names| names.type_name)
     }

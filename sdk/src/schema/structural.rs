@@ -11,7 +11,13 @@ use super::value::validate_value;
 const TYPES: &[&str] = &["object", "array", "string", "integer", "number", "boolean"];
 const JUNCTORS: &[&str] = &["allOf", "anyOf", "oneOf", "not"];
 /// Keys a value validation (a schema under a junctor) must not set.
-const FORBIDDEN_IN_JUNCTORS: &[&str] = &["description", "type", "default", "additionalProperties", "nullable"];
+const FORBIDDEN_IN_JUNCTORS: &[&str] = &[
+    "description",
+    "type",
+    "default",
+    "additionalProperties",
+    "nullable",
+];
 
 /// Where a node sits.
 #[derive(Clone)]
@@ -43,7 +49,8 @@ impl<'a> Walker<'a> {
     }
 
     fn report(&mut self, at: &At, message: impl Into<String>) {
-        self.problems.push((at.path.clone(), at.rust.clone(), message.into()));
+        self.problems
+            .push((at.path.clone(), at.rust.clone(), message.into()));
     }
 
     /// Checks the root schema of a version.
@@ -91,7 +98,10 @@ impl<'a> Walker<'a> {
                 self.report(at, "defaults are not allowed in metadata");
             }
             for error in validate_value(schema, default) {
-                self.report(at, format!("default {default} does not satisfy its own schema: {error}"));
+                self.report(
+                    at,
+                    format!("default {default} does not satisfy its own schema: {error}"),
+                );
             }
         }
         if let Some(Value::Array(rules)) = node.get("x-kubernetes-validations") {
@@ -108,10 +118,15 @@ impl<'a> Walker<'a> {
                     other => vec![other],
                 };
                 for sub in subschemas {
-                    self.junctor(sub, node, int_or_string, &At {
-                        path: format!("{}.{junctor}", at.path),
-                        ..at.clone()
-                    });
+                    self.junctor(
+                        sub,
+                        node,
+                        int_or_string,
+                        &At {
+                            path: format!("{}.{junctor}", at.path),
+                            ..at.clone()
+                        },
+                    );
                 }
             }
         }
@@ -121,7 +136,10 @@ impl<'a> Walker<'a> {
     /// Rules every node follows, also inside junctors.
     fn common(&mut self, node: &Map<String, Value>, ty: Option<&str>, at: &At) {
         if node.contains_key("properties") && node.contains_key("additionalProperties") {
-            self.report(at, "properties and additionalProperties are mutually exclusive");
+            self.report(
+                at,
+                "properties and additionalProperties are mutually exclusive",
+            );
         }
         if let Some(Value::Bool(allowed)) = node.get("additionalProperties") {
             self.report(at, format!("additionalProperties must be a schema, found {allowed}; use x-kubernetes-preserve-unknown-fields"));
@@ -130,7 +148,10 @@ impl<'a> Walker<'a> {
             self.report(at, "$ref is not allowed; inline the schema");
         }
         if node.get("uniqueItems").and_then(Value::as_bool) == Some(true) {
-            self.report(at, "uniqueItems: true is not allowed; use x-kubernetes-list-type: set");
+            self.report(
+                at,
+                "uniqueItems: true is not allowed; use x-kubernetes-list-type: set",
+            );
         }
         if matches!(node.get("items"), Some(Value::Array(_))) {
             self.report(at, "items must be a single schema, found a list");
@@ -145,13 +166,23 @@ impl<'a> Walker<'a> {
         }
         self.list_type(node, ty, at);
         if node.contains_key("x-kubernetes-map-type") && ty != Some("object") {
-            self.report(at, format!("x-kubernetes-map-type needs type object, found {ty:?}"));
+            self.report(
+                at,
+                format!("x-kubernetes-map-type needs type object, found {ty:?}"),
+            );
         }
-        if node.get("x-kubernetes-embedded-resource").and_then(Value::as_bool) == Some(true) {
+        if node
+            .get("x-kubernetes-embedded-resource")
+            .and_then(Value::as_bool)
+            == Some(true)
+        {
             if ty != Some("object") {
                 self.report(at, "x-kubernetes-embedded-resource needs type object");
             }
-            let preserve = node.get("x-kubernetes-preserve-unknown-fields").and_then(Value::as_bool) == Some(true);
+            let preserve = node
+                .get("x-kubernetes-preserve-unknown-fields")
+                .and_then(Value::as_bool)
+                == Some(true);
             if !preserve && !node.contains_key("properties") {
                 self.report(at, "x-kubernetes-embedded-resource needs properties or x-kubernetes-preserve-unknown-fields");
             }
@@ -162,17 +193,30 @@ impl<'a> Walker<'a> {
         let list_type = node.get("x-kubernetes-list-type").and_then(Value::as_str);
         let keys = node.get("x-kubernetes-list-map-keys");
         if list_type.is_some() && ty != Some("array") {
-            self.report(at, format!("x-kubernetes-list-type needs type array, found {ty:?}"));
+            self.report(
+                at,
+                format!("x-kubernetes-list-type needs type array, found {ty:?}"),
+            );
         }
         if keys.is_some() && list_type != Some("map") {
-            self.report(at, "x-kubernetes-list-map-keys needs x-kubernetes-list-type: map");
+            self.report(
+                at,
+                "x-kubernetes-list-map-keys needs x-kubernetes-list-type: map",
+            );
         }
         let items = node.get("items").and_then(Value::as_object);
-        let item_type = items.and_then(|items| items.get("type")).and_then(Value::as_str);
+        let item_type = items
+            .and_then(|items| items.get("type"))
+            .and_then(Value::as_str);
         match list_type {
             Some("map") => {
                 if item_type != Some("object") {
-                    self.report(at, format!("x-kubernetes-list-type: map needs object items, found {item_type:?}"));
+                    self.report(
+                        at,
+                        format!(
+                            "x-kubernetes-list-type: map needs object items, found {item_type:?}"
+                        ),
+                    );
                     return;
                 }
                 let keys: Vec<&str> = keys
@@ -180,7 +224,10 @@ impl<'a> Walker<'a> {
                     .map(|keys| keys.iter().filter_map(Value::as_str).collect())
                     .unwrap_or_default();
                 if keys.is_empty() {
-                    self.report(at, "x-kubernetes-list-type: map needs x-kubernetes-list-map-keys");
+                    self.report(
+                        at,
+                        "x-kubernetes-list-type: map needs x-kubernetes-list-map-keys",
+                    );
                 }
                 let empty = Map::new();
                 let items = items.unwrap_or(&empty);
@@ -191,29 +238,50 @@ impl<'a> Walker<'a> {
                     .unwrap_or_default();
                 for key in keys {
                     let Some(property) = items.get("properties").and_then(|p| p.get(key)) else {
-                        self.report(at, format!("list map key {key:?} is not a property of the items"));
+                        self.report(
+                            at,
+                            format!("list map key {key:?} is not a property of the items"),
+                        );
                         continue;
                     };
                     let key_type = property.get("type").and_then(Value::as_str);
                     if !matches!(key_type, Some("string" | "integer" | "number" | "boolean")) {
-                        self.report(at, format!("list map key {key:?} must be a scalar, found type {key_type:?}"));
+                        self.report(
+                            at,
+                            format!(
+                                "list map key {key:?} must be a scalar, found type {key_type:?}"
+                            ),
+                        );
                     }
                     if !required.contains(key) && property.get("default").is_none() {
-                        self.report(at, format!("list map key {key:?} must be required or have a default"));
+                        self.report(
+                            at,
+                            format!("list map key {key:?} must be required or have a default"),
+                        );
                     }
                 }
             }
             Some("set") => {
                 let atomic = items
-                    .and_then(|items| items.get("x-kubernetes-map-type").or(items.get("x-kubernetes-list-type")))
+                    .and_then(|items| {
+                        items
+                            .get("x-kubernetes-map-type")
+                            .or(items.get("x-kubernetes-list-type"))
+                    })
                     .and_then(Value::as_str)
                     == Some("atomic");
                 if matches!(item_type, Some("object" | "array")) && !atomic {
-                    self.report(at, "x-kubernetes-list-type: set needs scalar or atomic items");
+                    self.report(
+                        at,
+                        "x-kubernetes-list-type: set needs scalar or atomic items",
+                    );
                 }
             }
             Some("atomic") | None => {}
-            Some(other) => self.report(at, format!("x-kubernetes-list-type must be atomic, set or map, found {other:?}")),
+            Some(other) => self.report(
+                at,
+                format!("x-kubernetes-list-type must be atomic, set or map, found {other:?}"),
+            ),
         }
     }
 
@@ -221,7 +289,10 @@ impl<'a> Walker<'a> {
     fn metadata(&mut self, node: &Map<String, Value>, at: &At) {
         for key in node.keys() {
             if !matches!(key.as_str(), "type" | "properties" | "description") {
-                self.report(at, format!("metadata may only restrict name and generateName, found {key:?}"));
+                self.report(
+                    at,
+                    format!("metadata may only restrict name and generateName, found {key:?}"),
+                );
             }
         }
         if let Some(Value::Object(properties)) = node.get("properties") {
@@ -234,7 +305,13 @@ impl<'a> Walker<'a> {
     }
 
     /// A value validation under allOf/anyOf/oneOf/not.
-    fn junctor(&mut self, schema: &Value, outer: &Map<String, Value>, int_or_string: bool, at: &At) {
+    fn junctor(
+        &mut self,
+        schema: &Value,
+        outer: &Map<String, Value>,
+        int_or_string: bool,
+        at: &At,
+    ) {
         let Some(node) = schema.as_object() else {
             self.report(at, format!("expected a schema object, found `{schema}`"));
             return;
@@ -245,7 +322,10 @@ impl<'a> Walker<'a> {
                 continue;
             }
             if node.contains_key(*key) {
-                self.report(at, format!("{key} is not allowed inside allOf/anyOf/oneOf/not"));
+                self.report(
+                    at,
+                    format!("{key} is not allowed inside allOf/anyOf/oneOf/not"),
+                );
             }
         }
         if let Some(Value::Object(properties)) = node.get("properties") {
@@ -257,7 +337,10 @@ impl<'a> Walker<'a> {
             }
         }
         if node.contains_key("items") && !outer.contains_key("items") {
-            self.report(at, "items are only specified inside a junctor; declare them outside too");
+            self.report(
+                at,
+                "items are only specified inside a junctor; declare them outside too",
+            );
         }
         self.common(node, None, at);
         for junctor in JUNCTORS {
@@ -273,25 +356,42 @@ impl<'a> Walker<'a> {
         if let Some(Value::Object(properties)) = node.get("properties") {
             let keys: BTreeSet<&str> = properties.keys().map(String::as_str).collect();
             for (key, child) in properties {
-                let path = if at.path == "<root>" { key.clone() } else { format!("{}.{key}", at.path) };
+                let path = if at.path == "<root>" {
+                    key.clone()
+                } else {
+                    format!("{}.{key}", at.path)
+                };
                 let rust = self.names.field(&keys, key);
                 let metadata = at.path == "<root>" && key == "metadata";
-                self.node(child, &At { path, rust, metadata });
+                self.node(
+                    child,
+                    &At {
+                        path,
+                        rust,
+                        metadata,
+                    },
+                );
             }
         }
         if let Some(child @ Value::Object(_)) = node.get("additionalProperties") {
-            self.node(child, &At {
-                path: format!("{}[*]", at.path),
-                rust: at.rust.clone(),
-                metadata: false,
-            });
+            self.node(
+                child,
+                &At {
+                    path: format!("{}[*]", at.path),
+                    rust: at.rust.clone(),
+                    metadata: false,
+                },
+            );
         }
         if let Some(child @ Value::Object(_)) = node.get("items") {
-            self.node(child, &At {
-                path: format!("{}[*]", at.path),
-                rust: at.rust.clone(),
-                metadata: false,
-            });
+            self.node(
+                child,
+                &At {
+                    path: format!("{}[*]", at.path),
+                    rust: at.rust.clone(),
+                    metadata: false,
+                },
+            );
         }
     }
 }
@@ -306,7 +406,11 @@ mod tests {
         let names = RustNames::default();
         let mut walker = Walker::new(&names);
         walker.root(&schema);
-        walker.finish().into_iter().map(|(path, _, message)| format!("{path}: {message}")).collect()
+        walker
+            .finish()
+            .into_iter()
+            .map(|(path, _, message)| format!("{path}: {message}"))
+            .collect()
     }
 
     fn spec(spec: Value) -> Value {
@@ -331,24 +435,48 @@ mod tests {
 
     #[test]
     fn junctors_may_not_set_types_or_defaults_or_new_properties() {
-        let found = problems(spec(json!({ "type": "object", "properties": { "a": { "type": "string" } },
-            "oneOf": [{ "type": "object" }, { "properties": { "b": { "default": 1 } } }] })));
-        assert!(found.iter().any(|p| p.contains("type is not allowed inside")), "{found:?}");
-        assert!(found.iter().any(|p| p.contains("property \"b\" is only specified inside")), "{found:?}");
+        let found = problems(spec(
+            json!({ "type": "object", "properties": { "a": { "type": "string" } },
+            "oneOf": [{ "type": "object" }, { "properties": { "b": { "default": 1 } } }] }),
+        ));
+        assert!(
+            found
+                .iter()
+                .any(|p| p.contains("type is not allowed inside")),
+            "{found:?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|p| p.contains("property \"b\" is only specified inside")),
+            "{found:?}"
+        );
     }
 
     #[test]
     fn properties_and_additional_properties_are_exclusive() {
-        let found = problems(spec(json!({ "type": "object", "properties": { "a": { "type": "string" } },
-            "additionalProperties": { "type": "string" } })));
-        assert!(found.iter().any(|p| p.contains("mutually exclusive")), "{found:?}");
+        let found = problems(spec(
+            json!({ "type": "object", "properties": { "a": { "type": "string" } },
+            "additionalProperties": { "type": "string" } }),
+        ));
+        assert!(
+            found.iter().any(|p| p.contains("mutually exclusive")),
+            "{found:?}"
+        );
     }
 
     #[test]
     fn metadata_may_only_restrict_name_and_generate_name() {
-        let found = problems(json!({ "type": "object", "properties": { "metadata": { "type": "object",
-            "properties": { "labels": { "type": "object" } } } } }));
-        assert!(found.iter().any(|p| p.contains("found property \"labels\"")), "{found:?}");
+        let found = problems(
+            json!({ "type": "object", "properties": { "metadata": { "type": "object",
+            "properties": { "labels": { "type": "object" } } } } }),
+        );
+        assert!(
+            found
+                .iter()
+                .any(|p| p.contains("found property \"labels\"")),
+            "{found:?}"
+        );
     }
 
     #[test]
@@ -356,22 +484,45 @@ mod tests {
         let found = problems(spec(json!({ "type": "object", "properties": { "ports": {
             "type": "array", "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name", "port"],
             "items": { "type": "object", "properties": { "name": { "type": "string" } } } } } })));
-        assert!(found.iter().any(|p| p.contains("\"port\" is not a property")), "{found:?}");
-        assert!(found.iter().any(|p| p.contains("\"name\" must be required or have a default")), "{found:?}");
+        assert!(
+            found
+                .iter()
+                .any(|p| p.contains("\"port\" is not a property")),
+            "{found:?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|p| p.contains("\"name\" must be required or have a default")),
+            "{found:?}"
+        );
     }
 
     #[test]
     fn arrays_need_items_and_unique_items_is_refused() {
         let found = problems(spec(json!({ "type": "object", "properties": {
             "a": { "type": "array" }, "b": { "type": "array", "uniqueItems": true, "items": { "type": "string" } } } })));
-        assert!(found.iter().any(|p| p.starts_with("spec.a: type array needs items")), "{found:?}");
-        assert!(found.iter().any(|p| p.starts_with("spec.b: uniqueItems")), "{found:?}");
+        assert!(
+            found
+                .iter()
+                .any(|p| p.starts_with("spec.a: type array needs items")),
+            "{found:?}"
+        );
+        assert!(
+            found.iter().any(|p| p.starts_with("spec.b: uniqueItems")),
+            "{found:?}"
+        );
     }
 
     #[test]
     fn defaults_must_satisfy_their_schema() {
         let found = problems(spec(json!({ "type": "object", "properties": {
             "a": { "type": "integer", "minimum": 1, "default": 0 } } })));
-        assert!(found.iter().any(|p| p.starts_with("spec.a: default 0 does not satisfy")), "{found:?}");
+        assert!(
+            found
+                .iter()
+                .any(|p| p.starts_with("spec.a: default 0 does not satisfy")),
+            "{found:?}"
+        );
     }
 }

@@ -21,10 +21,16 @@ pub fn validate_value(schema: &Value, value: &Value) -> Vec<String> {
 }
 
 fn check(schema: &Value, value: &Value, path: &str, errors: &mut Vec<String>) {
-    let Some(node) = schema.as_object() else { return };
+    let Some(node) = schema.as_object() else {
+        return;
+    };
     let flag = |key: &str| node.get(key).and_then(Value::as_bool) == Some(true);
     let mut fail = |message: String| {
-        let at = if path.is_empty() { String::new() } else { format!("at {path}: ") };
+        let at = if path.is_empty() {
+            String::new()
+        } else {
+            format!("at {path}: ")
+        };
         errors.push(format!("{at}{message}"));
     };
     if value.is_null() {
@@ -57,20 +63,29 @@ fn check(schema: &Value, value: &Value, path: &str, errors: &mut Vec<String>) {
     if let Some(Value::Array(allowed)) = node.get("enum")
         && !allowed.contains(value)
     {
-        fail(format!("{value} is not one of {}", Value::Array(allowed.clone())));
+        fail(format!(
+            "{value} is not one of {}",
+            Value::Array(allowed.clone())
+        ));
     }
     if let Some(number) = value.as_f64() {
         let limit = |key: &str| node.get(key).and_then(Value::as_f64);
         if let Some(min) = limit("minimum") {
             let exclusive = flag("exclusiveMinimum");
             if number < min || (exclusive && number == min) {
-                fail(format!("{value} is below the minimum {min}{}", if exclusive { " (exclusive)" } else { "" }));
+                fail(format!(
+                    "{value} is below the minimum {min}{}",
+                    if exclusive { " (exclusive)" } else { "" }
+                ));
             }
         }
         if let Some(max) = limit("maximum") {
             let exclusive = flag("exclusiveMaximum");
             if number > max || (exclusive && number == max) {
-                fail(format!("{value} is above the maximum {max}{}", if exclusive { " (exclusive)" } else { "" }));
+                fail(format!(
+                    "{value} is above the maximum {max}{}",
+                    if exclusive { " (exclusive)" } else { "" }
+                ));
             }
         }
         if let Some(step) = limit("multipleOf")
@@ -97,7 +112,10 @@ fn check(schema: &Value, value: &Value, path: &str, errors: &mut Vec<String>) {
                 && let Ok(regex) = regex::Regex::new(pattern)
                 && !regex.is_match(text)
             {
-                errors.push(format!("{}{text:?} does not match {pattern:?}", prefix(path)));
+                errors.push(format!(
+                    "{}{text:?} does not match {pattern:?}",
+                    prefix(path)
+                ));
             }
         }
         Value::Array(items) => {
@@ -109,12 +127,25 @@ fn check(schema: &Value, value: &Value, path: &str, errors: &mut Vec<String>) {
             }
         }
         Value::Object(map) => {
-            bounds("property count", map.len(), "minProperties", "maxProperties");
-            for required in node.get("required").and_then(Value::as_array).into_iter().flatten() {
+            bounds(
+                "property count",
+                map.len(),
+                "minProperties",
+                "maxProperties",
+            );
+            for required in node
+                .get("required")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 if let Some(name) = required.as_str()
                     && !map.contains_key(name)
                 {
-                    errors.push(format!("{}required property {name:?} is missing", prefix(path)));
+                    errors.push(format!(
+                        "{}required property {name:?} is missing",
+                        prefix(path)
+                    ));
                 }
             }
             let properties = node.get("properties").and_then(Value::as_object);
@@ -124,7 +155,10 @@ fn check(schema: &Value, value: &Value, path: &str, errors: &mut Vec<String>) {
                 match (properties.and_then(|p| p.get(key)), additional) {
                     (Some(schema), _) | (None, Some(schema)) => check(schema, item, &child, errors),
                     (None, None) if !flag("x-kubernetes-preserve-unknown-fields") => {
-                        errors.push(format!("{}unknown property {key:?} (the server would prune it)", prefix(path)));
+                        errors.push(format!(
+                            "{}unknown property {key:?} (the server would prune it)",
+                            prefix(path)
+                        ));
                     }
                     (None, None) => {}
                 }
@@ -135,7 +169,11 @@ fn check(schema: &Value, value: &Value, path: &str, errors: &mut Vec<String>) {
 }
 
 fn prefix(path: &str) -> String {
-    if path.is_empty() { String::new() } else { format!("at {path}: ") }
+    if path.is_empty() {
+        String::new()
+    } else {
+        format!("at {path}: ")
+    }
 }
 
 #[cfg(test)]
@@ -150,14 +188,22 @@ mod tests {
             "name": { "type": "string", "pattern": "^[a-z]+$" },
             "ports": { "type": "array", "maxItems": 1, "items": { "type": "integer" } } } });
         assert!(validate_value(&schema, &json!({ "name": "web", "ports": [80] })).is_empty());
-        let errors = validate_value(&schema, &json!({ "name": "Web", "ports": [80, "x"], "extra": 1 }));
+        let errors = validate_value(
+            &schema,
+            &json!({ "name": "Web", "ports": [80, "x"], "extra": 1 }),
+        );
         assert_eq!(errors.len(), 4, "{errors:?}");
-        assert!(validate_value(&schema, &json!({})).iter().any(|e| e.contains("\"name\" is missing")));
+        assert!(
+            validate_value(&schema, &json!({}))
+                .iter()
+                .any(|e| e.contains("\"name\" is missing"))
+        );
     }
 
     #[test]
     fn exclusive_limits_and_enums() {
-        let schema = json!({ "type": "number", "minimum": 0, "exclusiveMinimum": true, "enum": [0, 1.5] });
+        let schema =
+            json!({ "type": "number", "minimum": 0, "exclusiveMinimum": true, "enum": [0, 1.5] });
         assert_eq!(validate_value(&schema, &json!(0)).len(), 1);
         assert!(validate_value(&schema, &json!(1.5)).is_empty());
         assert_eq!(validate_value(&schema, &json!(2)).len(), 1);

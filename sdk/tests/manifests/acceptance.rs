@@ -14,11 +14,21 @@ async fn install(env: &Environment) {
     let options = CrdInstallOptions::default()
         .path(dir.path().join("config/crd/bases"))
         .error_if_path_missing(true);
-    let installed = env.install_crds(&options).await.expect("the API server accepts every generated CRD");
+    let installed = env
+        .install_crds(&options)
+        .await
+        .expect("the API server accepts every generated CRD");
     assert_eq!(installed.len(), 2);
 }
 
-async fn api(env: &Environment, version: &str, kind: &str, plural: &str, group: &str, namespace: Option<&str>) -> Api<DynamicObject> {
+async fn api(
+    env: &Environment,
+    version: &str,
+    kind: &str,
+    plural: &str,
+    group: &str,
+    namespace: Option<&str>,
+) -> Api<DynamicObject> {
     let gvk = GroupVersionKind::gvk(group, version, kind);
     let resource = ApiResource::from_gvk_with_plural(&gvk, plural);
     let client = env.client().expect("client");
@@ -31,7 +41,15 @@ async fn api(env: &Environment, version: &str, kind: &str, plural: &str, group: 
 async fn cronjobs(env: &Environment, prefix: &str) -> Api<DynamicObject> {
     install(env).await;
     let namespace = env.create_namespace(prefix).await.expect("namespace");
-    api(env, "v1", "CronJob", "cronjobs", "batch.kubesmith.dev", Some(&namespace)).await
+    api(
+        env,
+        "v1",
+        "CronJob",
+        "cronjobs",
+        "batch.kubesmith.dev",
+        Some(&namespace),
+    )
+    .await
 }
 
 /// A CronJob satisfying every rule, with `spec` fields replaced or removed (`null`) by `patch`.
@@ -64,38 +82,205 @@ struct Case {
 }
 
 fn cases() -> Vec<Case> {
-    let case = |marker, invalid, expected, valid| Case { marker, invalid, expected, valid };
+    let case = |marker, invalid, expected, valid| Case {
+        marker,
+        invalid,
+        expected,
+        valid,
+    };
     vec![
-        case("minimum", json!({ "parallelism": -1 }), &["spec.parallelism", "greater than or equal to 0"], json!({ "parallelism": 0 })),
-        case("maximum", json!({ "parallelism": 11 }), &["spec.parallelism", "less than or equal to 10"], json!({ "parallelism": 10 })),
-        case("exclusive_minimum", json!({ "deadlineSeconds": 0 }), &["spec.deadlineSeconds", "greater than 0"], json!({ "deadlineSeconds": 1 })),
-        case("exclusive_maximum", json!({ "deadlineSeconds": 86400 }), &["spec.deadlineSeconds", "less than 86400"], json!({ "deadlineSeconds": 86399 })),
-        case("multiple_of", json!({ "backoffSeconds": 7 }), &["spec.backoffSeconds", "multiple of 5"], json!({ "backoffSeconds": 10 })),
-        case("min_length", json!({ "schedule": "1 2 3" }), &["spec.schedule", "at least 9 chars long"], json!({ "schedule": "1 2 3 4 5" })),
-        case("max_length", json!({ "schedule": format!("1 2 3 4 {}", "5".repeat(60)) }), &["spec.schedule", "may not be more than 64"], json!({ "schedule": format!("1 2 3 4 {}", "5".repeat(56)) })),
-        case("pattern", json!({ "schedule": "0123456789" }), &["spec.schedule", "should match"], json!({ "schedule": "0 0 * * 1" })),
-        case("pattern (duration string)", json!({ "timeout": "soon" }), &["spec.timeout", "should match"], json!({ "timeout": "1h30m" })),
-        case("enum", json!({ "concurrencyPolicy": "Sometimes" }), &["spec.concurrencyPolicy", "Unsupported value"], json!({ "concurrencyPolicy": "Forbid" })),
-        case("enum (Rust enum)", json!({ "restartPolicy": "Always" }), &["spec.restartPolicy", "Unsupported value"], json!({ "restartPolicy": "OnFailure" })),
-        case("format", json!({ "suspendUntil": "tomorrow" }), &["spec.suspendUntil", "date-time"], json!({ "suspendUntil": "2030-01-01T00:00:00Z" })),
-        case("nullable", json!({ "image": null, "imageRef": 5 }), &["spec.imageRef", "string"], json!({ "suspendUntil": null })),
-        case("min_items", json!({ "args": [] }), &["spec.args", "at least 1 items"], json!({ "args": ["a"] })),
-        case("max_items", json!({ "args": ["a", "b", "c", "d"] }), &["spec.args", "at most 3 items"], json!({ "args": ["a", "b", "c"] })),
-        case("list_type = set", json!({ "args": ["a", "a"] }), &["spec.args[1]", "Duplicate value"], json!({ "args": ["a", "b"] })),
-        case("list_type = map", json!({ "env": [{ "name": "A" }, { "name": "A", "value": "x" }] }), &["spec.env[1]", "Duplicate value"], json!({ "env": [{ "name": "A" }, { "name": "B" }] })),
-        case("min_properties", json!({ "podLabels": {} }), &["spec.podLabels", "at least 1 properties"], json!({ "podLabels": { "a": "b" } })),
-        case("max_properties", json!({ "podLabels": { "a": "1", "b": "2", "c": "3", "d": "4", "e": "5" } }), &["spec.podLabels", "must have at most 4"], json!({ "podLabels": { "a": "1" } })),
-        case("embedded_resource", json!({ "template": { "metadata": { "name": "x" } } }), &["spec.template.apiVersion", "Required value"], json!({ "template": { "apiVersion": "v1", "kind": "ConfigMap", "metadata": { "name": "x" } } })),
-        case("int_or_string", json!({ "failureBudget": true }), &["spec.failureBudget"], json!({ "failureBudget": "10%" })),
-        case("cel with message", json!({ "ports": [0] }), &["spec.ports", "ports must be between 1 and 65535"], json!({ "ports": [80, 443] })),
-        case("cel with messageExpression", json!({ "backoffSeconds": 3605 }), &["spec.backoffSeconds", "backoffSeconds is more than an hour"], json!({ "backoffSeconds": 3600 })),
-        case("cel with fieldPath and reason", json!({ "backoffSeconds": 10, "deadlineSeconds": 5 }), &["spec.backoffSeconds", "backoff must be shorter than the deadline"], json!({ "backoffSeconds": 5, "deadlineSeconds": 10 })),
-        case("exactly_one_of (both)", json!({ "imageRef": "catalog/busybox" }), &["spec", "exactly one of the fields in [image imageRef] must be set"], json!({ "image": null, "imageRef": "catalog/busybox" })),
-        case("exactly_one_of (none)", json!({ "image": null }), &["spec", "exactly one of the fields in [image imageRef] must be set"], json!({})),
-        case("at_most_one_of", json!({ "suspend": true, "suspendUntil": "2030-01-01T00:00:00Z" }), &["spec", "at most one of the fields in [suspend suspendUntil] may be set"], json!({ "suspend": true })),
-        case("required", json!({ "team": null }), &["spec.team", "Required value"], json!({ "team": "platform" })),
-        case("minimum on a flattened field", json!({ "priorityLevel": -101 }), &["spec.priorityLevel", "greater than or equal to -100"], json!({ "priorityLevel": -100 })),
-        case("quantity", json!({ "resources": { "cpu": [1] } }), &["spec.resources.cpu"], json!({ "resources": { "cpu": "100m", "memory": 1024 } })),
+        case(
+            "minimum",
+            json!({ "parallelism": -1 }),
+            &["spec.parallelism", "greater than or equal to 0"],
+            json!({ "parallelism": 0 }),
+        ),
+        case(
+            "maximum",
+            json!({ "parallelism": 11 }),
+            &["spec.parallelism", "less than or equal to 10"],
+            json!({ "parallelism": 10 }),
+        ),
+        case(
+            "exclusive_minimum",
+            json!({ "deadlineSeconds": 0 }),
+            &["spec.deadlineSeconds", "greater than 0"],
+            json!({ "deadlineSeconds": 1 }),
+        ),
+        case(
+            "exclusive_maximum",
+            json!({ "deadlineSeconds": 86400 }),
+            &["spec.deadlineSeconds", "less than 86400"],
+            json!({ "deadlineSeconds": 86399 }),
+        ),
+        case(
+            "multiple_of",
+            json!({ "backoffSeconds": 7 }),
+            &["spec.backoffSeconds", "multiple of 5"],
+            json!({ "backoffSeconds": 10 }),
+        ),
+        case(
+            "min_length",
+            json!({ "schedule": "1 2 3" }),
+            &["spec.schedule", "at least 9 chars long"],
+            json!({ "schedule": "1 2 3 4 5" }),
+        ),
+        case(
+            "max_length",
+            json!({ "schedule": format!("1 2 3 4 {}", "5".repeat(60)) }),
+            &["spec.schedule", "may not be more than 64"],
+            json!({ "schedule": format!("1 2 3 4 {}", "5".repeat(56)) }),
+        ),
+        case(
+            "pattern",
+            json!({ "schedule": "0123456789" }),
+            &["spec.schedule", "should match"],
+            json!({ "schedule": "0 0 * * 1" }),
+        ),
+        case(
+            "pattern (duration string)",
+            json!({ "timeout": "soon" }),
+            &["spec.timeout", "should match"],
+            json!({ "timeout": "1h30m" }),
+        ),
+        case(
+            "enum",
+            json!({ "concurrencyPolicy": "Sometimes" }),
+            &["spec.concurrencyPolicy", "Unsupported value"],
+            json!({ "concurrencyPolicy": "Forbid" }),
+        ),
+        case(
+            "enum (Rust enum)",
+            json!({ "restartPolicy": "Always" }),
+            &["spec.restartPolicy", "Unsupported value"],
+            json!({ "restartPolicy": "OnFailure" }),
+        ),
+        case(
+            "format",
+            json!({ "suspendUntil": "tomorrow" }),
+            &["spec.suspendUntil", "date-time"],
+            json!({ "suspendUntil": "2030-01-01T00:00:00Z" }),
+        ),
+        case(
+            "nullable",
+            json!({ "image": null, "imageRef": 5 }),
+            &["spec.imageRef", "string"],
+            json!({ "suspendUntil": null }),
+        ),
+        case(
+            "min_items",
+            json!({ "args": [] }),
+            &["spec.args", "at least 1 items"],
+            json!({ "args": ["a"] }),
+        ),
+        case(
+            "max_items",
+            json!({ "args": ["a", "b", "c", "d"] }),
+            &["spec.args", "at most 3 items"],
+            json!({ "args": ["a", "b", "c"] }),
+        ),
+        case(
+            "list_type = set",
+            json!({ "args": ["a", "a"] }),
+            &["spec.args[1]", "Duplicate value"],
+            json!({ "args": ["a", "b"] }),
+        ),
+        case(
+            "list_type = map",
+            json!({ "env": [{ "name": "A" }, { "name": "A", "value": "x" }] }),
+            &["spec.env[1]", "Duplicate value"],
+            json!({ "env": [{ "name": "A" }, { "name": "B" }] }),
+        ),
+        case(
+            "min_properties",
+            json!({ "podLabels": {} }),
+            &["spec.podLabels", "at least 1 properties"],
+            json!({ "podLabels": { "a": "b" } }),
+        ),
+        case(
+            "max_properties",
+            json!({ "podLabels": { "a": "1", "b": "2", "c": "3", "d": "4", "e": "5" } }),
+            &["spec.podLabels", "must have at most 4"],
+            json!({ "podLabels": { "a": "1" } }),
+        ),
+        case(
+            "embedded_resource",
+            json!({ "template": { "metadata": { "name": "x" } } }),
+            &["spec.template.apiVersion", "Required value"],
+            json!({ "template": { "apiVersion": "v1", "kind": "ConfigMap", "metadata": { "name": "x" } } }),
+        ),
+        case(
+            "int_or_string",
+            json!({ "failureBudget": true }),
+            &["spec.failureBudget"],
+            json!({ "failureBudget": "10%" }),
+        ),
+        case(
+            "cel with message",
+            json!({ "ports": [0] }),
+            &["spec.ports", "ports must be between 1 and 65535"],
+            json!({ "ports": [80, 443] }),
+        ),
+        case(
+            "cel with messageExpression",
+            json!({ "backoffSeconds": 3605 }),
+            &["spec.backoffSeconds", "backoffSeconds is more than an hour"],
+            json!({ "backoffSeconds": 3600 }),
+        ),
+        case(
+            "cel with fieldPath and reason",
+            json!({ "backoffSeconds": 10, "deadlineSeconds": 5 }),
+            &[
+                "spec.backoffSeconds",
+                "backoff must be shorter than the deadline",
+            ],
+            json!({ "backoffSeconds": 5, "deadlineSeconds": 10 }),
+        ),
+        case(
+            "exactly_one_of (both)",
+            json!({ "imageRef": "catalog/busybox" }),
+            &[
+                "spec",
+                "exactly one of the fields in [image imageRef] must be set",
+            ],
+            json!({ "image": null, "imageRef": "catalog/busybox" }),
+        ),
+        case(
+            "exactly_one_of (none)",
+            json!({ "image": null }),
+            &[
+                "spec",
+                "exactly one of the fields in [image imageRef] must be set",
+            ],
+            json!({}),
+        ),
+        case(
+            "at_most_one_of",
+            json!({ "suspend": true, "suspendUntil": "2030-01-01T00:00:00Z" }),
+            &[
+                "spec",
+                "at most one of the fields in [suspend suspendUntil] may be set",
+            ],
+            json!({ "suspend": true }),
+        ),
+        case(
+            "required",
+            json!({ "team": null }),
+            &["spec.team", "Required value"],
+            json!({ "team": "platform" }),
+        ),
+        case(
+            "minimum on a flattened field",
+            json!({ "priorityLevel": -101 }),
+            &["spec.priorityLevel", "greater than or equal to -100"],
+            json!({ "priorityLevel": -100 }),
+        ),
+        case(
+            "quantity",
+            json!({ "resources": { "cpu": [1] } }),
+            &["spec.resources.cpu"],
+            json!({ "resources": { "cpu": "100m", "memory": 1024 } }),
+        ),
     ]
 }
 
@@ -117,10 +302,18 @@ async fn every_validation_marker_rejects_a_violation_and_accepts_a_conforming_ob
         }
         let valid = cronjob(&format!("valid-{index}"), case.valid.clone());
         if let Err(error) = cronjobs.create(&PostParams::default(), &valid).await {
-            failures.push(format!("{}: {} was rejected: {error}", case.marker, case.valid));
+            failures.push(format!(
+                "{}: {} was rejected: {error}",
+                case.marker, case.valid
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} case(s) failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} case(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[tokio::test]
@@ -140,7 +333,10 @@ async fn an_immutable_field_cannot_be_changed() {
     let env = shared().await;
     let cronjobs = cronjobs(env, "immutable").await;
     cronjobs
-        .create(&PostParams::default(), &cronjob("fixed", json!({ "storageClass": "fast" })))
+        .create(
+            &PostParams::default(),
+            &cronjob("fixed", json!({ "storageClass": "fast" })),
+        )
         .await
         .expect("create");
     let change = |class: &str| Patch::Merge(json!({ "spec": { "storageClass": class } }));
@@ -149,7 +345,10 @@ async fn an_immutable_field_cannot_be_changed() {
         .await
         .expect_err("changing an immutable field is rejected");
     let text = error.to_string();
-    assert!(text.contains("spec.storageClass") && text.contains("storageClass cannot be changed"), "{text}");
+    assert!(
+        text.contains("spec.storageClass") && text.contains("storageClass cannot be changed"),
+        "{text}"
+    );
     cronjobs
         .patch("fixed", &PatchParams::default(), &change("fast"))
         .await
@@ -160,11 +359,24 @@ async fn an_immutable_field_cannot_be_changed() {
 async fn preserved_fields_survive_and_unknown_fields_are_pruned() {
     let env = shared().await;
     let cronjobs = cronjobs(env, "preserve").await;
-    let mut object = cronjob("kept", json!({ "extra": { "any": { "shape": [1, "two"] } } }));
+    let mut object = cronjob(
+        "kept",
+        json!({ "extra": { "any": { "shape": [1, "two"] } } }),
+    );
     object.data["spec"]["unknownField"] = json!(true);
-    let created = cronjobs.create(&PostParams::default(), &object).await.expect("create");
-    assert_eq!(created.data["spec"]["extra"], json!({ "any": { "shape": [1, "two"] } }));
-    assert!(created.data["spec"].get("unknownField").is_none(), "{}", created.data);
+    let created = cronjobs
+        .create(&PostParams::default(), &object)
+        .await
+        .expect("create");
+    assert_eq!(
+        created.data["spec"]["extra"],
+        json!({ "any": { "shape": [1, "two"] } })
+    );
+    assert!(
+        created.data["spec"].get("unknownField").is_none(),
+        "{}",
+        created.data
+    );
 }
 
 #[tokio::test]
@@ -180,13 +392,18 @@ async fn both_versions_of_a_two_version_kind_are_served() {
         "spec": { "size": 3 },
     }))
     .expect("widget");
-    beta.create(&PostParams::default(), &widget).await.expect("create through v1beta1");
+    beta.create(&PostParams::default(), &widget)
+        .await
+        .expect("create through v1beta1");
     let stable = api(env, "v1", "Widget", "widgets", group, None).await;
     let read = stable.get("beta-widget").await.expect("read through v1");
     assert_eq!(read.data["spec"]["size"], json!(3));
     let mut invalid = widget.clone();
     invalid.metadata.name = Some("small".into());
     invalid.data["spec"]["size"] = json!(0);
-    let error = beta.create(&PostParams::default(), &invalid).await.expect_err("v1beta1 validates too");
+    let error = beta
+        .create(&PostParams::default(), &invalid)
+        .await
+        .expect_err("v1beta1 validates too");
     assert!(error.to_string().contains("spec.size"), "{error}");
 }

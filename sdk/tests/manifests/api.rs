@@ -12,15 +12,41 @@ use serde::{Deserialize, Serialize};
 /// Runs a job on a schedule.
 #[kubesmith::markers]
 #[derive(CustomResource, Serialize, Deserialize, JsonSchema, Clone, Debug)]
-#[kube(group = "batch.kubesmith.dev", version = "v1", kind = "CronJob", namespaced)]
-#[kube(status = "CronJobStatus", shortname = "cj", category = "all", selectable = ".spec.suspend")]
-#[kube(scale(spec_replicas_path = ".spec.parallelism", status_replicas_path = ".status.active"))]
+#[kube(
+    group = "batch.kubesmith.dev",
+    version = "v1",
+    kind = "CronJob",
+    namespaced
+)]
+#[kube(
+    status = "CronJobStatus",
+    shortname = "cj",
+    category = "all",
+    selectable = ".spec.suspend"
+)]
+#[kube(scale(
+    spec_replicas_path = ".spec.parallelism",
+    status_replicas_path = ".status.active"
+))]
 #[serde(rename_all = "camelCase")]
-#[k8s(exactly_one_of(image, image_ref), at_most_one_of(suspend, suspend_until))]
-#[k8s(cel(rule = "!has(self.deadlineSeconds) || !has(self.backoffSeconds) || self.backoffSeconds < self.deadlineSeconds", message = "backoff must be shorter than the deadline", reason = "FieldValueInvalid", field_path = ".backoffSeconds"))]
+#[k8s(
+    exactly_one_of(image, image_ref),
+    at_most_one_of(suspend, suspend_until)
+)]
+#[k8s(cel(
+    rule = "!has(self.deadlineSeconds) || !has(self.backoffSeconds) || self.backoffSeconds < self.deadlineSeconds",
+    message = "backoff must be shorter than the deadline",
+    reason = "FieldValueInvalid",
+    field_path = ".backoffSeconds"
+))]
 pub struct CronJobSpec {
     /// The schedule in Cron format.
-    #[k8s(min_length = 9, max_length = 64, pattern = "^(\\S+ ){4}\\S+$", print_column(type = "string"))]
+    #[k8s(
+        min_length = 9,
+        max_length = 64,
+        pattern = "^(\\S+ ){4}\\S+$",
+        print_column(type = "string")
+    )]
     pub schedule: String,
     /// How many pods run at once.
     #[k8s(minimum = 0, maximum = 10, default = 1)]
@@ -29,7 +55,13 @@ pub struct CronJobSpec {
     #[k8s(exclusive_minimum = 0, exclusive_maximum = 86400)]
     pub deadline_seconds: Option<i64>,
     /// Seconds between retries.
-    #[k8s(multiple_of = 5, cel(rule = "self <= 3600", message_expression = "self > 7200 ? 'backoffSeconds is more than two hours' : 'backoffSeconds is more than an hour'"))]
+    #[k8s(
+        multiple_of = 5,
+        cel(
+            rule = "self <= 3600",
+            message_expression = "self > 7200 ? 'backoffSeconds is more than two hours' : 'backoffSeconds is more than an hour'"
+        )
+    )]
     pub backoff_seconds: Option<i32>,
     /// What to do with a run still active at the next schedule.
     #[k8s(enum = ["Allow", "Forbid", "Replace"], default = "Allow", print_column(type = "string", name = "Policy", priority = 1))]
@@ -65,7 +97,13 @@ pub struct CronJobSpec {
     #[k8s(immutable = "storageClass cannot be changed")]
     pub storage_class: Option<String>,
     /// Ports to expose.
-    #[k8s(max_items = 16, cel(rule = "self.all(p, p > 0 && p < 65536)", message = "ports must be between 1 and 65535"))]
+    #[k8s(
+        max_items = 16,
+        cel(
+            rule = "self.all(p, p > 0 && p < 65536)",
+            message = "ports must be between 1 and 65535"
+        )
+    )]
     pub ports: Option<Vec<i32>>,
     /// The owning team.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -31,14 +31,21 @@ fn generated_manifests_match_the_goldens() {
     for (path, text) in files {
         let golden = std::fs::read_to_string(dir.join(&path))
             .unwrap_or_else(|e| panic!("{}: {e} (run with KUBESMITH_BLESS=1)", path.display()));
-        assert!(golden == text, "{} drifted; run with KUBESMITH_BLESS=1 and review the diff:\n{text}", path.display());
+        assert!(
+            golden == text,
+            "{} drifted; run with KUBESMITH_BLESS=1 and review the diff:\n{text}",
+            path.display()
+        );
     }
 }
 
 #[test]
 fn generation_is_deterministic() {
     let dir = golden_dir();
-    assert_eq!(manifests(&dir).render().expect("first"), manifests(&dir).render().expect("second"));
+    assert_eq!(
+        manifests(&dir).render().expect("first"),
+        manifests(&dir).render().expect("second")
+    );
 }
 
 #[test]
@@ -71,8 +78,13 @@ fn two_versions_need_exactly_one_storage_version() {
         }
         other => panic!("expected a storage version error, got {other:?}"),
     }
-    let none_stored = Manifests::new(".").crd::<api::widget::v1beta1::Widget>().crd::<api::widget::v1beta1::Widget>();
-    assert!(matches!(none_stored.render(), Err(Error::StorageVersion { .. })));
+    let none_stored = Manifests::new(".")
+        .crd::<api::widget::v1beta1::Widget>()
+        .crd::<api::widget::v1beta1::Widget>();
+    assert!(matches!(
+        none_stored.render(),
+        Err(Error::StorageVersion { .. })
+    ));
 }
 
 #[test]
@@ -89,7 +101,9 @@ fn rbac_derive_declares_rules() {
         [
             Rule::new(&["apps"], &["deployments"], &["get", "list"]),
             Rule::urls(&["/metrics"], &["get"]),
-            Rule::new(&[""], &["secrets"], &["get"]).with_resource_names(&["tls"]).in_namespace("system"),
+            Rule::new(&[""], &["secrets"], &["get"])
+                .with_resource_names(&["tls"])
+                .in_namespace("system"),
         ]
     );
 }
@@ -121,7 +135,18 @@ fn schema_problems_name_the_rust_type_and_field() {
 
     let error = kubesmith::schema::crd::<Broken>().expect_err("broken schema");
     let text = error.to_string();
-    assert!(text.contains("BrokenSpec.replica_count (`spec.replicaCount`): default 1 does not satisfy"), "{text}");
-    assert!(text.contains("BrokenSpec.flag (`spec.flag`): CEL rule \"self.size() > 0\": size() needs"), "{text}");
-    assert!(text.contains("BrokenSpec.inner (`spec.inner`): CEL rule \"self.nmae != ''\": no field \"nmae\""), "{text}");
+    assert!(
+        text.contains("BrokenSpec.replica_count (`spec.replicaCount`): default 1 does not satisfy"),
+        "{text}"
+    );
+    assert!(
+        text.contains("BrokenSpec.flag (`spec.flag`): CEL rule \"self.size() > 0\": size() needs"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "BrokenSpec.inner (`spec.inner`): CEL rule \"self.nmae != ''\": no field \"nmae\""
+        ),
+        "{text}"
+    );
 }

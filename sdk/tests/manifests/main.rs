@@ -27,24 +27,50 @@ fn rbac_rules() -> Vec<Rule> {
     vec![
         // Same resource, different verbs: merged verbs.
         Rule::new(&["batch.kubesmith.dev"], &["cronjobs"], &["get", "list"]),
-        Rule::new(&["batch.kubesmith.dev"], &["cronjobs"], &["watch", "update", "get"]),
+        Rule::new(
+            &["batch.kubesmith.dev"],
+            &["cronjobs"],
+            &["watch", "update", "get"],
+        ),
         // Same verbs, different resources: merged resources.
-        Rule::new(&["batch.kubesmith.dev"], &["cronjobs/status"], &["get", "patch", "update"]),
-        Rule::new(&["batch.kubesmith.dev"], &["cronjobs/finalizers"], &["update"]),
-        Rule::new(&["apps"], &["deployments", "statefulsets"], &["get", "list", "watch"]),
+        Rule::new(
+            &["batch.kubesmith.dev"],
+            &["cronjobs/status"],
+            &["get", "patch", "update"],
+        ),
+        Rule::new(
+            &["batch.kubesmith.dev"],
+            &["cronjobs/finalizers"],
+            &["update"],
+        ),
+        Rule::new(
+            &["apps"],
+            &["deployments", "statefulsets"],
+            &["get", "list", "watch"],
+        ),
         // Same verbs and resources, different groups: merged groups.
         Rule::new(&["batch"], &["jobs"], &["create", "delete"]),
-        Rule::new(&["extensions.kubesmith.dev"], &["jobs"], &["create", "delete"]),
+        Rule::new(
+            &["extensions.kubesmith.dev"],
+            &["jobs"],
+            &["create", "delete"],
+        ),
         // `*` collapses verbs; `core` is the core group.
         Rule::new(&["core"], &["events"], &["create", "*", "patch"]),
         // Resource names are kept apart.
-        Rule::new(&[""], &["configmaps"], &["get", "update"]).with_resource_names(&["operator-config"]),
+        Rule::new(&[""], &["configmaps"], &["get", "update"])
+            .with_resource_names(&["operator-config"]),
         Rule::new(&[""], &["configmaps"], &["get", "list", "watch"]),
         // Non-resource URLs with the same verbs: merged URLs.
         Rule::urls(&["/metrics"], &["get"]),
         Rule::urls(&["/healthz"], &["get"]),
         // A namespaced Role.
-        Rule::new(&["coordination.k8s.io"], &["leases"], &["get", "create", "update"]).in_namespace("kubesmith-system"),
+        Rule::new(
+            &["coordination.k8s.io"],
+            &["leases"],
+            &["get", "create", "update"],
+        )
+        .in_namespace("kubesmith-system"),
         Rule::new(&[""], &["events"], &["create", "patch"]).in_namespace("kubesmith-system"),
     ]
 }
