@@ -587,7 +587,7 @@ impl KubeAttrs {
                     .unwrap_or_default();
                 if meta.input.peek(syn::Token![=]) {
                     let value: syn::Expr = meta.value()?.parse()?;
-                    let text = match &value {
+                    let text = match crate::value::peel(&value) {
                         syn::Expr::Lit(syn::ExprLit {
                             lit: syn::Lit::Str(text),
                             ..

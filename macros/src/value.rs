@@ -13,14 +13,22 @@ fn expr<'a>(arg: &'a Arg, expected: &str) -> syn::Result<&'a Expr> {
     }
 }
 
-fn literal(expr: &Expr) -> Option<(&Lit, bool)> {
+/// `expr` without the invisible group `macro_rules!` puts around fragments like `$x:literal`.
+pub fn peel(expr: &Expr) -> &Expr {
     match expr {
+        Expr::Group(group) => peel(&group.expr),
+        other => other,
+    }
+}
+
+fn literal(expr: &Expr) -> Option<(&Lit, bool)> {
+    match peel(expr) {
         Expr::Lit(ExprLit { lit, .. }) => Some((lit, false)),
         Expr::Unary(ExprUnary {
             op: UnOp::Neg(_),
             expr,
             ..
-        }) => match expr.as_ref() {
+        }) => match peel(expr) {
             Expr::Lit(ExprLit { lit, .. }) => Some((lit, true)),
             _ => None,
         },
@@ -82,10 +90,17 @@ pub fn choice(arg: &Arg, choices: &[&str]) -> syn::Result<LitStr> {
 pub fn flag(arg: &Arg) -> syn::Result<bool> {
     match &arg.value {
         ArgValue::Flag => Ok(true),
-        ArgValue::Expr(Expr::Lit(ExprLit {
-            lit: Lit::Bool(value),
-            ..
-        })) => Ok(value.value),
+        ArgValue::Expr(expr) => match peel(expr) {
+            Expr::Lit(ExprLit {
+                lit: Lit::Bool(value),
+                ..
+            }) => Ok(value.value),
+            _ => Err(arg.error(format!(
+                "expected `{}` or `{} = true|false`",
+                arg.name(),
+                arg.name()
+            ))),
+        },
         _ => Err(arg.error(format!(
             "expected `{}` or `{} = true|false`",
             arg.name(),
@@ -97,7 +112,10 @@ pub fn flag(arg: &Arg) -> syn::Result<bool> {
 /// `["a", "b"]` or `("a", "b")`: a non-empty list of string literals.
 pub fn strings(arg: &Arg) -> syn::Result<Vec<LitStr>> {
     let items = match &arg.value {
-        ArgValue::Expr(Expr::Array(array)) => array.elems.iter().cloned().collect::<Vec<_>>(),
+        ArgValue::Expr(expr) if matches!(peel(expr), Expr::Array(_)) => match peel(expr) {
+            Expr::Array(array) => array.elems.iter().cloned().collect::<Vec<_>>(),
+            _ => Vec::new(),
+        },
         ArgValue::Nested(tokens) => syn::parse::Parser::parse2(
             syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated,
             tokens.clone(),
@@ -124,7 +142,10 @@ pub fn strings(arg: &Arg) -> syn::Result<Vec<LitStr>> {
 
 /// `[lit, ...]`: a non-empty list of literals, as `serde_json::Value` tokens.
 pub fn literals(arg: &Arg) -> syn::Result<Vec<TokenStream>> {
-    let ArgValue::Expr(Expr::Array(array)) = &arg.value else {
+    let ArgValue::Expr(expr) = &arg.value else {
+        return Err(arg.error("expected a list of literals: `[\"a\", \"b\"]` or `[1, 2]`"));
+    };
+    let Expr::Array(array) = peel(expr) else {
         return Err(arg.error("expected a list of literals: `[\"a\", \"b\"]` or `[1, 2]`"));
     };
     if array.elems.is_empty() {
@@ -146,7 +167,7 @@ pub fn literals(arg: &Arg) -> syn::Result<Vec<TokenStream>> {
 /// A JSON value: a literal, a list of literals, or `json!(...)` for anything else.
 pub fn json_value(arg: &Arg) -> syn::Result<TokenStream> {
     let value = expr(arg, "a literal, `[...]` or `json!({...})`")?;
-    match value {
+    match peel(value) {
         Expr::Macro(mac) if mac.mac.path.is_ident("json") => Ok(json(mac.mac.tokens.clone())),
         Expr::Array(_) => Ok(json(value.to_token_stream())),
         _ if literal(value).is_some() => Ok(json(value.to_token_stream())),

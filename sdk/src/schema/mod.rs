@@ -282,7 +282,8 @@ fn leak(text: String) -> &'static str {
     Box::leak(text.into_boxed_str())
 }
 
-/// The CRD of `K` with marker print columns added, checked by [`check_crd`].
+/// The CRD of `K` with marker print columns and `listKind` (`<Kind>List`) added, checked by
+/// [`check_crd`].
 ///
 /// ```
 /// # use kube::CustomResource; use schemars::JsonSchema; use serde::{Deserialize, Serialize};
@@ -299,6 +300,10 @@ fn leak(text: String) -> &'static str {
 /// ```
 pub fn crd<K: CustomResourceMarkers>() -> Result<CustomResourceDefinition, SchemaError> {
     let (mut crd, names) = names::recording(K::crd);
+    let names_spec = &mut crd.spec.names;
+    if names_spec.list_kind.is_none() {
+        names_spec.list_kind = Some(format!("{}List", names_spec.kind));
+    }
     let columns = K::print_columns();
     if !columns.is_empty()
         && let Some(version) = crd.spec.versions.first_mut()
