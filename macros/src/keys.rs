@@ -87,3 +87,23 @@ fn parse_arg(input: ParseStream) -> syn::Result<Arg> {
 pub fn error_here(message: impl std::fmt::Display) -> syn::Error {
     syn::Error::new(Span::call_site(), message)
 }
+
+/// The key of one `#[attr(key ...)]` item, as written.
+pub fn meta_key(meta: &syn::meta::ParseNestedMeta) -> String {
+    meta.path
+        .get_ident()
+        .map(ToString::to_string)
+        .unwrap_or_default()
+}
+
+/// Consumes what follows a key that is not ours (`= value` or `(...)`), so parsing continues.
+pub fn skip_meta_value(meta: &syn::meta::ParseNestedMeta) -> syn::Result<()> {
+    if meta.input.peek(Token![=]) {
+        meta.value()?.parse::<Expr>()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        let content;
+        syn::parenthesized!(content in meta.input);
+        content.parse::<TokenStream>()?;
+    }
+    Ok(())
+}

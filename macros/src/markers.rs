@@ -6,7 +6,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::{Attribute, Fields, Ident, Item, ItemEnum, ItemStruct, LitStr, parse_quote};
 
-use crate::keys::{Arg, ArgValue, Keys, error_here};
+use crate::keys::{Arg, ArgValue, Keys, error_here, meta_key, skip_meta_value};
 use crate::serde_names::{SerdeAttrs, rename};
 use crate::value;
 
@@ -580,32 +580,19 @@ impl KubeAttrs {
         let (mut kind, mut root, mut status) = (None, None, None);
         for attr in attrs.iter().filter(|attr| attr.path().is_ident("kube")) {
             attr.parse_nested_meta(|meta| {
-                let key = meta
-                    .path
-                    .get_ident()
-                    .map(ToString::to_string)
-                    .unwrap_or_default();
-                if meta.input.peek(syn::Token![=]) {
-                    let value: syn::Expr = meta.value()?.parse()?;
-                    let text = match crate::value::peel(&value) {
-                        syn::Expr::Lit(syn::ExprLit {
-                            lit: syn::Lit::Str(text),
-                            ..
-                        }) => Some(text.value()),
-                        _ => None,
-                    };
-                    match key.as_str() {
-                        "kind" => kind = text,
-                        "root" => root = text,
-                        "status" => status = text,
-                        _ => {}
-                    }
-                } else if meta.input.peek(syn::token::Paren) {
-                    let _: TokenStream = {
-                        let content;
-                        syn::parenthesized!(content in meta.input);
-                        content.parse()?
-                    };
+                let slot = match meta_key(&meta).as_str() {
+                    "kind" => &mut kind,
+                    "root" => &mut root,
+                    "status" => &mut status,
+                    _ => return skip_meta_value(&meta),
+                };
+                let value: syn::Expr = meta.value()?.parse()?;
+                if let syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(text),
+                    ..
+                }) = crate::value::peel(&value)
+                {
+                    *slot = Some(text.value());
                 }
                 Ok(())
             })?;

@@ -2,6 +2,8 @@
 
 use syn::{Attribute, LitStr};
 
+use crate::keys::{meta_key, skip_meta_value};
+
 /// What serde attributes say about one container or field.
 #[derive(Default)]
 pub struct SerdeAttrs {
@@ -21,11 +23,7 @@ impl SerdeAttrs {
         let mut out = SerdeAttrs::default();
         for attr in attrs.iter().filter(|attr| attr.path().is_ident("serde")) {
             attr.parse_nested_meta(|meta| {
-                let key = meta
-                    .path
-                    .get_ident()
-                    .map(ToString::to_string)
-                    .unwrap_or_default();
+                let key = meta_key(&meta);
                 let string = |meta: &syn::meta::ParseNestedMeta| -> syn::Result<Option<String>> {
                     if meta.input.peek(syn::Token![=]) {
                         Ok(Some(meta.value()?.parse::<LitStr>()?.value()))
@@ -45,14 +43,7 @@ impl SerdeAttrs {
                         out.has_default = true;
                         string(&meta)?;
                     }
-                    _ => {
-                        // Consume `= value` or `(...)` so parsing can continue.
-                        if meta.input.peek(syn::Token![=]) {
-                            meta.value()?.parse::<syn::Expr>()?;
-                        } else if meta.input.peek(syn::token::Paren) {
-                            meta.parse_nested_meta(|_| Ok(()))?;
-                        }
-                    }
+                    _ => skip_meta_value(&meta)?,
                 }
                 Ok(())
             })?;

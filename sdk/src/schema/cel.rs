@@ -135,45 +135,9 @@ pub fn check_rule(rule: &Value, schema: &Value) -> Vec<String> {
         vars: vec![("self".into(), self_ty), ("oldSelf".into(), old_ty)],
         errors: Vec::new(),
     };
-    match parse(text) {
-        Ok(expr) => {
-            let ty = checker.ty_of(&expr);
-            if ty.known() && !matches!(ty, Ty::Bool) {
-                errors.push(format!(
-                    "CEL rule {text:?} yields {}, expected bool",
-                    ty.name()
-                ));
-            }
-        }
-        Err(error) => errors.push(format!("CEL rule {text:?} does not parse: {error}")),
-    }
-    errors.extend(
-        checker
-            .errors
-            .drain(..)
-            .map(|e| format!("CEL rule {text:?}: {e}")),
-    );
+    errors.extend(checker.expression("CEL rule", text, Ty::Bool));
     if let Some(message) = rule.get("messageExpression").and_then(Value::as_str) {
-        match parse(message) {
-            Ok(expr) => {
-                let ty = checker.ty_of(&expr);
-                if ty.known() && !matches!(ty, Ty::String) {
-                    errors.push(format!(
-                        "messageExpression {message:?} yields {}, expected string",
-                        ty.name()
-                    ));
-                }
-            }
-            Err(error) => errors.push(format!(
-                "messageExpression {message:?} does not parse: {error}"
-            )),
-        }
-        errors.extend(
-            checker
-                .errors
-                .drain(..)
-                .map(|e| format!("messageExpression {message:?}: {e}")),
-        );
+        errors.extend(checker.expression("messageExpression", message, Ty::String));
     }
     if let Some(path) = rule.get("fieldPath").and_then(Value::as_str)
         && let Err(error) = check_field_path(path, schema)
@@ -218,6 +182,30 @@ fn check_field_path(path: &str, schema: &Value) -> Result<(), String> {
 }
 
 impl<'s> Checker<'s> {
+    /// Parses and checks one expression that must yield `expected`; problems start with `label`.
+    fn expression(&mut self, label: &str, text: &str, expected: Ty<'s>) -> Vec<String> {
+        let mut errors = Vec::new();
+        match parse(text) {
+            Ok(expr) => {
+                let ty = self.ty_of(&expr);
+                if ty.known() && std::mem::discriminant(&ty) != std::mem::discriminant(&expected) {
+                    errors.push(format!(
+                        "{label} {text:?} yields {}, expected {}",
+                        ty.name(),
+                        expected.name()
+                    ));
+                }
+            }
+            Err(error) => errors.push(format!("{label} {text:?} does not parse: {error}")),
+        }
+        errors.extend(
+            self.errors
+                .drain(..)
+                .map(|e| format!("{label} {text:?}: {e}")),
+        );
+        errors
+    }
+
     fn lookup(&self, name: &str) -> Option<Ty<'s>> {
         self.vars
             .iter()

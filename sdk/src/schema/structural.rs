@@ -373,25 +373,20 @@ impl<'a> Walker<'a> {
                 );
             }
         }
-        if let Some(child @ Value::Object(_)) = node.get("additionalProperties") {
-            self.node(
-                child,
-                &At {
-                    path: format!("{}[*]", at.path),
-                    rust: at.rust.clone(),
-                    metadata: false,
-                },
-            );
-        }
-        if let Some(child @ Value::Object(_)) = node.get("items") {
-            self.node(
-                child,
-                &At {
-                    path: format!("{}[*]", at.path),
-                    rust: at.rust.clone(),
-                    metadata: false,
-                },
-            );
+        // Map values and list items share the Rust field of their container.
+        for key in ["additionalProperties", "items"] {
+            if let Some(child @ Value::Object(_)) = node.get(key) {
+                let path = format!("{}[*]", at.path);
+                let rust = at.rust.clone();
+                self.node(
+                    child,
+                    &At {
+                        path,
+                        rust,
+                        metadata: false,
+                    },
+                );
+            }
         }
     }
 }
@@ -411,6 +406,13 @@ mod tests {
             .into_iter()
             .map(|(path, _, message)| format!("{path}: {message}"))
             .collect()
+    }
+
+    fn assert_found(found: &[String], needle: &str) {
+        assert!(
+            found.iter().any(|p| p.contains(needle)),
+            "{needle:?} not in {found:?}"
+        );
     }
 
     fn spec(spec: Value) -> Value {
@@ -439,18 +441,8 @@ mod tests {
             json!({ "type": "object", "properties": { "a": { "type": "string" } },
             "oneOf": [{ "type": "object" }, { "properties": { "b": { "default": 1 } } }] }),
         ));
-        assert!(
-            found
-                .iter()
-                .any(|p| p.contains("type is not allowed inside")),
-            "{found:?}"
-        );
-        assert!(
-            found
-                .iter()
-                .any(|p| p.contains("property \"b\" is only specified inside")),
-            "{found:?}"
-        );
+        assert_found(&found, "type is not allowed inside");
+        assert_found(&found, "property \"b\" is only specified inside");
     }
 
     #[test]
@@ -459,10 +451,7 @@ mod tests {
             json!({ "type": "object", "properties": { "a": { "type": "string" } },
             "additionalProperties": { "type": "string" } }),
         ));
-        assert!(
-            found.iter().any(|p| p.contains("mutually exclusive")),
-            "{found:?}"
-        );
+        assert_found(&found, "mutually exclusive");
     }
 
     #[test]
@@ -471,12 +460,7 @@ mod tests {
             json!({ "type": "object", "properties": { "metadata": { "type": "object",
             "properties": { "labels": { "type": "object" } } } } }),
         );
-        assert!(
-            found
-                .iter()
-                .any(|p| p.contains("found property \"labels\"")),
-            "{found:?}"
-        );
+        assert_found(&found, "found property \"labels\"");
     }
 
     #[test]
@@ -484,45 +468,22 @@ mod tests {
         let found = problems(spec(json!({ "type": "object", "properties": { "ports": {
             "type": "array", "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name", "port"],
             "items": { "type": "object", "properties": { "name": { "type": "string" } } } } } })));
-        assert!(
-            found
-                .iter()
-                .any(|p| p.contains("\"port\" is not a property")),
-            "{found:?}"
-        );
-        assert!(
-            found
-                .iter()
-                .any(|p| p.contains("\"name\" must be required or have a default")),
-            "{found:?}"
-        );
+        assert_found(&found, "\"port\" is not a property");
+        assert_found(&found, "\"name\" must be required or have a default");
     }
 
     #[test]
     fn arrays_need_items_and_unique_items_is_refused() {
         let found = problems(spec(json!({ "type": "object", "properties": {
             "a": { "type": "array" }, "b": { "type": "array", "uniqueItems": true, "items": { "type": "string" } } } })));
-        assert!(
-            found
-                .iter()
-                .any(|p| p.starts_with("spec.a: type array needs items")),
-            "{found:?}"
-        );
-        assert!(
-            found.iter().any(|p| p.starts_with("spec.b: uniqueItems")),
-            "{found:?}"
-        );
+        assert_found(&found, "spec.a: type array needs items");
+        assert_found(&found, "spec.b: uniqueItems");
     }
 
     #[test]
     fn defaults_must_satisfy_their_schema() {
         let found = problems(spec(json!({ "type": "object", "properties": {
             "a": { "type": "integer", "minimum": 1, "default": 0 } } })));
-        assert!(
-            found
-                .iter()
-                .any(|p| p.starts_with("spec.a: default 0 does not satisfy")),
-            "{found:?}"
-        );
+        assert_found(&found, "spec.a: default 0 does not satisfy");
     }
 }
