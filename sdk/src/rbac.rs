@@ -58,6 +58,34 @@ impl Rule {
         }
     }
 
+    /// A cluster-wide rule for the resource of kind `K` (its group and plural) with `verbs`.
+    ///
+    /// ```
+    /// use k8s_openapi::api::apps::v1::Deployment;
+    /// use kubesmith::rbac::Rule;
+    /// let rule = Rule::for_kind::<Deployment>(&["get", "list", "watch"]);
+    /// assert_eq!(rule, Rule::new(&["apps"], &["deployments"], &["get", "list", "watch"]));
+    /// ```
+    pub fn for_kind<K: kube::Resource<DynamicType = ()>>(verbs: &[&str]) -> Self {
+        Rule::new(&[&K::group(&())], &[&K::plural(&())], verbs)
+    }
+
+    /// A cluster-wide rule for a subresource (`status`, `finalizers`, `scale`) of kind `K`.
+    ///
+    /// ```
+    /// use k8s_openapi::api::apps::v1::Deployment;
+    /// use kubesmith::rbac::Rule;
+    /// let rule = Rule::for_subresource::<Deployment>("status", &["get", "update", "patch"]);
+    /// assert_eq!(rule.resources, ["deployments/status"]);
+    /// ```
+    pub fn for_subresource<K: kube::Resource<DynamicType = ()>>(
+        subresource: &str,
+        verbs: &[&str],
+    ) -> Self {
+        let resource = format!("{}/{subresource}", K::plural(&()));
+        Rule::new(&[&K::group(&())], &[&resource], verbs)
+    }
+
     /// The same rule limited to objects with these names.
     #[must_use]
     pub fn with_resource_names(mut self, names: &[&str]) -> Self {

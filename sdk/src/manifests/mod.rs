@@ -6,6 +6,7 @@
 //! |---|---|
 //! | `config/crd/bases/<group>_<plural>.yaml` | [`Manifests::crd`]: kinds with `#[kubesmith::markers]`; versions of one Kind merged into one CRD with exactly one storage version |
 //! | `config/rbac/role.yaml` | [`Manifests::rbac`] / [`Manifests::rules`]: ClusterRole `manager-role`, plus a Role per namespace used |
+//! | `config/webhook/manifests.yaml` | [`Manifests::webhook`]: `mutating-webhook-configuration` and `validating-webhook-configuration` for service `webhook-service` in `system` |
 //!
 //! Output is deterministic (keys sorted, lists in controller-gen's order). With `--check`
 //! ([`Manifests::main`]) nothing is written and stale or missing files make the process
@@ -30,6 +31,7 @@
 //! ```
 
 mod crds;
+mod webhooks;
 mod yaml;
 
 use std::collections::BTreeMap;
@@ -40,6 +42,11 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomRe
 
 use crate::rbac::{MANAGER_ROLE, RbacRules, Rule, roles};
 use crate::schema::{CustomResourceMarkers, SchemaError};
+
+pub use webhooks::{
+    MUTATING_CONFIGURATION, VALIDATING_CONFIGURATION, WEBHOOK_SERVICE, WEBHOOK_SERVICE_NAMESPACE,
+    Webhook,
+};
 
 /// Why manifests could not be generated or are stale.
 #[derive(Debug, thiserror::Error)]
@@ -93,6 +100,7 @@ pub struct Manifests {
     root: PathBuf,
     crds: Vec<Result<CustomResourceDefinition, SchemaError>>,
     rules: Vec<Rule>,
+    webhooks: Vec<Webhook>,
 }
 
 impl Manifests {
@@ -102,6 +110,7 @@ impl Manifests {
             root: root.into(),
             crds: Vec::new(),
             rules: Vec::new(),
+            webhooks: Vec::new(),
         }
     }
 
@@ -122,12 +131,27 @@ impl Manifests {
         self
     }
 
+    /// Adds the admission webhooks of one Kind and version.
+    pub fn webhook(mut self, webhook: Webhook) -> Self {
+        self.webhooks.push(webhook);
+        self
+    }
+
     /// Every file's path (relative to the root) and contents.
     pub fn render(&self) -> Result<BTreeMap<PathBuf, String>, Error> {
         let mut files = BTreeMap::new();
+        // Report the problems of every CRD at once, not only the first CRD's.
         let mut checked = Vec::new();
+        let mut problems = Vec::new();
         for crd in &self.crds {
-            checked.push(crd.clone()?);
+            match crd {
+                Ok(crd) => checked.push(crd.clone()),
+                Err(SchemaError::Invalid(found)) => problems.extend(found.iter().cloned()),
+                Err(other) => return Err(other.clone().into()),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(SchemaError::Invalid(problems).into());
         }
         for crd in crds::merge_versions(checked)? {
             let path = Path::new("config/crd/bases")
@@ -145,6 +169,22 @@ impl Manifests {
             for role in &roles.roles {
                 documents.push(yaml::with_type(role, "Role"));
             }
+            let text = yaml::documents(&path, &documents.iter().collect::<Vec<_>>())?;
+            files.insert(path, text);
+        }
+        let (mutating, validating) = webhooks::configurations(&self.webhooks);
+        let mut documents: Vec<serde_json::Value> = Vec::new();
+        if let Some(mutating) = &mutating {
+            documents.push(yaml::with_type(mutating, "MutatingWebhookConfiguration"));
+        }
+        if let Some(validating) = &validating {
+            documents.push(yaml::with_type(
+                validating,
+                "ValidatingWebhookConfiguration",
+            ));
+        }
+        if !documents.is_empty() {
+            let path = PathBuf::from("config/webhook/manifests.yaml");
             let text = yaml::documents(&path, &documents.iter().collect::<Vec<_>>())?;
             files.insert(path, text);
         }

@@ -24,41 +24,29 @@ pub struct RustNames {
 }
 
 impl RustNames {
-    /// The type whose properties are exactly `properties`, else one that has `property`.
+    /// The Rust `Type.field` of `property` in a node with `properties`: among the types
+    /// that have the property, the one sharing most properties with the node (flattened
+    /// fields put several types' properties into one node).
     pub fn field(&self, properties: &BTreeSet<&str>, property: &str) -> Option<String> {
-        let exact = self.types.iter().find(|names| {
-            names.fields.len() == properties.len()
-                && names
-                    .fields
-                    .iter()
-                    .all(|(json, _)| properties.contains(json))
-        });
-        let found = exact.or_else(|| {
-            self.types
+        let overlap = |names: &TypeNames| {
+            let shared = names
+                .fields
                 .iter()
-                .find(|names| names.fields.iter().any(|(json, _)| *json == property))
-        })?;
+                .filter(|(json, _)| properties.contains(json))
+                .count();
+            (shared, std::cmp::Reverse(names.fields.len()))
+        };
+        let found = self
+            .types
+            .iter()
+            .filter(|names| names.fields.iter().any(|(json, _)| *json == property))
+            .max_by_key(|names| overlap(names))?;
         let rust = found
             .fields
             .iter()
             .find(|(json, _)| *json == property)
             .map(|(_, rust)| *rust)?;
         Some(format!("{}.{rust}", found.type_name))
-    }
-
-    /// The type whose properties are exactly `properties`.
-    pub fn type_of(&self, properties: &BTreeSet<&str>) -> Option<&'static str> {
-        self.types
-            .iter()
-            .find(|names| {
-                !properties.is_empty()
-                    && names.fields.len() == properties.len()
-                    && names
-                        .fields
-                        .iter()
-                        .all(|(json, _)| properties.contains(json))
-            })
-            .map(|names| names.type_name)
     }
 }
 
@@ -87,4 +75,41 @@ pub fn recording<T>(build: impl FnOnce() -> T) -> (T, RustNames) {
     let out = build();
     let types = RECORDING.with(|recording| recording.borrow_mut().take().unwrap_or_default());
     (out, RustNames { types })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::{RustNames, TypeNames};
+
+    #[test]
+    fn fields_are_named_after_the_type_sharing_most_properties() {
+        let names = RustNames {
+            types: vec![
+                TypeNames {
+                    type_name: "EnvVar",
+                    fields: vec![("name", "name"), ("value", "value")],
+                },
+                TypeNames {
+                    type_name: "Spec",
+                    fields: vec![("name", "name"), ("image", "image")],
+                },
+                TypeNames {
+                    type_name: "Common",
+                    fields: vec![("priority", "priority")],
+                },
+            ],
+        };
+        // Spec with Common flattened into it.
+        let spec: BTreeSet<&str> = ["name", "image", "priority"].into();
+        assert_eq!(names.field(&spec, "name").as_deref(), Some("Spec.name"));
+        assert_eq!(
+            names.field(&spec, "priority").as_deref(),
+            Some("Common.priority")
+        );
+        let env: BTreeSet<&str> = ["name", "value"].into();
+        assert_eq!(names.field(&env, "name").as_deref(), Some("EnvVar.name"));
+        assert_eq!(names.field(&env, "other"), None);
+    }
 }

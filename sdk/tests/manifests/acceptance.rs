@@ -407,3 +407,63 @@ async fn both_versions_of_a_two_version_kind_are_served() {
         .expect_err("v1beta1 validates too");
     assert!(error.to_string().contains("spec.size"), "{error}");
 }
+
+/// Creates every document of a generated file with `dryRun=All`: the API server validates
+/// it without keeping it (a failing webhook configuration would block other tests).
+async fn dry_run_create(env: &Environment, file: &std::path::Path) -> usize {
+    let text = std::fs::read_to_string(file).expect("read manifest");
+    let documents: Vec<DynamicObject> =
+        serde_saphyr::from_multiple(&text).expect("manifest parses");
+    let client = env.client().expect("client");
+    let params = PostParams {
+        dry_run: true,
+        ..PostParams::default()
+    };
+    for document in &documents {
+        let types = document.types.as_ref().expect("apiVersion and kind");
+        let (group, version) = types
+            .api_version
+            .split_once('/')
+            .unwrap_or(("", &types.api_version));
+        let gvk = GroupVersionKind::gvk(group, version, &types.kind);
+        let (resource, _) = kube::discovery::pinned_kind(&client, &gvk)
+            .await
+            .expect("discovery");
+        let api: Api<DynamicObject> = match &document.metadata.namespace {
+            Some(namespace) => Api::namespaced_with(client.clone(), namespace, &resource),
+            None => Api::all_with(client.clone(), &resource),
+        };
+        if let Err(error) = api.create(&params, document).await {
+            panic!(
+                "{} {:?} rejected: {error}",
+                types.kind, document.metadata.name
+            );
+        }
+    }
+    documents.len()
+}
+
+#[tokio::test]
+async fn role_and_webhook_manifests_are_valid_for_the_api_server() {
+    let env = shared().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    manifests(dir.path()).write().expect("write manifests");
+    // The Role in role.yaml lives in this namespace.
+    let namespaces: Api<k8s_openapi::api::core::v1::Namespace> =
+        Api::all(env.client().expect("client"));
+    let namespace = serde_json::from_value(json!({ "metadata": { "name": "kubesmith-system" } }))
+        .expect("namespace");
+    match namespaces.create(&PostParams::default(), &namespace).await {
+        Ok(_) => {}
+        Err(kube::Error::Api(status)) if status.code == 409 => {}
+        Err(error) => panic!("namespace: {error}"),
+    }
+    assert_eq!(
+        dry_run_create(env, &dir.path().join("config/rbac/role.yaml")).await,
+        2
+    );
+    assert_eq!(
+        dry_run_create(env, &dir.path().join("config/webhook/manifests.yaml")).await,
+        2
+    );
+}

@@ -26,6 +26,7 @@ fn generated_manifests_match_the_goldens() {
             "config/crd/bases/batch.kubesmith.dev_cronjobs.yaml",
             "config/crd/bases/shop.kubesmith.dev_widgets.yaml",
             "config/rbac/role.yaml",
+            "config/webhook/manifests.yaml",
         ]
     );
     for (path, text) in files {
@@ -53,7 +54,7 @@ fn check_mode_reports_stale_and_missing_files() {
     let dir = tempfile::tempdir().expect("temp dir");
     let generator = manifests(dir.path());
     match generator.check() {
-        Err(Error::Stale(files)) => assert_eq!(files.len(), 3),
+        Err(Error::Stale(files)) => assert_eq!(files.len(), 4),
         other => panic!("expected missing files to be stale, got {other:?}"),
     }
     generator.write().expect("write");

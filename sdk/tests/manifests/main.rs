@@ -8,7 +8,7 @@ mod api;
 mod golden;
 
 use kubesmith::envtest::{Environment, SharedEnvironment};
-use kubesmith::manifests::Manifests;
+use kubesmith::manifests::{Manifests, Webhook};
 use kubesmith::rbac::Rule;
 
 /// One control plane for every acceptance test, isolated by namespace.
@@ -82,4 +82,10 @@ fn manifests(root: &std::path::Path) -> Manifests {
         .crd::<api::widget::v1::Widget>()
         .crd::<api::widget::v1beta1::Widget>()
         .rules(rbac_rules())
+        .webhook(
+            Webhook::for_kind::<api::CronJob>()
+                .defaulting()
+                .validating(),
+        )
+        .webhook(Webhook::for_kind::<api::widget::v1::Widget>().validating_deletes())
 }
