@@ -39,6 +39,16 @@ pub enum SchemaError {
     /// The schema checks found problems.
     #[error("{} problem(s) in the CRD schema:\n{}", .0.len(), .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
     Invalid(Vec<Problem>),
+    /// kube-derive could not build the schema (it panics on shapes with no structural form).
+    #[error(
+        "{crd}: no structural schema can be built: {message}; enums that are internally or adjacently tagged, untagged, or mix unit and data variants have none (#[kubesmith::markers] on the enum reports which at compile time)"
+    )]
+    Generation {
+        /// The CRD name.
+        crd: String,
+        /// What kube-derive reported.
+        message: String,
+    },
     /// The CRD has a version without an `openAPIV3Schema`.
     #[error("{kind} {version}: the version has no openAPIV3Schema")]
     MissingSchema {

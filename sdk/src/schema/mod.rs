@@ -299,7 +299,15 @@ fn leak(text: String) -> &'static str {
 /// # Ok::<(), kubesmith::schema::SchemaError>(())
 /// ```
 pub fn crd<K: CustomResourceMarkers>() -> Result<CustomResourceDefinition, SchemaError> {
-    let (mut crd, names) = names::recording(K::crd);
+    let (built, names) = names::recording(|| std::panic::catch_unwind(K::crd));
+    let mut crd = built.map_err(|panic| SchemaError::Generation {
+        crd: K::crd_name().to_string(),
+        message: panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|text| text.to_string()))
+            .unwrap_or_else(|| "kube-derive panicked".into()),
+    })?;
     let names_spec = &mut crd.spec.names;
     if names_spec.list_kind.is_none() {
         names_spec.list_kind = Some(format!("{}List", names_spec.kind));

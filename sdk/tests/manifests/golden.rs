@@ -151,3 +151,33 @@ fn schema_problems_name_the_rust_type_and_field() {
         "{text}"
     );
 }
+
+#[test]
+fn enums_without_a_structural_schema_are_reported_at_generation_time() {
+    use kube::CustomResource;
+    use schemars::JsonSchema;
+    use serde::{Deserialize, Serialize};
+
+    /// Internally tagged: not marked, so only generation can catch it.
+    #[derive(Serialize, Deserialize, JsonSchema, Clone, Debug)]
+    #[serde(tag = "type")]
+    pub enum Source {
+        Git { url: String },
+        Image { name: i32 },
+    }
+
+    #[kubesmith::markers]
+    #[derive(CustomResource, Serialize, Deserialize, JsonSchema, Clone, Debug)]
+    #[kube(group = "enums.kubesmith.dev", version = "v1", kind = "Enums")]
+    pub struct EnumsSpec {
+        pub source: Source,
+    }
+
+    match kubesmith::schema::crd::<Enums>() {
+        Err(kubesmith::schema::SchemaError::Generation { crd, message }) => {
+            assert_eq!(crd, "enumses.enums.kubesmith.dev");
+            assert!(message.contains("Property \"type\""), "{message}");
+        }
+        other => panic!("expected a generation error, got {other:?}"),
+    }
+}
