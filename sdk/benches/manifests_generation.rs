@@ -129,13 +129,7 @@ fn main() -> ExitCode {
             eprintln!("--generate needs a directory");
             return ExitCode::FAILURE;
         };
-        return match manifests(Path::new(dir)).write() {
-            Ok(_) => ExitCode::SUCCESS,
-            Err(error) => {
-                eprintln!("error: {error}");
-                ExitCode::FAILURE
-            }
-        };
+        return manifests(Path::new(dir)).run(args[position + 2..].iter().cloned());
     }
     let Ok(exe) = std::env::current_exe() else {
         eprintln!("cannot find this benchmark's executable");

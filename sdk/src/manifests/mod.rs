@@ -234,10 +234,15 @@ impl Manifests {
         }
     }
 
-    /// Entry point for a `manifests` binary: writes the files, or with `--check` only checks
-    /// them. Errors are printed; the exit code is non-zero on any error or stale file.
+    /// Entry point for a `manifests` binary: [`Manifests::run`] with the process arguments.
     pub fn main(self) -> ExitCode {
-        let check = std::env::args().skip(1).any(|arg| arg == "--check");
+        self.run(std::env::args().skip(1))
+    }
+
+    /// Writes the files, or with the argument `--check` only checks them. Errors are printed;
+    /// the exit code is non-zero on any error or stale file.
+    pub fn run(self, args: impl IntoIterator<Item = String>) -> ExitCode {
+        let check = args.into_iter().any(|arg| arg == "--check");
         let result = if check {
             self.check().map(|()| Vec::new())
         } else {

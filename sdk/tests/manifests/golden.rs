@@ -68,6 +68,16 @@ fn check_mode_reports_stale_and_missing_files() {
 }
 
 #[test]
+fn the_check_argument_exits_non_zero_on_stale_files() {
+    use std::process::ExitCode;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let check = || manifests(dir.path()).run(["--check".to_string()]);
+    assert_eq!(check(), ExitCode::FAILURE, "missing files are stale");
+    assert_eq!(manifests(dir.path()).run(Vec::new()), ExitCode::SUCCESS);
+    assert_eq!(check(), ExitCode::SUCCESS, "freshly written files pass");
+}
+
+#[test]
 fn two_versions_need_exactly_one_storage_version() {
     let two_stored = Manifests::new(".")
         .crd::<api::widget::v1::Widget>()
