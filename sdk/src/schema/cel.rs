@@ -109,6 +109,12 @@ const GLOBALS: &[&str] = &[
     "duration",
     "timestamp",
     "optional",
+    // Namespaces of the Kubernetes CEL libraries (`format.dns1123Label()`, `math.greatest()`).
+    "format",
+    "math",
+    "strings",
+    "sets",
+    "lists",
 ];
 
 struct Checker<'s> {
@@ -466,6 +472,26 @@ mod tests {
             "self.labels.all(k, self.labels[k].size() < 64)",
             "self.max__dash__surge != ''",
             "self == oldSelf",
+        ] {
+            assert!(check(rule).is_empty(), "{rule}: {:?}", check(rule));
+        }
+    }
+
+    #[test]
+    fn kubernetes_library_rules_pass() {
+        for rule in [
+            "self.replicas == oldSelf.replicas || self.name.matches('^a')",
+            "self.ports.exists_one(p, p.port == 80)",
+            "self.ports.map(p, p.port).size() == self.ports.size()",
+            "self.labels.all(k, k.startsWith('a'))",
+            "self.?name.orValue('') != ''",
+            "self.name in ['a', 'b']",
+            "int(self.max__dash__surge) > 0",
+            "duration(self.name) < duration('1h')",
+            "quantity(self.name).isLessThan(quantity('1Gi'))",
+            "!format.dns1123Label().validate(self.name).hasValue()",
+            "math.greatest(self.replicas, 1) > 0",
+            "type(self.name) == string",
         ] {
             assert!(check(rule).is_empty(), "{rule}: {:?}", check(rule));
         }

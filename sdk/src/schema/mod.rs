@@ -100,6 +100,7 @@ use kube::CustomResourceExt;
 
 pub use apply::apply;
 pub use check::{Problem, SchemaError, check_crd};
+pub use names::RustNames;
 pub use value::validate_value;
 
 /// A type whose schema carries `#[k8s(...)]` markers; implemented by `#[kubesmith::markers]`.

@@ -1,5 +1,6 @@
 //! The generated CRDs against a real API server: accepted, validating, defaulting.
 
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::Api;
 use kube::api::{ApiResource, DynamicObject, GroupVersionKind, Patch, PatchParams, PostParams};
 use kubesmith::envtest::{CrdInstallOptions, Environment};
@@ -329,6 +330,30 @@ async fn defaults_are_applied_by_the_server() {
 }
 
 #[tokio::test]
+async fn nullable_fields_keep_null_and_other_fields_drop_it() {
+    let env = shared().await;
+    let cronjobs = cronjobs(env, "nullable").await;
+    let mut object = cronjob("nulls", json!({}));
+    object.data["spec"]["suspendUntil"] = Value::Null;
+    object.data["spec"]["note"] = Value::Null;
+    let created = cronjobs
+        .create(&PostParams::default(), &object)
+        .await
+        .expect("create");
+    let spec = created.data["spec"].as_object().expect("spec");
+    assert_eq!(
+        spec.get("suspendUntil"),
+        Some(&Value::Null),
+        "nullable keeps null: {spec:?}"
+    );
+    assert_eq!(
+        spec.get("note"),
+        None,
+        "null is pruned where not nullable: {spec:?}"
+    );
+}
+
+#[tokio::test]
 async fn an_immutable_field_cannot_be_changed() {
     let env = shared().await;
     let cronjobs = cronjobs(env, "immutable").await;
@@ -466,4 +491,87 @@ async fn role_and_webhook_manifests_are_valid_for_the_api_server() {
         dry_run_create(env, &dir.path().join("config/webhook/manifests.yaml")).await,
         2
     );
+}
+
+/// A CRD whose spec carries `rules`, over a schema with scalars, a list of objects and a map.
+fn crd_with_rules(name: &str, rules: &[&str]) -> CustomResourceDefinition {
+    let validations: Vec<Value> = rules.iter().map(|rule| json!({ "rule": rule })).collect();
+    let plural = format!("{}s", name.to_lowercase());
+    serde_json::from_value(json!({
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": { "name": format!("{plural}.cel.kubesmith.dev") },
+        "spec": {
+            "group": "cel.kubesmith.dev",
+            "scope": "Namespaced",
+            "names": { "kind": name, "plural": plural, "listKind": format!("{name}List") },
+            "versions": [{ "name": "v1", "served": true, "storage": true, "schema": { "openAPIV3Schema": {
+                "type": "object",
+                "properties": { "spec": {
+                    "type": "object",
+                    "x-kubernetes-validations": validations,
+                    "properties": {
+                        "replicas": { "type": "integer" },
+                        "name": { "type": "string", "maxLength": 64 },
+                        "ports": { "type": "array", "maxItems": 8, "items": { "type": "object",
+                            "properties": { "port": { "type": "integer" } } } },
+                        "labels": { "type": "object", "maxProperties": 8,
+                            "additionalProperties": { "type": "string", "maxLength": 63 } },
+                    },
+                } },
+            } } }],
+        },
+    }))
+    .expect("crd")
+}
+
+#[tokio::test]
+async fn cel_checks_agree_with_the_api_server() {
+    use kubesmith::schema::{RustNames, check_crd};
+
+    let env = shared().await;
+    let crds: Api<CustomResourceDefinition> = Api::all(env.client().expect("client"));
+    let dry_run = PostParams {
+        dry_run: true,
+        ..PostParams::default()
+    };
+    let accepted = [
+        "self.replicas >= 0 && self.name.size() < 10",
+        "has(self.name) ? self.name.startsWith('a') : true",
+        "self.ports.all(p, p.port > 0)",
+        "self.ports.exists_one(p, p.port == 80)",
+        "self.labels.all(k, self.labels[k].size() < 64)",
+        "self.name in ['a', 'b']",
+        "self.?name.orValue('') != ''",
+        "!has(self.replicas) || self.replicas == oldSelf.replicas",
+    ];
+    let crd = crd_with_rules("Good", &accepted);
+    assert_eq!(check_crd(&crd, &RustNames::default()), Ok(()));
+    crds.create(&dry_run, &crd)
+        .await
+        .expect("the API server accepts the rules the check accepts");
+
+    let rejected = [
+        ("Field", "self.replica > 0"),
+        ("Compare", "self.replicas == 'three'"),
+        ("Size", "self.replicas.size() > 1"),
+        ("Syntax", "self.replicas >"),
+        ("Variable", "slef.name == ''"),
+        ("Result", "self.replicas + 1"),
+        ("Logic", "self.name && true"),
+    ];
+    for (name, rule) in rejected {
+        let crd = crd_with_rules(name, &[rule]);
+        assert!(
+            check_crd(&crd, &RustNames::default()).is_err(),
+            "the check accepts {rule:?}"
+        );
+        let error = crds.create(&dry_run, &crd).await.expect_err(rule);
+        assert!(
+            error
+                .to_string()
+                .contains("x-kubernetes-validations[0].rule"),
+            "{rule:?}: {error}"
+        );
+    }
 }
