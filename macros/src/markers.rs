@@ -561,7 +561,7 @@ fn print_column(arg: &Arg, json: &str) -> syn::Result<TokenStream> {
     Ok(quote!(::kubesmith::schema::PrintColumn {
         name: #name,
         type_: #column_type,
-        json_path: #json_path,
+        json_path: ::std::borrow::Cow::Borrowed(#json_path),
         absolute: #absolute,
         description: #description,
         format: #format,

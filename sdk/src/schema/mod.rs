@@ -93,6 +93,8 @@ mod names;
 mod structural;
 mod value;
 
+use std::borrow::Cow;
+
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
     CustomResourceColumnDefinition, CustomResourceDefinition,
 };
@@ -234,7 +236,7 @@ pub struct PrintColumn {
     /// `integer`, `number`, `string`, `boolean` or `date`.
     pub type_: &'static str,
     /// JSONPath: relative to the declaring type unless `absolute`.
-    pub json_path: &'static str,
+    pub json_path: Cow<'static, str>,
     /// Whether `json_path` was given explicitly and is absolute (`.metadata.x`, `.spec.a.b`).
     pub absolute: bool,
     /// Column description.
@@ -255,7 +257,7 @@ impl PrintColumn {
                     column
                 } else {
                     PrintColumn {
-                        json_path: leak(format!("{prefix}{}", column.json_path)),
+                        json_path: Cow::Owned(format!("{prefix}{}", column.json_path)),
                         absolute: true,
                         ..column
                     }
@@ -275,12 +277,6 @@ impl PrintColumn {
             priority: self.priority,
         }
     }
-}
-
-/// Paths are built once per generation run; a few bytes kept for the process lifetime keep
-/// [`PrintColumn`] a plain `'static` value.
-fn leak(text: String) -> &'static str {
-    Box::leak(text.into_boxed_str())
 }
 
 /// The CRD of `K` with marker print columns and `listKind` (`<Kind>List`) added, checked by
