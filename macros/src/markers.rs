@@ -128,22 +128,16 @@ struct FieldCode {
 
 fn expand_struct(mut item: ItemStruct) -> syn::Result<TokenStream> {
     let container = SerdeAttrs::read(&item.attrs)?;
+    if let Fields::Unnamed(fields) = &item.fields
+        && fields.unnamed.len() == 1
+    {
+        return expand_newtype(item);
+    }
     let type_args = take_markers(&mut item.attrs, &TYPE_KEYS)?;
     let Fields::Named(fields) = &mut item.fields else {
-        if !type_args.is_empty() {
-            return Err(error_here("type markers need a struct with named fields"));
-        }
-        let attrs = std::mem::take(&mut item.attrs);
-        let (ident, generics) = (item.ident.clone(), item.generics.clone());
-        return finish(
-            attrs,
-            &ident,
-            &generics,
-            quote!(#item),
-            Vec::new(),
-            Vec::new(),
-            None,
-        );
+        return Err(error_here(
+            "#[kubesmith::markers] needs a struct with named fields or a newtype `struct Name(T);`",
+        ));
     };
     let mut codes = Vec::new();
     for field in fields.named.iter_mut() {
@@ -173,6 +167,32 @@ fn expand_struct(mut item: ItemStruct) -> syn::Result<TokenStream> {
     let attrs = std::mem::take(&mut item.attrs);
     let body = quote!(#item);
     finish(attrs, &ident, &generics, body, codes, own, kube)
+}
+
+/// A newtype (`struct Name(String);`) serializes as its field: value markers on the type
+/// apply to its own schema, like controller-gen's markers on `type Name string`.
+fn expand_newtype(mut item: ItemStruct) -> syn::Result<TokenStream> {
+    let args = take_markers(&mut item.attrs, &FIELD_KEYS)?;
+    if let Some(arg) = args.iter().find(|arg| {
+        matches!(
+            arg.name().as_str(),
+            "optional" | "required" | "print_column"
+        )
+    }) {
+        return Err(arg.error("belongs on a field that uses this type, not on the type"));
+    }
+    let own = field_code(String::new(), String::new(), &args)?.markers;
+    let attrs = std::mem::take(&mut item.attrs);
+    let (ident, generics) = (item.ident.clone(), item.generics.clone());
+    finish(
+        attrs,
+        &ident,
+        &generics,
+        quote!(#item),
+        Vec::new(),
+        own,
+        None,
+    )
 }
 
 fn expand_enum(mut item: ItemEnum) -> syn::Result<TokenStream> {

@@ -69,6 +69,9 @@
 //! field names; checked at compile time), `min_properties`, `max_properties`, `struct_type`,
 //! `map_type`, `preserve_unknown_fields`.
 //!
+//! On a newtype (`struct Name(String);`) the value markers of fields (`pattern`, `max_length`,
+//! `minimum`, `enum`, `cel`, ...) go on the type and apply wherever it is used.
+//!
 //! CRD-level settings stay in kube's `#[kube(...)]`: `namespaced` (scope), `status`,
 //! `scale(...)`, `shortname`, `category`, `selectable`, `storage = false`, `served = false`,
 //! `deprecated`.

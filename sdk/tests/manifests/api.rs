@@ -130,11 +130,16 @@ pub struct CronJobSpec {
 #[derive(Serialize, Deserialize, JsonSchema, Clone, Debug)]
 pub struct EnvVar {
     /// Variable name.
-    #[k8s(min_length = 1)]
-    pub name: String,
+    pub name: EnvName,
     /// Variable value.
     pub value: Option<String>,
 }
+
+/// The name of an environment variable (a newtype with value markers of its own).
+#[kubesmith::markers]
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug)]
+#[k8s(min_length = 1, max_length = 128, pattern = "^[A-Za-z_][A-Za-z0-9_]*$")]
+pub struct EnvName(pub String);
 
 /// Compute resources.
 #[kubesmith::markers]
