@@ -20,9 +20,11 @@ pub fn merge_versions(
             .push(crd);
     }
     let mut merged = Vec::new();
-    for (name, crds) in by_name {
-        if crds.len() == 1 {
-            let mut crd = crds.into_iter().next().expect("one CRD in the group");
+    for (name, mut crds) in by_name {
+        if crds.len() == 1
+            && let Some(mut crd) = crds.pop()
+        {
+            // A single version is the storage version.
             for version in &mut crd.spec.versions {
                 version.storage = true;
             }

@@ -191,7 +191,8 @@ impl Manifests {
         Ok(files)
     }
 
-    /// Writes every file, creating directories; returns the paths written.
+    /// Writes every file that is missing or differs, creating directories; returns the paths
+    /// written (files already up to date are left untouched).
     pub fn write(&self) -> Result<Vec<PathBuf>, Error> {
         let mut written = Vec::new();
         for (path, text) in self.render()? {
@@ -207,8 +208,8 @@ impl Manifests {
                     path: full.clone(),
                     source,
                 })?;
+                written.push(path);
             }
-            written.push(path);
         }
         Ok(written)
     }
@@ -250,8 +251,11 @@ impl Manifests {
         };
         match result {
             Ok(written) => {
-                for path in written {
+                for path in &written {
                     println!("wrote {}", path.display());
+                }
+                if !check && written.is_empty() {
+                    println!("manifests are up to date");
                 }
                 ExitCode::SUCCESS
             }
