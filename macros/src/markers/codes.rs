@@ -1,19 +1,13 @@
-//! `#[kubesmith::markers]`: `#[k8s(...)]` markers on types and fields become a schemars
-//! transform (`kubesmith::schema::SchemaMarkers`) and, for the spec struct, print columns of
-//! the custom resource (`kubesmith::schema::CustomResourceMarkers`).
+//! The generated code of markers: key tables, value checks, `Marker` and `PrintColumn` values.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use syn::{Attribute, Fields, Ident, Item, ItemEnum, ItemStruct, LitStr, parse_quote};
+use syn::{Ident, LitStr};
 
-use crate::keys::{Arg, ArgValue, Keys, error_here, meta_key, skip_meta_value};
-use crate::serde_names::{SerdeAttrs, rename};
+use crate::keys::{Arg, ArgValue, Keys};
 use crate::value;
 
-/// The attribute holding markers.
-const MARKER_ATTR: &str = "k8s";
-
-const FIELD_KEYS: Keys = Keys {
+pub const FIELD_KEYS: Keys = Keys {
     context: "field marker",
     valid: &[
         "minimum",
@@ -49,7 +43,7 @@ const FIELD_KEYS: Keys = Keys {
     repeatable: &["cel", "print_column"],
 };
 
-const TYPE_KEYS: Keys = Keys {
+pub const TYPE_KEYS: Keys = Keys {
     context: "type marker",
     valid: &[
         "cel",
@@ -100,234 +94,12 @@ const LIST_TYPES: &[&str] = &["atomic", "set", "map"];
 const MAP_TYPES: &[&str] = &["granular", "atomic"];
 const COLUMN_TYPES: &[&str] = &["integer", "number", "string", "boolean", "date"];
 
-/// Expands `#[kubesmith::markers]` on a struct or enum.
-pub fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
-    if !args.is_empty() {
-        return Err(syn::Error::new_spanned(
-            args,
-            "#[kubesmith::markers] takes no arguments; put markers in #[k8s(...)] on the type and its fields",
-        ));
-    }
-    match syn::parse2::<Item>(item)? {
-        Item::Struct(item) => expand_struct(item),
-        Item::Enum(item) => expand_enum(item),
-        other => Err(syn::Error::new_spanned(
-            other,
-            "#[kubesmith::markers] applies to structs and enums",
-        )),
-    }
-}
-
 /// The marker code of one field: its names, markers and print columns.
-struct FieldCode {
-    rust: String,
-    json: String,
-    markers: Vec<TokenStream>,
-    columns: Vec<TokenStream>,
-}
-
-fn expand_struct(mut item: ItemStruct) -> syn::Result<TokenStream> {
-    let container = SerdeAttrs::read(&item.attrs)?;
-    if let Fields::Unnamed(fields) = &item.fields
-        && fields.unnamed.len() == 1
-    {
-        return expand_newtype(item);
-    }
-    let type_args = take_markers(&mut item.attrs, &TYPE_KEYS)?;
-    let Fields::Named(fields) = &mut item.fields else {
-        return Err(error_here(
-            "#[kubesmith::markers] needs a struct with named fields or a newtype `struct Name(T);`",
-        ));
-    };
-    let mut codes = Vec::new();
-    for field in fields.named.iter_mut() {
-        let serde = SerdeAttrs::read(&field.attrs)?;
-        let args = take_markers(&mut field.attrs, &FIELD_KEYS)?;
-        let Some(ident) = &field.ident else { continue };
-        let rust = ident.to_string().trim_start_matches("r#").to_string();
-        if serde.flatten || serde.skip {
-            if let Some(arg) = args.first() {
-                return Err(arg.error(format!(
-                    "field `{rust}` is {} by serde and has no schema of its own; put markers on the fields of its type",
-                    if serde.flatten { "flattened" } else { "skipped" }
-                )));
-            }
-            continue;
-        }
-        let json = serde
-            .rename
-            .clone()
-            .unwrap_or_else(|| rename(&rust, container.rename_all.as_deref(), false));
-        codes.push(field_code(rust, json, &args)?);
-    }
-    let own = type_markers(&type_args, &codes)?;
-    let kube = KubeAttrs::read(&item.attrs)?;
-    let ident = item.ident.clone();
-    let generics = item.generics.clone();
-    let attrs = std::mem::take(&mut item.attrs);
-    let body = quote!(#item);
-    finish(attrs, &ident, &generics, body, codes, own, kube)
-}
-
-/// A newtype (`struct Name(String);`) serializes as its field: value markers on the type
-/// apply to its own schema, like controller-gen's markers on `type Name string`.
-fn expand_newtype(mut item: ItemStruct) -> syn::Result<TokenStream> {
-    let args = take_markers(&mut item.attrs, &FIELD_KEYS)?;
-    if let Some(arg) = args.iter().find(|arg| {
-        matches!(
-            arg.name().as_str(),
-            "optional" | "required" | "print_column"
-        )
-    }) {
-        return Err(arg.error("belongs on a field that uses this type, not on the type"));
-    }
-    let own = field_code(String::new(), String::new(), &args)?.markers;
-    let attrs = std::mem::take(&mut item.attrs);
-    let (ident, generics) = (item.ident.clone(), item.generics.clone());
-    finish(
-        attrs,
-        &ident,
-        &generics,
-        quote!(#item),
-        Vec::new(),
-        own,
-        None,
-    )
-}
-
-fn expand_enum(mut item: ItemEnum) -> syn::Result<TokenStream> {
-    let serde = SerdeAttrs::read(&item.attrs)?;
-    let name = item.ident.to_string();
-    if let Some(tag) = &serde.tag {
-        let shape = if serde.content.is_some() {
-            "adjacently tagged"
-        } else {
-            "internally tagged"
-        };
-        return Err(syn::Error::new_spanned(
-            &item.ident,
-            format!(
-                "enum `{name}` is {shape} (#[serde(tag = {tag:?})]): its schema is not structural; use an externally tagged enum, or a struct with a `{tag}` enum field and optional fields per variant plus #[k8s(exactly_one_of(...))]"
-            ),
-        ));
-    }
-    if serde.untagged {
-        return Err(syn::Error::new_spanned(
-            &item.ident,
-            format!(
-                "enum `{name}` is #[serde(untagged)]: its schema is not structural; use a struct with optional fields and #[k8s(exactly_one_of(...))]"
-            ),
-        ));
-    }
-    let unit = item
-        .variants
-        .iter()
-        .filter(|v| matches!(v.fields, Fields::Unit))
-        .count();
-    if unit != 0 && unit != item.variants.len() {
-        return Err(syn::Error::new_spanned(
-            &item.ident,
-            format!(
-                "enum `{name}` mixes unit variants and variants with data: a value would be a string or an object, which a structural schema cannot express; give every variant data or none"
-            ),
-        ));
-    }
-    for variant in item.variants.iter_mut() {
-        for field in variant.fields.iter_mut() {
-            if let Some(arg) = take_markers(&mut field.attrs, &FIELD_KEYS)?.first() {
-                return Err(arg.error("markers on enum variant fields are not supported; move the fields into a struct"));
-            }
-        }
-    }
-    let type_args = take_markers(&mut item.attrs, &TYPE_KEYS)?;
-    let own = type_markers(&type_args, &[])?;
-    let ident = item.ident.clone();
-    let generics = item.generics.clone();
-    let attrs = std::mem::take(&mut item.attrs);
-    finish(
-        attrs,
-        &ident,
-        &generics,
-        quote!(#item),
-        Vec::new(),
-        own,
-        None,
-    )
-}
-
-/// Emits the item with its transform attribute and the trait implementations.
-fn finish(
-    mut attrs: Vec<Attribute>,
-    ident: &Ident,
-    generics: &syn::Generics,
-    body: TokenStream,
-    fields: Vec<FieldCode>,
-    own: Vec<TokenStream>,
-    kube: Option<KubeAttrs>,
-) -> syn::Result<TokenStream> {
-    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
-    attrs.push(parse_quote!(#[schemars(transform = <Self as ::kubesmith::schema::SchemaMarkers>::apply_markers)]));
-    let type_name = ident.to_string();
-    let field_entries = fields.iter().map(|field| {
-        let FieldCode {
-            rust,
-            json,
-            markers,
-            ..
-        } = field;
-        quote!(::kubesmith::schema::FieldMarkers {
-            rust: #rust,
-            json: #json,
-            markers: ::std::vec![#(#markers),*],
-        })
-    });
-    let columns = fields.iter().flat_map(|field| field.columns.iter());
-    let custom_resource = kube.map(|kube| kube.custom_resource_impl(ident));
-    Ok(quote! {
-        #(#attrs)*
-        #body
-
-        impl #impl_generics ::kubesmith::schema::SchemaMarkers for #ident #ty_generics #where_clause {
-            fn markers() -> ::kubesmith::schema::TypeMarkers {
-                ::kubesmith::schema::TypeMarkers {
-                    type_name: #type_name,
-                    fields: ::std::vec![#(#field_entries),*],
-                    own: ::std::vec![#(#own),*],
-                }
-            }
-
-            fn print_columns() -> ::std::vec::Vec<::kubesmith::schema::PrintColumn> {
-                ::std::vec![#(#columns),*]
-            }
-        }
-
-        #custom_resource
-    })
-}
-
-/// Removes the `#[k8s(...)]` attributes from `attrs` and parses them.
-fn take_markers(attrs: &mut Vec<Attribute>, keys: &Keys) -> syn::Result<Vec<Arg>> {
-    let mut args = Vec::new();
-    let mut kept = Vec::new();
-    for attr in attrs.drain(..) {
-        if attr.path().is_ident(MARKER_ATTR) {
-            let tokens = attr.meta.require_list()?.tokens.clone();
-            args.extend(keys.parse(tokens)?);
-        } else {
-            kept.push(attr);
-        }
-    }
-    *attrs = kept;
-    // Keys given in separate attributes may not repeat either.
-    let mut seen: Vec<String> = Vec::new();
-    for arg in &args {
-        let name = arg.name();
-        if seen.contains(&name) && !keys.repeatable.contains(&name.as_str()) {
-            return Err(arg.error("given twice"));
-        }
-        seen.push(name);
-    }
-    Ok(args)
+pub struct FieldCode {
+    pub rust: String,
+    pub json: String,
+    pub markers: Vec<TokenStream>,
+    pub columns: Vec<TokenStream>,
 }
 
 fn marker(variant: &str, payload: Option<TokenStream>) -> TokenStream {
@@ -338,7 +110,7 @@ fn marker(variant: &str, payload: Option<TokenStream>) -> TokenStream {
     }
 }
 
-fn field_code(rust: String, json: String, args: &[Arg]) -> syn::Result<FieldCode> {
+pub fn field_code(rust: String, json: String, args: &[Arg]) -> syn::Result<FieldCode> {
     let mut markers = Vec::new();
     let mut columns = Vec::new();
     let has = |key: &str| args.iter().find(|arg| arg.name() == key);
@@ -442,7 +214,7 @@ fn field_code(rust: String, json: String, args: &[Arg]) -> syn::Result<FieldCode
     })
 }
 
-fn type_markers(args: &[Arg], fields: &[FieldCode]) -> syn::Result<Vec<TokenStream>> {
+pub fn type_markers(args: &[Arg], fields: &[FieldCode]) -> syn::Result<Vec<TokenStream>> {
     let mut markers = Vec::new();
     for arg in args {
         let name = arg.name();
@@ -587,68 +359,6 @@ fn print_column(arg: &Arg, json: &str) -> syn::Result<TokenStream> {
         format: #format,
         priority: #priority,
     }))
-}
-
-/// What the macro needs from `#[kube(...)]`: the root kind and the status type.
-struct KubeAttrs {
-    root: String,
-    status: Option<syn::Path>,
-}
-
-impl KubeAttrs {
-    fn read(attrs: &[Attribute]) -> syn::Result<Option<Self>> {
-        let (mut kind, mut root, mut status) = (None, None, None);
-        for attr in attrs.iter().filter(|attr| attr.path().is_ident("kube")) {
-            attr.parse_nested_meta(|meta| {
-                let slot = match meta_key(&meta).as_str() {
-                    "kind" => &mut kind,
-                    "root" => &mut root,
-                    "status" => &mut status,
-                    _ => return skip_meta_value(&meta),
-                };
-                let value: syn::Expr = meta.value()?.parse()?;
-                if let syn::Expr::Lit(syn::ExprLit {
-                    lit: syn::Lit::Str(text),
-                    ..
-                }) = crate::value::peel(&value)
-                {
-                    *slot = Some(text.value());
-                }
-                Ok(())
-            })?;
-        }
-        let Some(root) = root.or(kind) else {
-            return Ok(None);
-        };
-        let status = status
-            .map(|path| syn::parse_str::<syn::Path>(&path))
-            .transpose()?;
-        Ok(Some(KubeAttrs { root, status }))
-    }
-
-    fn custom_resource_impl(&self, spec: &Ident) -> TokenStream {
-        let root = format_ident!("{}", self.root);
-        let status = self.status.as_ref().map(|status| {
-            quote! {
-                columns.extend(::kubesmith::schema::PrintColumn::under(
-                    ".status",
-                    <#status as ::kubesmith::schema::SchemaMarkers>::print_columns(),
-                ));
-            }
-        });
-        quote! {
-            impl ::kubesmith::schema::CustomResourceMarkers for #root {
-                fn print_columns() -> ::std::vec::Vec<::kubesmith::schema::PrintColumn> {
-                    let mut columns = ::kubesmith::schema::PrintColumn::under(
-                        ".spec",
-                        <#spec as ::kubesmith::schema::SchemaMarkers>::print_columns(),
-                    );
-                    #status
-                    columns
-                }
-            }
-        }
-    }
 }
 
 fn pascal(snake: &str) -> String {
