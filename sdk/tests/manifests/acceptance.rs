@@ -433,6 +433,19 @@ async fn both_versions_of_a_two_version_kind_are_served() {
     assert!(error.to_string().contains("spec.size"), "{error}");
 }
 
+/// Creates the namespace of the test Role (`kubesmith-system`) unless it exists.
+async fn role_namespace(env: &Environment) {
+    let namespaces: Api<k8s_openapi::api::core::v1::Namespace> =
+        Api::all(env.client().expect("client"));
+    let namespace = serde_json::from_value(json!({ "metadata": { "name": "kubesmith-system" } }))
+        .expect("namespace");
+    match namespaces.create(&PostParams::default(), &namespace).await {
+        Ok(_) => {}
+        Err(kube::Error::Api(status)) if status.code == 409 => {}
+        Err(error) => panic!("namespace: {error}"),
+    }
+}
+
 /// Creates every document of a generated file with `dryRun=All`: the API server validates
 /// it without keeping it (a failing webhook configuration would block other tests).
 async fn dry_run_create(env: &Environment, file: &std::path::Path) -> usize {
@@ -474,15 +487,7 @@ async fn role_and_webhook_manifests_are_valid_for_the_api_server() {
     let dir = tempfile::tempdir().expect("temp dir");
     manifests(dir.path()).write().expect("write manifests");
     // The Role in role.yaml lives in this namespace.
-    let namespaces: Api<k8s_openapi::api::core::v1::Namespace> =
-        Api::all(env.client().expect("client"));
-    let namespace = serde_json::from_value(json!({ "metadata": { "name": "kubesmith-system" } }))
-        .expect("namespace");
-    match namespaces.create(&PostParams::default(), &namespace).await {
-        Ok(_) => {}
-        Err(kube::Error::Api(status)) if status.code == 409 => {}
-        Err(error) => panic!("namespace: {error}"),
-    }
+    role_namespace(env).await;
     assert_eq!(
         dry_run_create(env, &dir.path().join("config/rbac/role.yaml")).await,
         2
@@ -574,4 +579,188 @@ async fn cel_checks_agree_with_the_api_server() {
             "{rule:?}: {error}"
         );
     }
+}
+
+/// Asks the API server whether `client`'s user may do `verb` on `resource`.
+async fn allowed(
+    client: &kube::Client,
+    verb: &str,
+    group: &str,
+    resource: &str,
+    namespace: &str,
+    name: &str,
+) -> bool {
+    use k8s_openapi::api::authorization::v1::{
+        ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
+    };
+    let (resource, subresource) = match resource.split_once('/') {
+        Some((resource, sub)) => (resource, Some(sub.to_string())),
+        None => (resource, None),
+    };
+    let review = SelfSubjectAccessReview {
+        spec: SelfSubjectAccessReviewSpec {
+            resource_attributes: Some(ResourceAttributes {
+                verb: Some(verb.into()),
+                group: Some(group.into()),
+                resource: Some(resource.into()),
+                subresource,
+                namespace: (!namespace.is_empty()).then(|| namespace.to_string()),
+                name: (!name.is_empty()).then(|| name.to_string()),
+                ..ResourceAttributes::default()
+            }),
+            ..SelfSubjectAccessReviewSpec::default()
+        },
+        ..SelfSubjectAccessReview::default()
+    };
+    let reviews: Api<SelfSubjectAccessReview> = Api::all(client.clone());
+    let answer = reviews
+        .create(&PostParams::default(), &review)
+        .await
+        .expect("access review");
+    answer.status.is_some_and(|status| status.allowed)
+}
+
+#[tokio::test]
+async fn the_generated_roles_grant_what_was_declared_and_nothing_else() {
+    let env = shared().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    manifests(dir.path()).write().expect("write manifests");
+    let admin = env.client().expect("client");
+    role_namespace(env).await;
+    // Install role.yaml as written, and bind both roles to the user `manager`.
+    let text =
+        std::fs::read_to_string(dir.path().join("config/rbac/role.yaml")).expect("role.yaml");
+    let documents: Vec<DynamicObject> =
+        serde_saphyr::from_multiple(&text).expect("role.yaml parses");
+    let apply = PatchParams::apply("kubesmith-test").force();
+    for document in &documents {
+        let kind = document
+            .types
+            .as_ref()
+            .map(|t| t.kind.clone())
+            .unwrap_or_default();
+        let gvk = GroupVersionKind::gvk("rbac.authorization.k8s.io", "v1", &kind);
+        let (resource, _) = kube::discovery::pinned_kind(&admin, &gvk)
+            .await
+            .expect("discovery");
+        let name = document.metadata.name.clone().expect("name");
+        let api: Api<DynamicObject> = match &document.metadata.namespace {
+            Some(namespace) => Api::namespaced_with(admin.clone(), namespace, &resource),
+            None => Api::all_with(admin.clone(), &resource),
+        };
+        api.patch(&name, &apply, &Patch::Apply(document))
+            .await
+            .expect("apply role");
+        let (binding_kind, binding_plural) = if kind == "ClusterRole" {
+            ("ClusterRoleBinding", "clusterrolebindings")
+        } else {
+            ("RoleBinding", "rolebindings")
+        };
+        let binding_gvk = GroupVersionKind::gvk("rbac.authorization.k8s.io", "v1", binding_kind);
+        let binding_resource = ApiResource::from_gvk_with_plural(&binding_gvk, binding_plural);
+        let bindings: Api<DynamicObject> = match &document.metadata.namespace {
+            Some(namespace) => Api::namespaced_with(admin.clone(), namespace, &binding_resource),
+            None => Api::all_with(admin.clone(), &binding_resource),
+        };
+        let binding: DynamicObject = serde_json::from_value(json!({
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": binding_kind,
+            "metadata": { "name": "manager-rolebinding" },
+            "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": kind, "name": name },
+            "subjects": [{ "apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "manager" }],
+        }))
+        .expect("binding");
+        bindings
+            .patch("manager-rolebinding", &apply, &Patch::Apply(&binding))
+            .await
+            .expect("apply binding");
+    }
+    let manager = env.add_user("manager", &[]).await.expect("user");
+    let expectations = [
+        (
+            "list",
+            "batch.kubesmith.dev",
+            "cronjobs",
+            "default",
+            "",
+            true,
+        ),
+        (
+            "update",
+            "batch.kubesmith.dev",
+            "cronjobs",
+            "default",
+            "",
+            true,
+        ),
+        (
+            "delete",
+            "batch.kubesmith.dev",
+            "cronjobs",
+            "default",
+            "",
+            false,
+        ),
+        (
+            "patch",
+            "batch.kubesmith.dev",
+            "cronjobs/status",
+            "default",
+            "",
+            true,
+        ),
+        (
+            "update",
+            "batch.kubesmith.dev",
+            "cronjobs/finalizers",
+            "default",
+            "",
+            true,
+        ),
+        ("watch", "apps", "statefulsets", "default", "", true),
+        (
+            "create",
+            "extensions.kubesmith.dev",
+            "jobs",
+            "default",
+            "",
+            true,
+        ),
+        ("deletecollection", "", "events", "default", "", true),
+        (
+            "update",
+            "",
+            "configmaps",
+            "default",
+            "operator-config",
+            true,
+        ),
+        ("update", "", "configmaps", "default", "other-config", false),
+        ("list", "", "secrets", "default", "", false),
+        (
+            "create",
+            "coordination.k8s.io",
+            "leases",
+            "kubesmith-system",
+            "",
+            true,
+        ),
+        (
+            "create",
+            "coordination.k8s.io",
+            "leases",
+            "default",
+            "",
+            false,
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (verb, group, resource, namespace, name, expected) in expectations {
+        if allowed(&manager, verb, group, resource, namespace, name).await != expected {
+            wrong.push(format!(
+                "{verb} {group}/{resource} in {namespace} {name}: expected allowed={expected}"
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
