@@ -1,0 +1,374 @@
+//! The generated code of markers: key tables, value checks, `Marker` and `PrintColumn` values.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use syn::{Ident, LitStr};
+
+use crate::keys::{Arg, ArgValue, Keys};
+use crate::value;
+
+pub const FIELD_KEYS: Keys = Keys {
+    context: "field marker",
+    valid: &[
+        "minimum",
+        "maximum",
+        "exclusive_minimum",
+        "exclusive_maximum",
+        "multiple_of",
+        "min_length",
+        "max_length",
+        "pattern",
+        "format",
+        "enum",
+        "min_items",
+        "max_items",
+        "unique_items",
+        "min_properties",
+        "max_properties",
+        "default",
+        "nullable",
+        "optional",
+        "required",
+        "preserve_unknown_fields",
+        "embedded_resource",
+        "int_or_string",
+        "cel",
+        "immutable",
+        "list_type",
+        "list_map_keys",
+        "map_type",
+        "struct_type",
+        "print_column",
+    ],
+    repeatable: &["cel", "print_column"],
+};
+
+pub const TYPE_KEYS: Keys = Keys {
+    context: "type marker",
+    valid: &[
+        "cel",
+        "exactly_one_of",
+        "at_most_one_of",
+        "min_properties",
+        "max_properties",
+        "struct_type",
+        "map_type",
+        "preserve_unknown_fields",
+    ],
+    repeatable: &["cel", "exactly_one_of", "at_most_one_of"],
+};
+
+const CEL_KEYS: Keys = Keys {
+    context: "cel",
+    valid: &[
+        "rule",
+        "message",
+        "message_expression",
+        "reason",
+        "field_path",
+        "optional_old_self",
+    ],
+    repeatable: &[],
+};
+
+const PRINT_COLUMN_KEYS: Keys = Keys {
+    context: "print_column",
+    valid: &[
+        "name",
+        "type",
+        "json_path",
+        "description",
+        "format",
+        "priority",
+    ],
+    repeatable: &[],
+};
+
+const CEL_REASONS: &[&str] = &[
+    "FieldValueInvalid",
+    "FieldValueForbidden",
+    "FieldValueRequired",
+    "FieldValueDuplicate",
+];
+const LIST_TYPES: &[&str] = &["atomic", "set", "map"];
+const MAP_TYPES: &[&str] = &["granular", "atomic"];
+const COLUMN_TYPES: &[&str] = &["integer", "number", "string", "boolean", "date"];
+
+/// The marker code of one field: its names, markers and print columns.
+pub struct FieldCode {
+    pub rust: String,
+    pub json: String,
+    pub markers: Vec<TokenStream>,
+    pub columns: Vec<TokenStream>,
+}
+
+fn marker(variant: &str, payload: Option<TokenStream>) -> TokenStream {
+    let variant = format_ident!("{variant}");
+    match payload {
+        Some(payload) => quote!(::kubesmith::schema::Marker::#variant(#payload)),
+        None => quote!(::kubesmith::schema::Marker::#variant),
+    }
+}
+
+pub fn field_code(rust: String, json: String, args: &[Arg]) -> syn::Result<FieldCode> {
+    let mut markers = Vec::new();
+    let mut columns = Vec::new();
+    let has = |key: &str| args.iter().find(|arg| arg.name() == key);
+    if let (Some(optional), Some(_)) = (has("optional"), has("required")) {
+        return Err(optional.error("a field cannot be both optional and required"));
+    }
+    match (has("list_type"), has("list_map_keys")) {
+        (Some(list_type), None) if value::string(list_type)?.value() == "map" => {
+            return Err(list_type.error(
+                "list_type = \"map\" needs list_map_keys = [\"...\"] naming the key fields of the items",
+            ));
+        }
+        (Some(list_type), Some(keys)) if value::string(list_type)?.value() != "map" => {
+            return Err(keys.error("list_map_keys needs list_type = \"map\""));
+        }
+        (None, Some(keys)) => return Err(keys.error("list_map_keys needs list_type = \"map\"")),
+        _ => {}
+    }
+    for arg in args {
+        let name = arg.name();
+        let code = match name.as_str() {
+            "minimum" => marker("Minimum", Some(value::number(arg)?)),
+            "maximum" => marker("Maximum", Some(value::number(arg)?)),
+            "exclusive_minimum" => marker("ExclusiveMinimum", Some(value::number(arg)?)),
+            "exclusive_maximum" => marker("ExclusiveMaximum", Some(value::number(arg)?)),
+            "multiple_of" => marker("MultipleOf", Some(value::number(arg)?)),
+            "min_length" | "max_length" | "min_items" | "max_items" | "min_properties"
+            | "max_properties" => {
+                let count = value::count(arg)?;
+                marker(&pascal(&name), Some(quote!(#count)))
+            }
+            "pattern" => {
+                let pattern = value::string(arg)?;
+                marker("Pattern", Some(quote!(#pattern)))
+            }
+            "format" => {
+                let format = value::string(arg)?;
+                marker("Format", Some(quote!(#format)))
+            }
+            "enum" => {
+                let values = value::literals(arg)?;
+                marker("Enum", Some(quote!(::std::vec![#(#values),*])))
+            }
+            "unique_items" => {
+                return Err(arg.error(
+                    "the API server rejects uniqueItems: true in CRD schemas; use list_type = \"set\" (scalar items) or list_type = \"map\"",
+                ));
+            }
+            "default" => marker("Default", Some(value::json_value(arg)?)),
+            "nullable"
+            | "optional"
+            | "required"
+            | "preserve_unknown_fields"
+            | "embedded_resource"
+            | "int_or_string" => {
+                if !value::flag(arg)? {
+                    continue;
+                }
+                marker(&pascal(&name), None)
+            }
+            "cel" => cel_marker(arg)?,
+            "immutable" => {
+                let message = match &arg.value {
+                    ArgValue::Flag => quote!(::std::option::Option::None),
+                    _ => {
+                        let message = value::string(arg)?;
+                        quote!(::std::option::Option::Some(#message))
+                    }
+                };
+                marker("Immutable", Some(message))
+            }
+            "list_type" => {
+                let list_type = value::choice(arg, LIST_TYPES)?;
+                marker("ListType", Some(quote!(#list_type)))
+            }
+            "list_map_keys" => {
+                let keys = value::strings(arg)?;
+                marker("ListMapKeys", Some(quote!(::std::vec![#(#keys),*])))
+            }
+            "map_type" => {
+                let map_type = value::choice(arg, MAP_TYPES)?;
+                marker("MapType", Some(quote!(#map_type)))
+            }
+            "struct_type" => {
+                let struct_type = value::choice(arg, MAP_TYPES)?;
+                marker("StructType", Some(quote!(#struct_type)))
+            }
+            "print_column" => {
+                columns.push(print_column(arg, &json)?);
+                continue;
+            }
+            _ => return Err(arg.error("not a field marker")),
+        };
+        markers.push(code);
+    }
+    Ok(FieldCode {
+        rust,
+        json,
+        markers,
+        columns,
+    })
+}
+
+pub fn type_markers(args: &[Arg], fields: &[FieldCode]) -> syn::Result<Vec<TokenStream>> {
+    let mut markers = Vec::new();
+    for arg in args {
+        let name = arg.name();
+        let code = match name.as_str() {
+            "cel" => cel_marker(arg)?,
+            "exactly_one_of" | "at_most_one_of" => {
+                let ArgValue::Nested(tokens) = &arg.value else {
+                    return Err(arg.error(format!("expected `{name}(field_a, field_b)`")));
+                };
+                let idents = syn::parse::Parser::parse2(
+                    syn::punctuated::Punctuated::<Ident, syn::Token![,]>::parse_terminated,
+                    tokens.clone(),
+                )?;
+                if idents.len() < 2 {
+                    return Err(arg.error("name at least two fields"));
+                }
+                let mut json = Vec::new();
+                for ident in &idents {
+                    let rust = ident.to_string();
+                    let Some(field) = fields.iter().find(|field| field.rust == rust) else {
+                        let known = fields.iter().map(|f| f.rust.as_str()).collect::<Vec<_>>();
+                        return Err(syn::Error::new(
+                            ident.span(),
+                            format!("no field `{rust}` here; fields: {}", known.join(", ")),
+                        ));
+                    };
+                    json.push(field.json.clone());
+                }
+                marker(&pascal(&name), Some(quote!(::std::vec![#(#json),*])))
+            }
+            "min_properties" | "max_properties" => {
+                let count = value::count(arg)?;
+                marker(&pascal(&name), Some(quote!(#count)))
+            }
+            "struct_type" | "map_type" => {
+                let kind = value::choice(arg, MAP_TYPES)?;
+                marker(&pascal(&name), Some(quote!(#kind)))
+            }
+            "preserve_unknown_fields" => {
+                if !value::flag(arg)? {
+                    continue;
+                }
+                marker("PreserveUnknownFields", None)
+            }
+            _ => return Err(arg.error("not a type marker")),
+        };
+        markers.push(code);
+    }
+    Ok(markers)
+}
+
+fn cel_marker(arg: &Arg) -> syn::Result<TokenStream> {
+    let none = quote!(::std::option::Option::None);
+    let some = |lit: LitStr| quote!(::std::option::Option::Some(#lit));
+    let mut rule: Option<LitStr> = None;
+    let (mut message, mut message_expression) = (none.clone(), none.clone());
+    let (mut reason, mut field_path) = (none.clone(), none);
+    let mut optional_old_self = false;
+    match &arg.value {
+        ArgValue::Expr(_) => rule = Some(value::string(arg)?),
+        ArgValue::Nested(tokens) => {
+            for inner in CEL_KEYS.parse(tokens.clone())? {
+                match inner.name().as_str() {
+                    "rule" => rule = Some(value::string(&inner)?),
+                    "message" => message = some(value::string(&inner)?),
+                    "message_expression" => message_expression = some(value::string(&inner)?),
+                    "reason" => reason = some(value::choice(&inner, CEL_REASONS)?),
+                    "field_path" => field_path = some(value::string(&inner)?),
+                    "optional_old_self" => optional_old_self = value::flag(&inner)?,
+                    _ => return Err(inner.error("not a cel key")),
+                }
+            }
+        }
+        ArgValue::Flag => {
+            return Err(
+                arg.error("expected `cel = \"rule\"` or `cel(rule = \"...\", message = \"...\")`")
+            );
+        }
+    }
+    let Some(rule) = rule else {
+        return Err(arg.error("missing `rule = \"...\"`"));
+    };
+    Ok(marker(
+        "Cel",
+        Some(quote!(::kubesmith::schema::CelRule {
+            rule: #rule,
+            message: #message,
+            message_expression: #message_expression,
+            reason: #reason,
+            field_path: #field_path,
+            optional_old_self: #optional_old_self,
+        })),
+    ))
+}
+
+fn print_column(arg: &Arg, json: &str) -> syn::Result<TokenStream> {
+    let ArgValue::Nested(tokens) = &arg.value else {
+        return Err(arg.error("expected `print_column(type = \"string\", name = \"...\")`"));
+    };
+    let none = quote!(::std::option::Option::None);
+    let mut name = capitalize(json);
+    let mut column_type = None;
+    let mut json_path = format!(".{json}");
+    let mut absolute = false;
+    let (mut description, mut format, mut priority) = (none.clone(), none.clone(), none);
+    for inner in PRINT_COLUMN_KEYS.parse(tokens.clone())? {
+        match inner.name().as_str() {
+            "name" => name = value::string(&inner)?.value(),
+            "type" => column_type = Some(value::choice(&inner, COLUMN_TYPES)?),
+            "json_path" => {
+                json_path = value::string(&inner)?.value();
+                absolute = true;
+            }
+            "description" => {
+                let text = value::string(&inner)?;
+                description = quote!(::std::option::Option::Some(#text));
+            }
+            "format" => {
+                let text = value::string(&inner)?;
+                format = quote!(::std::option::Option::Some(#text));
+            }
+            "priority" => {
+                let count = value::count(&inner)?;
+                let count = i32::try_from(count).map_err(|_| inner.error("too large"))?;
+                priority = quote!(::std::option::Option::Some(#count));
+            }
+            _ => return Err(inner.error("not a print_column key")),
+        }
+    }
+    let Some(column_type) = column_type else {
+        return Err(arg.error(format!(
+            "missing `type = \"...\"` (one of {})",
+            COLUMN_TYPES.join(", ")
+        )));
+    };
+    Ok(quote!(::kubesmith::schema::PrintColumn {
+        name: #name,
+        type_: #column_type,
+        json_path: ::std::borrow::Cow::Borrowed(#json_path),
+        absolute: #absolute,
+        description: #description,
+        format: #format,
+        priority: #priority,
+    }))
+}
+
+fn pascal(snake: &str) -> String {
+    snake.split('_').map(capitalize).collect()
+}
+
+fn capitalize(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}

@@ -1,0 +1,5 @@
+#[derive(kubesmith_macros::Rbac)]
+#[rbac(groups = ["apps"], resource = ["deployments"], verbs = ["get"])]
+pub struct Controller;
+
+fn main() {}

@@ -1,0 +1,7 @@
+#[kubesmith_macros::markers]
+pub struct Spec {
+    #[k8s(min_length = "3")]
+    pub name: String,
+}
+
+fn main() {}

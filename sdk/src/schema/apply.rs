@@ -1,0 +1,180 @@
+//! Writing markers into a type's schemars schema (the transform `#[kubesmith::markers]` adds).
+
+use serde_json::{Map, Value, json};
+
+use super::{CelRule, Marker, TypeMarkers, names};
+
+/// Writes `markers` into `schema`, the schema schemars generated for the type they belong to.
+///
+/// ```
+/// use kubesmith::schema::{FieldMarkers, Marker, TypeMarkers, apply};
+/// let mut schema = schemars::json_schema!({
+///     "type": "object",
+///     "properties": { "size": { "type": "integer" } },
+///     "required": ["size"],
+/// });
+/// apply(&mut schema, &TypeMarkers {
+///     type_name: "WidgetSpec",
+///     fields: vec![FieldMarkers {
+///         rust: "size",
+///         json: "size",
+///         markers: vec![Marker::Minimum(1.into()), Marker::Optional],
+///     }],
+///     own: vec![],
+/// });
+/// assert_eq!(schema.get("properties").unwrap()["size"]["minimum"], 1);
+/// assert!(schema.get("required").is_none());
+/// ```
+pub fn apply(schema: &mut schemars::Schema, markers: &TypeMarkers) {
+    names::record(markers);
+    let node = schema.ensure_object();
+    for field in &markers.fields {
+        for marker in &field.markers {
+            match marker {
+                Marker::Optional => set_required(node, field.json, false),
+                Marker::Required => set_required(node, field.json, true),
+                marker => {
+                    if let Some(property) = node
+                        .get_mut("properties")
+                        .and_then(|properties| properties.get_mut(field.json))
+                    {
+                        apply_marker(as_object(property), marker);
+                    }
+                }
+            }
+        }
+    }
+    for marker in &markers.own {
+        apply_marker(node, marker);
+    }
+}
+
+/// A schema node as an object; `true` (anything) becomes `{}`.
+fn as_object(value: &mut Value) -> &mut Map<String, Value> {
+    if !value.is_object() {
+        *value = Value::Object(Map::new());
+    }
+    match value {
+        Value::Object(map) => map,
+        _ => unreachable!("replaced by an object above"),
+    }
+}
+
+fn set_required(node: &mut Map<String, Value>, property: &str, required: bool) {
+    let list = node
+        .entry("required")
+        .or_insert_with(|| Value::Array(Vec::new()));
+    if let Value::Array(items) = list {
+        items.retain(|item| item != property);
+        if required {
+            items.push(Value::String(property.to_string()));
+        }
+        if items.is_empty() {
+            node.remove("required");
+        }
+    }
+}
+
+fn apply_marker(node: &mut Map<String, Value>, marker: &Marker) {
+    let mut set = |key: &str, value: Value| {
+        node.insert(key.to_string(), value);
+    };
+    match marker {
+        Marker::Minimum(value) => set("minimum", value.clone()),
+        Marker::Maximum(value) => set("maximum", value.clone()),
+        Marker::ExclusiveMinimum(value) => {
+            set("minimum", value.clone());
+            set("exclusiveMinimum", Value::Bool(true));
+        }
+        Marker::ExclusiveMaximum(value) => {
+            set("maximum", value.clone());
+            set("exclusiveMaximum", Value::Bool(true));
+        }
+        Marker::MultipleOf(value) => set("multipleOf", value.clone()),
+        Marker::MinLength(n) => set("minLength", json!(n)),
+        Marker::MaxLength(n) => set("maxLength", json!(n)),
+        Marker::Pattern(pattern) => set("pattern", json!(pattern)),
+        Marker::Format(format) => set("format", json!(format)),
+        Marker::Enum(values) => set("enum", Value::Array(values.clone())),
+        Marker::MinItems(n) => set("minItems", json!(n)),
+        Marker::MaxItems(n) => set("maxItems", json!(n)),
+        Marker::MinProperties(n) => set("minProperties", json!(n)),
+        Marker::MaxProperties(n) => set("maxProperties", json!(n)),
+        Marker::Default(value) => set("default", value.clone()),
+        Marker::Nullable => set("nullable", Value::Bool(true)),
+        Marker::PreserveUnknownFields => {
+            set("x-kubernetes-preserve-unknown-fields", Value::Bool(true))
+        }
+        Marker::EmbeddedResource => {
+            set("x-kubernetes-embedded-resource", Value::Bool(true));
+            set("type", json!("object"));
+        }
+        Marker::IntOrString => {
+            node.remove("type");
+            node.remove("format");
+            node.remove("anyOf");
+            node.insert("x-kubernetes-int-or-string".into(), Value::Bool(true));
+        }
+        Marker::Cel(rule) => push_rule(node, rule_json(rule)),
+        Marker::Immutable(message) => push_rule(
+            node,
+            json!({ "rule": "self == oldSelf", "message": message.unwrap_or("field is immutable") }),
+        ),
+        Marker::ListType(list_type) => set("x-kubernetes-list-type", json!(list_type)),
+        Marker::ListMapKeys(keys) => set("x-kubernetes-list-map-keys", json!(keys)),
+        Marker::MapType(map_type) | Marker::StructType(map_type) => {
+            set("x-kubernetes-map-type", json!(map_type))
+        }
+        Marker::ExactlyOneOf(fields) => push_rule(
+            node,
+            one_of_rule(fields, "==", "exactly one of the fields in", "must be set"),
+        ),
+        Marker::AtMostOneOf(fields) => push_rule(
+            node,
+            one_of_rule(fields, "<=", "at most one of the fields in", "may be set"),
+        ),
+        Marker::Optional | Marker::Required => {}
+    }
+}
+
+fn push_rule(node: &mut Map<String, Value>, rule: Value) {
+    let rules = node
+        .entry("x-kubernetes-validations")
+        .or_insert_with(|| Value::Array(Vec::new()));
+    if let Value::Array(rules) = rules {
+        rules.push(rule);
+    }
+}
+
+fn rule_json(rule: &CelRule) -> Value {
+    let mut out = Map::new();
+    out.insert("rule".into(), json!(rule.rule));
+    let optional = [
+        ("message", rule.message),
+        ("messageExpression", rule.message_expression),
+        ("reason", rule.reason),
+        ("fieldPath", rule.field_path),
+    ];
+    for (key, value) in optional {
+        if let Some(value) = value {
+            out.insert(key.into(), json!(value));
+        }
+    }
+    if rule.optional_old_self {
+        out.insert("optionalOldSelf".into(), Value::Bool(true));
+    }
+    Value::Object(out)
+}
+
+/// The rule controller-gen writes for ExactlyOneOf / AtMostOneOf.
+fn one_of_rule(fields: &[&str], comparison: &str, lead: &str, tail: &str) -> Value {
+    let tests = fields
+        .iter()
+        .map(|field| format!("has(self.{})", super::cel::escape_property(field)))
+        .collect::<Vec<_>>()
+        .join(",");
+    json!({
+        "rule": format!("[{tests}].filter(x,x==true).size() {comparison} 1"),
+        "message": format!("{lead} [{}] {tail}", fields.join(" ")),
+    })
+}
