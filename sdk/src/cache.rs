@@ -1,0 +1,176 @@
+//! The manager's cache: one watch and one store per kind, shared by every controller that
+//! reconciles, owns or watches that kind (kube-runtime's shared reflectors).
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::fmt::Debug;
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use futures::{FutureExt, StreamExt};
+use k8s_openapi::{ClusterResourceScope, NamespaceResourceScope};
+use kube::runtime::reflector::{self, ReflectHandle, Store};
+use kube::runtime::{WatchStreamExt, watcher};
+use kube::{Api, Client, Resource};
+use serde::de::DeserializeOwned;
+
+/// How many change notifications a kind buffers for its slowest controller.
+const SUBSCRIBER_BUFFER: usize = 1024;
+
+/// How a kind's scope decides the API its watch uses: namespaced kinds are watched in the
+/// manager's namespace when it has one, cluster-scoped kinds everywhere.
+pub trait WatchScope {
+    /// The API to watch `K` through.
+    fn api<K>(client: Client, namespace: Option<&str>) -> Api<K>
+    where
+        K: Resource<Scope = Self, DynamicType = ()>;
+}
+
+impl WatchScope for NamespaceResourceScope {
+    fn api<K>(client: Client, namespace: Option<&str>) -> Api<K>
+    where
+        K: Resource<Scope = Self, DynamicType = ()>,
+    {
+        match namespace {
+            Some(namespace) => Api::namespaced(client, namespace),
+            None => Api::all(client),
+        }
+    }
+}
+
+impl WatchScope for ClusterResourceScope {
+    fn api<K>(client: Client, _namespace: Option<&str>) -> Api<K>
+    where
+        K: Resource<Scope = Self, DynamicType = ()>,
+    {
+        Api::all(client)
+    }
+}
+
+/// A Kubernetes kind the manager can watch: a k8s-openapi type or a `#[derive(CustomResource)]`.
+pub trait Kind:
+    Resource<DynamicType = (), Scope: WatchScope>
+    + Clone
+    + DeserializeOwned
+    + Debug
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<K> Kind for K where
+    K: Resource<DynamicType = (), Scope: WatchScope>
+        + Clone
+        + DeserializeOwned
+        + Debug
+        + Send
+        + Sync
+        + 'static
+{
+}
+
+/// The watch of one kind, not yet started.
+struct Informer<K: Kind> {
+    api: Api<K>,
+    reader: Store<K>,
+    writer: Option<reflector::store::Writer<K>>,
+}
+
+trait AnyInformer: Send {
+    fn as_any(&mut self) -> &mut dyn Any;
+    /// The future driving the watch, and one that completes when the store is synced.
+    fn start(&mut self) -> Option<(BoxFuture<'static, ()>, BoxFuture<'static, ()>)>;
+}
+
+impl<K: Kind> AnyInformer for Informer<K> {
+    fn as_any(&mut self) -> &mut dyn Any {
+        self
+    }
+
+    fn start(&mut self) -> Option<(BoxFuture<'static, ()>, BoxFuture<'static, ()>)> {
+        let writer = self.writer.take()?;
+        let kind = K::kind(&()).into_owned();
+        let drive = watcher(self.api.clone(), watcher::Config::default())
+            .default_backoff()
+            .reflect_shared(writer)
+            .for_each(move |event| {
+                if let Err(error) = event {
+                    tracing::warn!(%error, %kind, "watch failed; retrying with backoff");
+                }
+                futures::future::ready(())
+            })
+            .boxed();
+        let reader = self.reader.clone();
+        let synced = async move {
+            // Fails only when the writer is dropped, i.e. the manager is stopping.
+            let _ = reader.wait_until_ready().await;
+        }
+        .boxed();
+        Some((drive, synced))
+    }
+}
+
+/// One shared watch per kind.
+pub(crate) struct Cache {
+    client: Client,
+    namespace: Option<String>,
+    informers: HashMap<TypeId, Box<dyn AnyInformer>>,
+}
+
+impl Cache {
+    pub(crate) fn new(client: Client, namespace: Option<String>) -> Self {
+        Cache {
+            client,
+            namespace,
+            informers: HashMap::new(),
+        }
+    }
+
+    /// The store of `K` and a new subscription to its changes (starts the watch of `K` when
+    /// the manager runs, once for all subscribers).
+    pub(crate) fn subscribe<K: Kind>(&mut self) -> (Store<K>, ReflectHandle<K>) {
+        let (client, namespace) = (self.client.clone(), self.namespace.clone());
+        let informer = self
+            .informers
+            .entry(TypeId::of::<K>())
+            .or_insert_with(|| {
+                let (reader, writer) = reflector::store_shared(SUBSCRIBER_BUFFER);
+                Box::new(Informer::<K> {
+                    api: K::Scope::api(client, namespace.as_deref()),
+                    reader,
+                    writer: Some(writer),
+                })
+            });
+        let informer = informer
+            .as_any()
+            .downcast_mut::<Informer<K>>()
+            .expect("informers are keyed by the TypeId of their kind");
+        let writer = informer
+            .writer
+            .as_ref()
+            .expect("controllers are registered before the cache starts");
+        let handle = writer
+            .subscribe()
+            .expect("stores made by store_shared accept subscribers");
+        (informer.reader.clone(), handle)
+    }
+
+    /// How many kinds are watched.
+    pub(crate) fn len(&self) -> usize {
+        self.informers.len()
+    }
+
+    /// Starts every watch: returns the futures that drive them and one that completes when all
+    /// stores are synced.
+    pub(crate) fn start(&mut self) -> (Vec<BoxFuture<'static, ()>>, BoxFuture<'static, ()>) {
+        let (drives, synced): (Vec<_>, Vec<_>) =
+            self.informers.values_mut().filter_map(|i| i.start()).unzip();
+        (drives, futures::future::join_all(synced).map(|_| ()).boxed())
+    }
+}
+
+/// Objects of a store, as a stream (the initial reconcile of a controller starting late).
+pub(crate) fn snapshot<K: Kind>(store: &Store<K>) -> impl futures::Stream<Item = Arc<K>> + use<K> {
+    futures::stream::iter(store.state())
+}
