@@ -52,7 +52,11 @@ where
 }
 
 /// Server-side applies the status subresource from `object`'s `status`.
-pub async fn apply_status<K>(api: &Api<K>, object: &K, field_manager: &str) -> Result<K, kube::Error>
+pub async fn apply_status<K>(
+    api: &Api<K>,
+    object: &K,
+    field_manager: &str,
+) -> Result<K, kube::Error>
 where
     K: Resource<DynamicType = ()> + Clone + Serialize + DeserializeOwned + Debug,
 {
@@ -107,7 +111,13 @@ where
         fields.insert("kind".into(), K::kind(&()).into());
         // Server-side apply owns what is sent; never send read-only metadata.
         if let Some(meta) = fields.get_mut("metadata").and_then(|m| m.as_object_mut()) {
-            for key in ["resourceVersion", "uid", "creationTimestamp", "managedFields", "generation"] {
+            for key in [
+                "resourceVersion",
+                "uid",
+                "creationTimestamp",
+                "managedFields",
+                "generation",
+            ] {
                 meta.remove(key);
             }
         }

@@ -13,6 +13,7 @@ use kube::runtime::reflector::{self, ReflectHandle, Store};
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Api, Client, Resource};
 use serde::de::DeserializeOwned;
+use tokio::sync::{broadcast, watch};
 
 /// How many change notifications a kind buffers for its slowest controller.
 const SUBSCRIBER_BUFFER: usize = 1024;
@@ -75,6 +76,8 @@ struct Informer<K: Kind> {
     api: Api<K>,
     reader: Store<K>,
     writer: Option<reflector::store::Writer<K>>,
+    /// Deleted objects: shared reflectors only notify about applied objects.
+    deleted: broadcast::Sender<Arc<K>>,
 }
 
 trait AnyInformer: Send {
@@ -91,8 +94,15 @@ impl<K: Kind> AnyInformer for Informer<K> {
     fn start(&mut self) -> Option<(BoxFuture<'static, ()>, BoxFuture<'static, ()>)> {
         let writer = self.writer.take()?;
         let kind = K::kind(&()).into_owned();
+        let deleted = self.deleted.clone();
         let drive = watcher(self.api.clone(), watcher::Config::default())
             .default_backoff()
+            .inspect(move |event| {
+                if let Ok(watcher::Event::Delete(object)) = event {
+                    // Without subscribers nobody needs the notification.
+                    let _ = deleted.send(Arc::new(object.clone()));
+                }
+            })
             .reflect_shared(writer)
             .for_each(move |event| {
                 if let Err(error) = event {
@@ -129,19 +139,17 @@ impl Cache {
 
     /// The store of `K` and a new subscription to its changes (starts the watch of `K` when
     /// the manager runs, once for all subscribers).
-    pub(crate) fn subscribe<K: Kind>(&mut self) -> (Store<K>, ReflectHandle<K>) {
+    pub(crate) fn subscribe<K: Kind>(&mut self) -> (Store<K>, Subscription<K>) {
         let (client, namespace) = (self.client.clone(), self.namespace.clone());
-        let informer = self
-            .informers
-            .entry(TypeId::of::<K>())
-            .or_insert_with(|| {
-                let (reader, writer) = reflector::store_shared(SUBSCRIBER_BUFFER);
-                Box::new(Informer::<K> {
-                    api: K::Scope::api(client, namespace.as_deref()),
-                    reader,
-                    writer: Some(writer),
-                })
-            });
+        let informer = self.informers.entry(TypeId::of::<K>()).or_insert_with(|| {
+            let (reader, writer) = reflector::store_shared(SUBSCRIBER_BUFFER);
+            Box::new(Informer::<K> {
+                api: K::Scope::api(client, namespace.as_deref()),
+                reader,
+                writer: Some(writer),
+                deleted: broadcast::channel(SUBSCRIBER_BUFFER).0,
+            })
+        });
         let informer = informer
             .as_any()
             .downcast_mut::<Informer<K>>()
@@ -153,7 +161,11 @@ impl Cache {
         let handle = writer
             .subscribe()
             .expect("stores made by store_shared accept subscribers");
-        (informer.reader.clone(), handle)
+        let subscription = Subscription {
+            handle,
+            deleted: informer.deleted.subscribe(),
+        };
+        (informer.reader.clone(), subscription)
     }
 
     /// How many kinds are watched.
@@ -164,9 +176,57 @@ impl Cache {
     /// Starts every watch: returns the futures that drive them and one that completes when all
     /// stores are synced.
     pub(crate) fn start(&mut self) -> (Vec<BoxFuture<'static, ()>>, BoxFuture<'static, ()>) {
-        let (drives, synced): (Vec<_>, Vec<_>) =
-            self.informers.values_mut().filter_map(|i| i.start()).unzip();
-        (drives, futures::future::join_all(synced).map(|_| ()).boxed())
+        let (drives, synced): (Vec<_>, Vec<_>) = self
+            .informers
+            .values_mut()
+            .filter_map(|i| i.start())
+            .unzip();
+        (
+            drives,
+            futures::future::join_all(synced).map(|_| ()).boxed(),
+        )
+    }
+}
+
+/// One controller's notifications about a kind: applied and deleted objects.
+pub(crate) struct Subscription<K: Kind> {
+    handle: ReflectHandle<K>,
+    deleted: broadcast::Receiver<Arc<K>>,
+}
+
+impl<K: Kind> Subscription<K> {
+    /// Discards notifications until the gate opens (a controller that may not run yet must
+    /// not stall the shared watch), then hands the subscription over.
+    pub(crate) async fn wait_for_gate(mut self, mut gate: watch::Receiver<bool>) -> Self {
+        loop {
+            tokio::select! {
+                biased;
+                _ = gate.wait_for(|open| *open) => break,
+                next = self.handle.next() => if next.is_none() { break },
+            }
+        }
+        // Deletions seen before the gate opened are stale: start from now.
+        self.deleted = self.deleted.resubscribe();
+        self
+    }
+
+    /// Applied and deleted objects, as they come.
+    pub(crate) fn into_stream(self) -> impl futures::Stream<Item = Arc<K>> + Send + 'static {
+        let deleted = futures::stream::unfold(self.deleted, |mut deleted| async move {
+            loop {
+                match deleted.recv().await {
+                    Ok(object) => return Some((object, deleted)),
+                    Err(broadcast::error::RecvError::Lagged(missed)) => {
+                        tracing::warn!(
+                            missed,
+                            "deletion notifications dropped; a slow controller fell behind"
+                        );
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                }
+            }
+        });
+        futures::stream::select(self.handle, deleted)
     }
 }
 

@@ -132,12 +132,24 @@ mod tests {
     #[test]
     fn transition_time_changes_only_with_status() {
         let mut conditions = Vec::new();
-        assert!(set_condition(&mut conditions, ready(false, "Pending", 1, 100)));
-        assert!(set_condition(&mut conditions, ready(false, "StillPending", 2, 200)));
+        assert!(set_condition(
+            &mut conditions,
+            ready(false, "Pending", 1, 100)
+        ));
+        assert!(set_condition(
+            &mut conditions,
+            ready(false, "StillPending", 2, 200)
+        ));
         let current = &conditions[0];
-        assert_eq!((current.reason.as_str(), current.observed_generation), ("StillPending", Some(2)));
+        assert_eq!(
+            (current.reason.as_str(), current.observed_generation),
+            ("StillPending", Some(2))
+        );
         assert_eq!(current.last_transition_time, at(100));
-        assert!(!set_condition(&mut conditions, ready(false, "StillPending", 2, 300)));
+        assert!(!set_condition(
+            &mut conditions,
+            ready(false, "StillPending", 2, 300)
+        ));
         assert!(set_condition(&mut conditions, ready(true, "Done", 2, 400)));
         assert_eq!(conditions[0].last_transition_time, at(400));
         assert_eq!(conditions.len(), 1);

@@ -35,11 +35,11 @@ use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
 use kube::runtime::Controller as KubeController;
 use kube::runtime::controller::Config as KubeConfig;
-use kube::runtime::reflector::{ObjectRef, ReflectHandle, Store};
+use kube::runtime::reflector::{ObjectRef, Store};
 use tokio::sync::watch;
 
 use crate::backoff::ErrorBackoff;
-use crate::cache::{Kind, snapshot};
+use crate::cache::{Kind, Subscription, snapshot};
 use crate::manager::{Error, Manager};
 use crate::metrics::ControllerMetrics;
 use crate::predicate::{self, Predicate, SharedPredicate};
@@ -73,7 +73,7 @@ pub(crate) type Runnable = Box<dyn FnOnce(Start) -> BoxFuture<'static, ()> + Sen
 pub struct ControllerBuilder<'m, K: Kind> {
     manager: &'m mut Manager,
     store: Store<K>,
-    handle: ReflectHandle<K>,
+    subscription: Subscription<K>,
     name: Option<String>,
     max_concurrent: u16,
     timeout: Option<Duration>,
@@ -84,11 +84,11 @@ pub struct ControllerBuilder<'m, K: Kind> {
 
 impl<'m, K: Kind> ControllerBuilder<'m, K> {
     pub(crate) fn new(manager: &'m mut Manager) -> Self {
-        let (store, handle) = manager.cache_mut().subscribe::<K>();
+        let (store, subscription) = manager.cache_mut().subscribe::<K>();
         ControllerBuilder {
             manager,
             store,
-            handle,
+            subscription,
             name: None,
             max_concurrent: DEFAULT_MAX_CONCURRENT_RECONCILES,
             timeout: None,
@@ -155,18 +155,28 @@ impl<'m, K: Kind> ControllerBuilder<'m, K> {
     /// Registers the controller with `reconciler`; it runs with the manager.
     pub fn complete<R: Reconciler<K>>(self, reconciler: R) -> Result<(), Error> {
         let name = self.name.unwrap_or_else(|| K::kind(&()).to_lowercase());
-        let (store, handle, predicate, relations) = (self.store, self.handle, self.predicate, self.relations);
+        let (store, subscription, predicate, relations) = (
+            self.store,
+            self.subscription,
+            self.predicate,
+            self.relations,
+        );
         let (max_concurrent, timeout) = (self.max_concurrent, self.timeout);
         let run: Runnable = Box::new(move |start: Start| {
             async move {
-                let Start { context, metrics, gate, shutdown } = start;
-                let handle = wait_for_gate(handle, gate.clone()).await;
+                let Start {
+                    context,
+                    metrics,
+                    gate,
+                    shutdown,
+                } = start;
+                let subscription = subscription.wait_for_gate(gate.clone()).await;
                 let mut attaches = Vec::with_capacity(relations.len());
                 for relation in relations {
                     attaches.push(relation(gate.clone(), metrics.clone()).await);
                 }
                 let queued = metrics.clone();
-                let changes = snapshot(&store).chain(handle);
+                let changes = snapshot(&store).chain(subscription.into_stream());
                 let changes = match predicate {
                     Some(predicate) => predicate::filter(changes, predicate).boxed(),
                     None => changes.boxed(),
@@ -188,7 +198,9 @@ impl<'m, K: Kind> ControllerBuilder<'m, K> {
                 });
                 controller
                     .run(
-                        |object, reconcile_loop: Arc<ReconcileLoop<K, R>>| reconcile_loop.reconcile(object).boxed(),
+                        |object, reconcile_loop: Arc<ReconcileLoop<K, R>>| {
+                            reconcile_loop.reconcile(object).boxed()
+                        },
                         |_object, failure: &Failure, _| failure.action(),
                         reconcile_loop,
                     )
@@ -226,28 +238,19 @@ impl<'m, K: Kind> ControllerBuilder<'m, K> {
         I: IntoIterator<Item = ObjectRef<K>> + 'static,
         I::IntoIter: Send,
     {
-        let (_, handle) = self.manager.cache_mut().subscribe::<W>();
+        let (_, subscription) = self.manager.cache_mut().subscribe::<W>();
         self.relations.push(Box::new(move |gate, metrics| {
             async move {
-                let handle = wait_for_gate(handle, gate).await;
-                let changes = handle.inspect(move |_| metrics.queued());
-                let attach: Attach<K> = Box::new(move |controller| controller.watches_shared_stream(changes, mapper));
+                let subscription = subscription.wait_for_gate(gate).await;
+                let changes = subscription
+                    .into_stream()
+                    .inspect(move |_| metrics.queued());
+                let attach: Attach<K> =
+                    Box::new(move |controller| controller.watches_shared_stream(changes, mapper));
                 attach
             }
             .boxed()
         }));
-    }
-}
-
-/// Discards notifications until the gate opens (a non-leader must not let its subscriptions
-/// fill up and stall the shared watch), then hands the subscription over.
-async fn wait_for_gate<C: Kind>(mut handle: ReflectHandle<C>, mut gate: Gate) -> ReflectHandle<C> {
-    loop {
-        tokio::select! {
-            biased;
-            _ = gate.wait_for(|open| *open) => return handle,
-            next = handle.next() => if next.is_none() { return handle },
-        }
     }
 }
 
@@ -258,7 +261,9 @@ fn resync_ticks() -> impl futures::Stream<Item = ()> + Send + 'static {
     })
 }
 
-const OWNED_VERBS: &[&str] = &["create", "delete", "get", "list", "patch", "update", "watch"];
+const OWNED_VERBS: &[&str] = &[
+    "create", "delete", "get", "list", "patch", "update", "watch",
+];
 
 fn kind_rule<K: Kind>(subresource: &str, verbs: &[&str]) -> Rule {
     let plural = K::plural(&());

@@ -89,7 +89,9 @@ pub fn rbac_rules() -> Vec<Rule> {
         Rule::new(
             &["coordination.k8s.io"],
             &["leases"],
-            &["get", "list", "watch", "create", "update", "patch", "delete"],
+            &[
+                "get", "list", "watch", "create", "update", "patch", "delete",
+            ],
         ),
         Rule::new(&[""], &["events"], &["create", "patch"]),
     ]
@@ -140,14 +142,17 @@ impl LeaseLock {
         loop {
             tokio::time::sleep(self.config.retry_period).await;
             let deadline = last_renewed + self.config.renew_deadline;
-            let attempt = tokio::time::timeout_at(deadline.into(), self.try_acquire_or_renew()).await;
+            let attempt =
+                tokio::time::timeout_at(deadline.into(), self.try_acquire_or_renew()).await;
             match attempt {
                 Ok(Ok(true)) => last_renewed = Instant::now(),
                 Ok(Ok(false)) => return self.lost(),
                 Ok(Err(error)) => tracing::warn!(%error, "could not renew the lease"),
                 Err(_) => {}
             }
-            if Instant::now() >= deadline && last_renewed + self.config.renew_deadline <= Instant::now() {
+            if Instant::now() >= deadline
+                && last_renewed + self.config.renew_deadline <= Instant::now()
+            {
                 return self.lost();
             }
         }
@@ -215,7 +220,12 @@ impl LeaseLock {
             None => true,
         };
         if changed {
-            self.observed = Some((holder.clone(), spec.renew_time.clone(), record_duration, Instant::now()));
+            self.observed = Some((
+                holder.clone(),
+                spec.renew_time.clone(),
+                record_duration,
+                Instant::now(),
+            ));
         }
         let is_me = holder.as_deref() == Some(self.config.identity.as_str());
         if let (Some(_), false, Some((_, _, duration, seen))) = (&holder, is_me, &self.observed) {
@@ -231,10 +241,19 @@ impl LeaseLock {
         spec.holder_identity = Some(self.config.identity.clone());
         spec.lease_duration_seconds = Some(lease_seconds);
         spec.renew_time = Some(now);
-        match self.api.replace(&self.config.name, &PostParams::default(), &lease).await {
+        match self
+            .api
+            .replace(&self.config.name, &PostParams::default(), &lease)
+            .await
+        {
             Ok(stored) => {
                 let spec = stored.spec.unwrap_or_default();
-                self.observed = Some((spec.holder_identity, spec.renew_time, lease_seconds, Instant::now()));
+                self.observed = Some((
+                    spec.holder_identity,
+                    spec.renew_time,
+                    lease_seconds,
+                    Instant::now(),
+                ));
                 Ok(true)
             }
             Err(kube::Error::Api(status)) if status.code == 409 => Ok(false),

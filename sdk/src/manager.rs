@@ -79,10 +79,14 @@ pub enum Error {
     #[error("a controller named {0:?} is already registered; names must be unique")]
     DuplicateController(String),
     /// Leader election is on but no lease name was given.
-    #[error("leader election needs ManagerOptions::leader_election_id (the lease name); found none")]
+    #[error(
+        "leader election needs ManagerOptions::leader_election_id (the lease name); found none"
+    )]
     MissingLeaderElectionId,
     /// `WATCH_NAMESPACE` lists more than one namespace.
-    #[error("{WATCH_NAMESPACE_VAR}={0:?} lists several namespaces; watching more than one namespace is not supported yet, expected one namespace or none")]
+    #[error(
+        "{WATCH_NAMESPACE_VAR}={0:?} lists several namespaces; watching more than one namespace is not supported yet, expected one namespace or none"
+    )]
     MultipleNamespaces(String),
     /// The metrics TLS configuration is not usable.
     #[error("metrics TLS: {0}")]
@@ -184,7 +188,11 @@ impl Default for ManagerOptions {
 /// list of several namespaces is refused for now.
 pub fn watch_namespace_from_env() -> Result<Option<String>, Error> {
     let value = std::env::var(WATCH_NAMESPACE_VAR).unwrap_or_default();
-    let namespaces: BTreeSet<&str> = value.split(',').map(str::trim).filter(|n| !n.is_empty()).collect();
+    let namespaces: BTreeSet<&str> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .collect();
     match namespaces.len() {
         0 => Ok(None),
         1 => Ok(namespaces.into_iter().next().map(str::to_string)),
@@ -287,8 +295,9 @@ impl Manager {
 
     /// Runs until SIGTERM or SIGINT, then shuts down gracefully.
     pub async fn run(self) -> Result<(), Error> {
-        let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .map_err(Error::Signal)?;
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .map_err(Error::Signal)?;
         self.run_until(async move {
             tokio::select! {
                 _ = terminate.recv() => tracing::info!("SIGTERM received; shutting down"),
@@ -299,22 +308,32 @@ impl Manager {
     }
 
     /// Runs until `shutdown` completes, then shuts down gracefully.
-    pub async fn run_until(mut self, shutdown: impl Future<Output = ()> + Send) -> Result<(), Error> {
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send) -> Result<(), Error> {
+        let Manager {
+            client,
+            options,
+            mut cache,
+            metrics,
+            readiness,
+            identity,
+            controllers,
+            ..
+        } = self;
         let (stop_servers, servers_stopped) = watch::channel(false);
-        self.start_servers(&servers_stopped).await?;
+        start_servers(&client, &options, &metrics, &readiness, &servers_stopped).await?;
 
-        let (drives, synced) = self.cache.start();
+        let (drives, synced) = cache.start();
         let watches: Vec<JoinHandle<()>> = drives.into_iter().map(tokio::spawn).collect();
         let (open_gate, gate) = watch::channel(false);
         let mut stops = Vec::new();
         let mut running = Vec::new();
-        for registered in self.controllers.drain(..) {
+        for registered in controllers {
             let (stop, stopped) = futures::channel::oneshot::channel();
             stops.push(stop);
-            let recorder = crate::events::recorder(self.client.clone(), &registered.name, &self.identity);
+            let recorder = crate::events::recorder(client.clone(), &registered.name, &identity);
             let start = Start {
-                context: Context::new(self.client.clone(), recorder, &registered.name),
-                metrics: self.metrics.controller(&registered.name),
+                context: Context::new(client.clone(), recorder, &registered.name),
+                metrics: metrics.controller(&registered.name),
                 gate: gate.clone(),
                 shutdown: stopped,
             };
@@ -323,7 +342,20 @@ impl Manager {
         }
 
         tokio::pin!(shutdown);
-        let outcome = self.lead(synced, &open_gate, &mut shutdown, &mut running).await;
+        let grace = options.graceful_shutdown_timeout;
+        let release = options.leader_election_release_on_cancel;
+        let election = Election {
+            client,
+            options,
+            metrics: metrics.clone(),
+            readiness,
+            identity,
+            kinds: cache.len(),
+        };
+        drop(cache);
+        let outcome = election
+            .lead(synced, &open_gate, &mut shutdown, &mut running)
+            .await;
 
         // Controllers that never passed the gate have nothing in flight; a lost lease stops at once.
         let started = *open_gate.borrow();
@@ -333,18 +365,16 @@ impl Manager {
         for stop in stops {
             let _ = stop.send(());
         }
-        let grace = self.options.graceful_shutdown_timeout;
-        let finished = tokio::time::timeout(grace, futures::future::join_all(running.iter_mut())).await;
+        let finished =
+            tokio::time::timeout(grace, futures::future::join_all(running.iter_mut())).await;
         if finished.is_err() {
             running.iter().for_each(JoinHandle::abort);
         }
         if let Leadership::Held(mut lock) = outcome.leadership {
-            if self.options.leader_election_release_on_cancel
-                && let Err(error) = lock.release().await
-            {
+            if release && let Err(error) = lock.release().await {
                 tracing::warn!(%error, "could not release the lease");
             }
-            self.metrics.set_leader(&lock.config().name, false);
+            metrics.set_leader(&lock.config().name, false);
         }
         watches.iter().for_each(JoinHandle::abort);
         let _ = stop_servers.send(true);
@@ -354,7 +384,57 @@ impl Manager {
             (None, Ok(_)) => Ok(()),
         }
     }
+}
 
+async fn start_servers(
+    client: &Client,
+    options: &ManagerOptions,
+    metrics: &Metrics,
+    readiness: &Readiness,
+    stopped: &watch::Receiver<bool>,
+) -> Result<(), Error> {
+    if let BindAddress::Address(address) = options.health_probe_bind_address {
+        let listener = bind("health probes", address).await?;
+        let handler = crate::healthz::handler(readiness.clone());
+        tokio::spawn(crate::http_server::serve(
+            listener,
+            None,
+            false,
+            handler,
+            wait_true(stopped.clone()),
+        ));
+    }
+    if let BindAddress::Address(address) = options.metrics_bind_address {
+        let listener = bind("metrics", address).await?;
+        let (tls, auth) = if options.metrics_secure {
+            let tls = crate::tls::acceptor(options.metrics_tls.as_ref(), options.enable_http2)?;
+            (Some(tls), Some(client.clone()))
+        } else {
+            (None, None)
+        };
+        let handler = crate::metrics_server::handler(metrics.clone(), auth);
+        tokio::spawn(crate::http_server::serve(
+            listener,
+            tls,
+            options.enable_http2,
+            handler,
+            wait_true(stopped.clone()),
+        ));
+    }
+    Ok(())
+}
+
+/// What deciding and holding leadership needs from the manager.
+struct Election {
+    client: Client,
+    options: ManagerOptions,
+    metrics: Metrics,
+    readiness: Readiness,
+    identity: String,
+    kinds: usize,
+}
+
+impl Election {
     /// Waits for the caches, takes the lease, opens the gate, and waits for shutdown or a lost lease.
     async fn lead(
         &self,
@@ -363,12 +443,15 @@ impl Manager {
         shutdown: &mut (impl Future<Output = ()> + Unpin),
         running: &mut [JoinHandle<()>],
     ) -> Outcome {
-        let stopped = Outcome { leadership: Leadership::None, error: None };
+        let stopped = Outcome {
+            leadership: Leadership::None,
+            error: None,
+        };
         tokio::select! {
             _ = &mut *shutdown => return stopped,
             _ = synced => self.readiness.set_ready(),
         }
-        tracing::info!(kinds = self.cache.len(), "caches synced");
+        tracing::info!(kinds = self.kinds, "caches synced");
         let mut lock = None;
         if self.options.leader_election {
             let mut candidate = LeaseLock::new(self.client.clone(), self.lease_config().await);
@@ -397,7 +480,10 @@ impl Manager {
             (Some(error), Some(lock)) => {
                 tracing::error!(%error, "leader election lost; stopping");
                 self.metrics.set_leader(&lock.config().name, false);
-                Outcome { leadership: Leadership::None, error: Some(error) }
+                Outcome {
+                    leadership: Leadership::None,
+                    error: Some(error),
+                }
             }
             (error, lock) => Outcome {
                 leadership: lock.map_or(Leadership::None, Leadership::Held),
@@ -422,27 +508,6 @@ impl Manager {
             ..LeaderElectionConfig::new(&self.options.leader_election_id, &namespace)
         }
     }
-
-    async fn start_servers(&self, stopped: &watch::Receiver<bool>) -> Result<(), Error> {
-        let options = &self.options;
-        if let BindAddress::Address(address) = options.health_probe_bind_address {
-            let listener = bind("health probes", address).await?;
-            let handler = crate::healthz::handler(self.readiness.clone());
-            tokio::spawn(crate::http_server::serve(listener, None, false, handler, wait_true(stopped.clone())));
-        }
-        if let BindAddress::Address(address) = options.metrics_bind_address {
-            let listener = bind("metrics", address).await?;
-            let (tls, auth) = if options.metrics_secure {
-                let tls = crate::tls::acceptor(options.metrics_tls.as_ref(), options.enable_http2)?;
-                (Some(tls), Some(self.client.clone()))
-            } else {
-                (None, None)
-            };
-            let handler = crate::metrics_server::handler(self.metrics.clone(), auth);
-            tokio::spawn(crate::http_server::serve(listener, tls, options.enable_http2, handler, wait_true(stopped.clone())));
-        }
-        Ok(())
-    }
 }
 
 enum Leadership {
@@ -458,7 +523,11 @@ struct Outcome {
 async fn bind(server: &'static str, address: SocketAddr) -> Result<TcpListener, Error> {
     TcpListener::bind(address)
         .await
-        .map_err(|source| Error::Bind { server, address, source })
+        .map_err(|source| Error::Bind {
+            server,
+            address,
+            source,
+        })
 }
 
 async fn wait_true(mut flag: watch::Receiver<bool>) {

@@ -135,16 +135,56 @@ impl Metrics {
         {
             let mut registry = metrics.write_registry();
             // Counter names get their `_total` suffix from the encoder.
-            registry.register("controller_runtime_reconcile", "Total number of reconciliations per controller", metrics.reconcile_total.clone());
-            registry.register("controller_runtime_reconcile_errors", "Total number of reconciliation errors per controller", metrics.reconcile_errors.clone());
-            registry.register("controller_runtime_terminal_reconcile_errors", "Total number of terminal reconciliation errors per controller", metrics.terminal_errors.clone());
-            registry.register("controller_runtime_reconcile_panics", "Total number of reconciliation panics per controller", metrics.panics.clone());
-            registry.register("controller_runtime_reconcile_time_seconds", "Length of time per reconciliation per controller", metrics.reconcile_time.clone());
-            registry.register("controller_runtime_max_concurrent_reconciles", "Maximum number of concurrent reconciles per controller", metrics.max_concurrent.clone());
-            registry.register("controller_runtime_active_workers", "Number of currently used workers per controller", metrics.active_workers.clone());
-            registry.register("workqueue_adds", "Total number of adds handled by workqueue", metrics.queue_adds.clone());
-            registry.register("workqueue_retries", "Total number of retries handled by workqueue", metrics.queue_retries.clone());
-            registry.register("workqueue_work_duration_seconds", "How long in seconds processing an item from workqueue takes", metrics.work_duration.clone());
+            registry.register(
+                "controller_runtime_reconcile",
+                "Total number of reconciliations per controller",
+                metrics.reconcile_total.clone(),
+            );
+            registry.register(
+                "controller_runtime_reconcile_errors",
+                "Total number of reconciliation errors per controller",
+                metrics.reconcile_errors.clone(),
+            );
+            registry.register(
+                "controller_runtime_terminal_reconcile_errors",
+                "Total number of terminal reconciliation errors per controller",
+                metrics.terminal_errors.clone(),
+            );
+            registry.register(
+                "controller_runtime_reconcile_panics",
+                "Total number of reconciliation panics per controller",
+                metrics.panics.clone(),
+            );
+            registry.register(
+                "controller_runtime_reconcile_time_seconds",
+                "Length of time per reconciliation per controller",
+                metrics.reconcile_time.clone(),
+            );
+            registry.register(
+                "controller_runtime_max_concurrent_reconciles",
+                "Maximum number of concurrent reconciles per controller",
+                metrics.max_concurrent.clone(),
+            );
+            registry.register(
+                "controller_runtime_active_workers",
+                "Number of currently used workers per controller",
+                metrics.active_workers.clone(),
+            );
+            registry.register(
+                "workqueue_adds",
+                "Total number of adds handled by workqueue",
+                metrics.queue_adds.clone(),
+            );
+            registry.register(
+                "workqueue_retries",
+                "Total number of retries handled by workqueue",
+                metrics.queue_retries.clone(),
+            );
+            registry.register(
+                "workqueue_work_duration_seconds",
+                "How long in seconds processing an item from workqueue takes",
+                metrics.work_duration.clone(),
+            );
             registry.register("leader_election_master_status", "Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master", metrics.leader.clone());
         }
         metrics

@@ -27,7 +27,11 @@ pub const METRICS_PATH: &str = "/metrics";
 pub fn rbac_rules() -> Vec<Rule> {
     vec![
         Rule::new(&["authentication.k8s.io"], &["tokenreviews"], &["create"]),
-        Rule::new(&["authorization.k8s.io"], &["subjectaccessreviews"], &["create"]),
+        Rule::new(
+            &["authorization.k8s.io"],
+            &["subjectaccessreviews"],
+            &["create"],
+        ),
     ]
 }
 
@@ -49,7 +53,10 @@ pub(crate) fn handler(metrics: Metrics, auth: Option<Client>) -> Handler {
             }
             if let Some(client) = auth {
                 let Some(token) = token else {
-                    return text(StatusCode::UNAUTHORIZED, "Unauthorized: a bearer token is required");
+                    return text(
+                        StatusCode::UNAUTHORIZED,
+                        "Unauthorized: a bearer token is required",
+                    );
                 };
                 match authorize(client, token).await {
                     Ok(Access::Allowed) => {}
@@ -57,18 +64,26 @@ pub(crate) fn handler(metrics: Metrics, auth: Option<Client>) -> Handler {
                         return text(StatusCode::UNAUTHORIZED, "Unauthorized");
                     }
                     Ok(Access::Forbidden(user)) => {
-                        return text(StatusCode::FORBIDDEN, format!("Forbidden: user {user:?} may not get {METRICS_PATH}"));
+                        return text(
+                            StatusCode::FORBIDDEN,
+                            format!("Forbidden: user {user:?} may not get {METRICS_PATH}"),
+                        );
                     }
                     Err(error) => {
                         tracing::warn!(%error, "metrics authentication or authorization failed");
-                        return text(StatusCode::INTERNAL_SERVER_ERROR, "authorization check failed");
+                        return text(
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            "authorization check failed",
+                        );
                     }
                 }
             }
             let mut response = text(StatusCode::OK, metrics.encode());
             response.headers_mut().insert(
                 hyper::header::CONTENT_TYPE,
-                hyper::header::HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+                hyper::header::HeaderValue::from_static(
+                    "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                ),
             );
             response
         })

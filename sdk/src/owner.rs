@@ -53,9 +53,7 @@ where
     O: Resource<DynamicType = ()>,
     C: Resource,
 {
-    let reference = owner
-        .owner_ref(&())
-        .ok_or(OwnerError::OwnerNotPersisted)?;
+    let reference = owner.owner_ref(&()).ok_or(OwnerError::OwnerNotPersisted)?;
     upsert(child, reference, false)
 }
 
@@ -64,7 +62,10 @@ fn upsert<C: Resource>(
     reference: OwnerReference,
     controller: bool,
 ) -> Result<(), OwnerError> {
-    let references = child.meta_mut().owner_references.get_or_insert_with(Vec::new);
+    let references = child
+        .meta_mut()
+        .owner_references
+        .get_or_insert_with(Vec::new);
     if controller
         && let Some(other) = references
             .iter()
@@ -110,12 +111,24 @@ mod tests {
         let mut child = ConfigMap::default();
         set_controller_reference(&a, &mut child).expect("first");
         set_controller_reference(&a, &mut child).expect("again");
-        assert_eq!(child.metadata.owner_references.as_ref().map(Vec::len), Some(1));
+        assert_eq!(
+            child.metadata.owner_references.as_ref().map(Vec::len),
+            Some(1)
+        );
         assert!(is_controlled_by(&a, &child));
         let refused = set_controller_reference(&b, &mut child);
-        assert_eq!(refused, Err(OwnerError::AlreadyControlled { kind: "ConfigMap".into(), name: "a".into() }));
+        assert_eq!(
+            refused,
+            Err(OwnerError::AlreadyControlled {
+                kind: "ConfigMap".into(),
+                name: "a".into()
+            })
+        );
         set_owner_reference(&b, &mut child).expect("plain owner");
         assert!(!is_controlled_by(&b, &child));
-        assert_eq!(set_controller_reference(&ConfigMap::default(), &mut child), Err(OwnerError::OwnerNotPersisted));
+        assert_eq!(
+            set_controller_reference(&ConfigMap::default(), &mut child),
+            Err(OwnerError::OwnerNotPersisted)
+        );
     }
 }

@@ -71,10 +71,19 @@ mod tests {
         Arc::new(cm)
     }
 
-    async fn passing(predicate: SharedPredicate<ConfigMap>, objects: Vec<Arc<ConfigMap>>) -> Vec<(i64, String)> {
+    async fn passing(
+        predicate: SharedPredicate<ConfigMap>,
+        objects: Vec<Arc<ConfigMap>>,
+    ) -> Vec<(i64, String)> {
         filter(futures::stream::iter(objects), predicate)
             .map(|cm| {
-                let label = cm.metadata.labels.as_ref().and_then(|l| l.get("l")).cloned().unwrap_or_default();
+                let label = cm
+                    .metadata
+                    .labels
+                    .as_ref()
+                    .and_then(|l| l.get("l"))
+                    .cloned()
+                    .unwrap_or_default();
                 (cm.metadata.generation.unwrap_or_default(), label)
             })
             .collect()
@@ -83,15 +92,29 @@ mod tests {
 
     #[tokio::test]
     async fn generation_predicate_drops_updates_with_the_same_generation() {
-        let objects = vec![config_map("a", 1, "x"), config_map("a", 1, "y"), config_map("b", 1, "x"), config_map("a", 2, "y")];
+        let objects = vec![
+            config_map("a", 1, "x"),
+            config_map("a", 1, "y"),
+            config_map("b", 1, "x"),
+            config_map("a", 2, "y"),
+        ];
         let passed = passing(Arc::new(generation_changed), objects).await;
         assert_eq!(passed, [(1, "x".into()), (1, "x".into()), (2, "y".into())]);
     }
 
     #[tokio::test]
     async fn combined_predicate_passes_when_either_property_changes() {
-        let objects = vec![config_map("a", 1, "x"), config_map("a", 1, "y"), config_map("a", 1, "y"), config_map("a", 2, "y")];
-        let passed = passing(Arc::new(generation_changed.combine(labels_changed)), objects).await;
+        let objects = vec![
+            config_map("a", 1, "x"),
+            config_map("a", 1, "y"),
+            config_map("a", 1, "y"),
+            config_map("a", 2, "y"),
+        ];
+        let passed = passing(
+            Arc::new(generation_changed.combine(labels_changed)),
+            objects,
+        )
+        .await;
         assert_eq!(passed, [(1, "x".into()), (1, "y".into()), (2, "y".into())]);
     }
 }

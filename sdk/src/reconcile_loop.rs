@@ -68,7 +68,8 @@ impl<K: Kind, R: Reconciler<K>> ReconcileLoop<K, R> {
             }
             Ok(Action::RequeueAfter(delay)) => {
                 self.backoff.forget(&key);
-                self.metrics.finished(ReconcileResult::RequeueAfter, elapsed);
+                self.metrics
+                    .finished(ReconcileResult::RequeueAfter, elapsed);
                 Ok(KubeAction::requeue(delay))
             }
             Ok(Action::Requeue) => {
@@ -84,7 +85,8 @@ impl<K: Kind, R: Reconciler<K>> ReconcileLoop<K, R> {
     }
 
     async fn call(&self, object: Arc<K>) -> Result<Action, Fault> {
-        let guarded = AssertUnwindSafe(self.reconciler.reconcile(object, &self.context)).catch_unwind();
+        let guarded =
+            AssertUnwindSafe(self.reconciler.reconcile(object, &self.context)).catch_unwind();
         let result = match self.timeout {
             None => guarded.await,
             Some(limit) => match tokio::time::timeout(limit, guarded).await {
@@ -103,7 +105,11 @@ impl<K: Kind, R: Reconciler<K>> ReconcileLoop<K, R> {
         let (message, terminal, panicked) = match fault {
             Fault::Error(error) => (error.to_string(), error.is_terminal(), false),
             Fault::Panic(message) => (format!("reconciler panicked: {message}"), false, true),
-            Fault::Timeout(limit) => (format!("reconcile did not finish within {limit:?}"), false, false),
+            Fault::Timeout(limit) => (
+                format!("reconcile did not finish within {limit:?}"),
+                false,
+                false,
+            ),
         };
         self.metrics.failed(terminal, panicked);
         let retry_after = if terminal {
@@ -114,7 +120,10 @@ impl<K: Kind, R: Reconciler<K>> ReconcileLoop<K, R> {
             Some(self.backoff.next_delay(key))
         };
         tracing::warn!(controller = self.context.controller_name(), object = %key, terminal, ?retry_after, "reconcile failed: {message}");
-        Failure { message, retry_after }
+        Failure {
+            message,
+            retry_after,
+        }
     }
 }
 

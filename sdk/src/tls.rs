@@ -71,7 +71,11 @@ fn read(files: &TlsFiles) -> Result<Identity, TlsError> {
         .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
         .map_err(|e| pem_error("a certificate", &files.certificate, e.to_string()))?;
     if chain.is_empty() {
-        return Err(pem_error("a certificate", &files.certificate, "no CERTIFICATE block found".into()));
+        return Err(pem_error(
+            "a certificate",
+            &files.certificate,
+            "no CERTIFICATE block found".into(),
+        ));
     }
     let key = PrivateKeyDer::from_pem_file(&files.key)
         .map_err(|e| pem_error("a private key", &files.key, e.to_string()))?;
@@ -79,7 +83,8 @@ fn read(files: &TlsFiles) -> Result<Identity, TlsError> {
 }
 
 fn self_signed() -> Result<Identity, TlsError> {
-    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()])?;
+    let certified =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()])?;
     let key = PrivatePkcs8KeyDer::from(certified.signing_key.serialize_der());
     Ok((vec![certified.cert.der().clone()], key.into()))
 }
