@@ -296,3 +296,89 @@ pub fn rules_owns<C: Kind>() -> Vec<Rule> {
 pub fn rules_watches<W: Kind>() -> Vec<Rule> {
     vec![kind_rule::<W>("", &["get", "list", "watch"])]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manager::ManagerOptions;
+    use crate::reconcile::{Action, ReconcileError};
+    use k8s_openapi::api::apps::v1::Deployment;
+    use k8s_openapi::api::core::v1::{ConfigMap, Secret};
+
+    struct Noop;
+
+    impl Reconciler<Deployment> for Noop {
+        async fn reconcile(
+            &self,
+            _: Arc<Deployment>,
+            _: &Context,
+        ) -> Result<Action, ReconcileError> {
+            Ok(Action::await_change())
+        }
+    }
+
+    fn events() -> Vec<Rule> {
+        vec![
+            Rule::new(&[""], &["events"], &["create", "patch"]),
+            Rule::new(&["events.k8s.io"], &["events"], &["create", "patch"]),
+        ]
+    }
+
+    #[test]
+    fn the_reconciled_kind_needs_read_update_status_finalizers_and_events() {
+        let mut expected = vec![
+            Rule::new(
+                &["apps"],
+                &["deployments"],
+                &["get", "list", "watch", "update", "patch"],
+            ),
+            Rule::new(
+                &["apps"],
+                &["deployments/status"],
+                &["get", "update", "patch"],
+            ),
+            Rule::new(&["apps"], &["deployments/finalizers"], &["update"]),
+        ];
+        expected.extend(events());
+        assert_eq!(rules_for::<Deployment>(), expected);
+        assert_eq!(
+            rules_owns::<ConfigMap>(),
+            [Rule::new(
+                &[""],
+                &["configmaps"],
+                &[
+                    "create", "delete", "get", "list", "patch", "update", "watch"
+                ]
+            )]
+        );
+        assert_eq!(
+            rules_watches::<Secret>(),
+            [Rule::new(&[""], &["secrets"], &["get", "list", "watch"])]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_controller_declaration_contributes_its_rules_to_the_manager() {
+        let config = kube::Config::new("https://127.0.0.1:1".parse().expect("url"));
+        let client = kube::Client::try_from(config).expect("client");
+        let options = ManagerOptions {
+            metrics_secure: false,
+            ..ManagerOptions::default()
+        };
+        let mut manager = Manager::new(client, options).expect("manager");
+        let builder = manager
+            .controller::<Deployment>()
+            .owns::<ConfigMap>()
+            .watches(|_: Arc<Secret>| Vec::<ObjectRef<Deployment>>::new());
+        let declared = builder.rbac_rules().to_vec();
+        builder.complete(Noop).expect("register");
+        let mut expected = rules_for::<Deployment>();
+        expected.extend(rules_owns::<ConfigMap>());
+        expected.extend(rules_watches::<Secret>());
+        assert_eq!(declared, expected);
+        expected.sort();
+        assert_eq!(manager.rbac_rules(), expected);
+        let duplicate = manager.controller::<Deployment>().complete(Noop);
+        assert!(matches!(duplicate, Err(Error::DuplicateController(name)) if name == "deployment"));
+    }
+}

@@ -88,3 +88,61 @@ impl ManagerFlags {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manager::BindAddress;
+    use clap::Parser;
+    use std::net::SocketAddr;
+
+    #[derive(Parser)]
+    struct Args {
+        #[command(flatten)]
+        manager: ManagerFlags,
+    }
+
+    #[test]
+    fn defaults_match_kubebuilder() {
+        let options = Args::parse_from(["manager"])
+            .manager
+            .manager_options()
+            .expect("options");
+        assert_eq!(
+            options.metrics_bind_address,
+            BindAddress::Address(SocketAddr::from(([0, 0, 0, 0], 8443)))
+        );
+        assert_eq!(
+            options.health_probe_bind_address,
+            BindAddress::Address(SocketAddr::from(([0, 0, 0, 0], 8081)))
+        );
+        assert!(options.metrics_secure);
+        assert!(!options.leader_election);
+        assert!(!options.enable_http2);
+        assert_eq!(options.metrics_tls, None);
+        assert_eq!(
+            options.graceful_shutdown_timeout,
+            std::time::Duration::from_secs(30)
+        );
+    }
+
+    #[test]
+    fn flags_override_the_defaults() {
+        let args = Args::parse_from([
+            "manager",
+            "--metrics-bind-address=0",
+            "--metrics-secure=false",
+            "--enable-http2",
+            "--leader-elect",
+            "--metrics-cert-path=/certs",
+            "--metrics-cert-name=c.pem",
+        ]);
+        let options = args.manager.manager_options().expect("options");
+        assert_eq!(options.metrics_bind_address, BindAddress::Disabled);
+        assert!(!options.metrics_secure && options.enable_http2 && options.leader_election);
+        let tls = options.metrics_tls.expect("cert files");
+        assert_eq!(tls.certificate, std::path::Path::new("/certs/c.pem"));
+        assert_eq!(tls.key, std::path::Path::new("/certs/tls.key"));
+        assert_eq!(args.manager.webhook_cert_name, "tls.crt");
+    }
+}

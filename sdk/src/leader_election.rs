@@ -29,15 +29,15 @@ pub const DEFAULT_RETRY_PERIOD: Duration = Duration::from_secs(2);
 /// Errors of leader election.
 #[derive(Debug, thiserror::Error)]
 pub enum LeaderElectionError {
-    /// The lease could not be renewed within the renew deadline.
-    #[error("lost the lease {namespace}/{name}: not renewed within {deadline:?}")]
+    /// The lease was not renewed within the renew deadline, or another candidate took it.
+    #[error("lost the lease {namespace}/{name}: {reason}")]
     Lost {
         /// Namespace of the lease.
         namespace: String,
         /// Name of the lease.
         name: String,
-        /// The renew deadline.
-        deadline: Duration,
+        /// What happened.
+        reason: String,
     },
     /// A request about the lease failed.
     #[error("lease request failed: {0}")]
@@ -146,14 +146,21 @@ impl LeaseLock {
                 tokio::time::timeout_at(deadline.into(), self.try_acquire_or_renew()).await;
             match attempt {
                 Ok(Ok(true)) => last_renewed = Instant::now(),
-                Ok(Ok(false)) => return self.lost(),
+                Ok(Ok(false)) => {
+                    let holder = self
+                        .observed
+                        .as_ref()
+                        .and_then(|(holder, ..)| holder.clone());
+                    return self.lost(format!("now held by {}", holder.unwrap_or_default()));
+                }
                 Ok(Err(error)) => tracing::warn!(%error, "could not renew the lease"),
-                Err(_) => {}
+                Err(_) => tracing::warn!("renewing the lease timed out"),
             }
-            if Instant::now() >= deadline
-                && last_renewed + self.config.renew_deadline <= Instant::now()
-            {
-                return self.lost();
+            if Instant::now() >= last_renewed + self.config.renew_deadline {
+                let deadline = self.config.renew_deadline;
+                return self.lost(format!(
+                    "not renewed within the renew deadline of {deadline:?}"
+                ));
             }
         }
     }
@@ -179,11 +186,11 @@ impl LeaseLock {
         Ok(())
     }
 
-    fn lost(&self) -> LeaderElectionError {
+    fn lost(&self, reason: String) -> LeaderElectionError {
         LeaderElectionError::Lost {
             namespace: self.config.namespace.clone(),
             name: self.config.name.clone(),
-            deadline: self.config.renew_deadline,
+            reason,
         }
     }
 

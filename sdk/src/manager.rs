@@ -370,7 +370,7 @@ impl Manager {
         if finished.is_err() {
             running.iter().for_each(JoinHandle::abort);
         }
-        if let Leadership::Held(mut lock) = outcome.leadership {
+        if let Some(mut lock) = outcome.leadership {
             if release && let Err(error) = lock.release().await {
                 tracing::warn!(%error, "could not release the lease");
             }
@@ -444,9 +444,14 @@ impl Election {
         running: &mut [JoinHandle<()>],
     ) -> Outcome {
         let stopped = Outcome {
-            leadership: Leadership::None,
+            leadership: None,
             error: None,
         };
+        if !self.options.leader_election {
+            // Without an election, controllers subscribe from the first event on; kube-runtime
+            // holds their reconciles until the caches are synced.
+            let _ = open_gate.send(true);
+        }
         tokio::select! {
             _ = &mut *shutdown => return stopped,
             _ = synced => self.readiness.set_ready(),
@@ -464,7 +469,15 @@ impl Election {
             lock = Some(candidate);
         }
         let _ = open_gate.send(true);
-        let all_stopped = futures::future::join_all(running.iter_mut());
+        // Controllers only end on their own when their watches end; a manager without
+        // controllers still serves probes and metrics until shutdown.
+        let idle = running.is_empty();
+        let all_stopped = async move {
+            if idle {
+                std::future::pending::<()>().await;
+            }
+            futures::future::join_all(running.iter_mut()).await;
+        };
         let error = match &mut lock {
             Some(lock) => tokio::select! {
                 _ = &mut *shutdown => None,
@@ -481,12 +494,12 @@ impl Election {
                 tracing::error!(%error, "leader election lost; stopping");
                 self.metrics.set_leader(&lock.config().name, false);
                 Outcome {
-                    leadership: Leadership::None,
+                    leadership: None,
                     error: Some(error),
                 }
             }
             (error, lock) => Outcome {
-                leadership: lock.map_or(Leadership::None, Leadership::Held),
+                leadership: lock,
                 error,
             },
         }
@@ -510,13 +523,9 @@ impl Election {
     }
 }
 
-enum Leadership {
-    None,
-    Held(LeaseLock),
-}
-
 struct Outcome {
-    leadership: Leadership,
+    /// The lease, while still held.
+    leadership: Option<LeaseLock>,
     error: Option<Error>,
 }
 

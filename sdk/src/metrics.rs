@@ -13,7 +13,7 @@
 //! | `controller_runtime_reconcile_time_seconds` | controller | reconcile duration histogram |
 //! | `controller_runtime_max_concurrent_reconciles` | controller | configured concurrency |
 //! | `controller_runtime_active_workers` | controller | reconciles running now |
-//! | `workqueue_adds_total` | name, controller | reconcile requests: watch events passing the predicates, plus requeues |
+//! | `workqueue_adds_total` | name, controller | reconcile requests: watch events passing the predicates, plus rate-limited requeues |
 //! | `workqueue_retries_total` | name, controller | rate-limited requeues (errors and [`Action::Requeue`](crate::reconcile::Action::Requeue)) |
 //! | `workqueue_work_duration_seconds` | name, controller | time spent processing one request |
 //! | `leader_election_master_status` | name | 1 while this process holds the lease |

@@ -35,8 +35,22 @@ impl Reconciler<Greeting> for GreetingReconciler {
 
 /// Registers the Greeting controller (owning ConfigMaps) with `manager`.
 pub fn register(manager: &mut Manager, reconciler: GreetingReconciler) -> Result<(), Error> {
+    register_with_concurrency(
+        manager,
+        reconciler,
+        kubesmith::controller::DEFAULT_MAX_CONCURRENT_RECONCILES,
+    )
+}
+
+/// [`register`] with `max_concurrent` reconciles at once.
+pub fn register_with_concurrency(
+    manager: &mut Manager,
+    reconciler: GreetingReconciler,
+    max_concurrent: u16,
+) -> Result<(), Error> {
     manager
         .controller::<Greeting>()
         .owns::<ConfigMap>()
+        .max_concurrent_reconciles(max_concurrent)
         .complete(reconciler)
 }

@@ -137,11 +137,19 @@ fn error_policy(_greeting: Arc<Greeting>, error: &ReconcileError, _client: Arc<C
 }
 
 /// Runs the sample controller until the returned future is dropped.
-pub async fn run_controller(client: Client) {
-    let greetings = Api::<Greeting>::all(client.clone());
-    let config_maps = Api::<ConfigMap>::all(client.clone());
+/// Watches every namespace, or only `namespace`, and runs at most `concurrency` reconciles at
+/// once (0: unbounded).
+pub async fn run_controller(client: Client, namespace: Option<&str>, concurrency: u16) {
+    let (greetings, config_maps) = match namespace {
+        Some(namespace) => (
+            Api::<Greeting>::namespaced(client.clone(), namespace),
+            Api::<ConfigMap>::namespaced(client.clone(), namespace),
+        ),
+        None => (Api::all(client.clone()), Api::all(client.clone())),
+    };
     Controller::new(greetings, watcher::Config::default())
         .owns(config_maps, watcher::Config::default())
+        .with_config(kube::runtime::controller::Config::default().concurrency(concurrency))
         .run(reconcile, error_policy, Arc::new(client))
         .for_each(|_| futures::future::ready(()))
         .await;
@@ -162,7 +170,8 @@ pub async fn run(env: &Environment, namespace: &str, timeout: Duration) -> anyho
     let crd_options = kubesmith::envtest::CrdInstallOptions::default().crd(Greeting::crd());
     env.install_crds(&crd_options).await?;
     let client = env.client()?;
-    let controller = tokio::spawn(run_controller(client.clone()));
+    let controller_client = client.clone();
+    let controller = tokio::spawn(async move { run_controller(controller_client, None, 0).await });
 
     let greetings = Api::<Greeting>::namespaced(client.clone(), namespace);
     let greeting = Greeting::new(

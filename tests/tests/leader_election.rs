@@ -106,6 +106,20 @@ async fn wait_for_holder(
     }
 }
 
+/// Starts two operators with `args` and returns them as (leader, follower) once one holds the lease.
+async fn spawn_pair(
+    env: &Environment,
+    namespace: &str,
+    leases: &Api<Lease>,
+    args: &[&str],
+) -> (Operator, Operator) {
+    let a = Operator::spawn(env, namespace, args).await;
+    let b = Operator::spawn(env, namespace, args).await;
+    let (leader, _) =
+        wait_for_holder(leases, &[&a.identity, &b.identity], Duration::from_secs(30)).await;
+    if leader == a.identity { (a, b) } else { (b, a) }
+}
+
 async fn set_message(client: &Client, namespace: &str, message: &str) {
     let greetings: Api<Greeting> = Api::namespaced(client.clone(), namespace);
     if greetings
@@ -158,29 +172,8 @@ async fn only_the_leader_reconciles_and_a_killed_leader_is_replaced_after_the_le
     let namespace = env.create_namespace("le-kill").await.expect("namespace");
     let client = env.client().expect("client");
     let leases: Api<Lease> = Api::namespaced(client.clone(), &namespace);
-    let a = Operator::spawn(
-        env,
-        &namespace,
-        &["--leader-elect", "--health-probe-bind-address=0"],
-    )
-    .await;
-    let b = Operator::spawn(
-        env,
-        &namespace,
-        &["--leader-elect", "--health-probe-bind-address=0"],
-    )
-    .await;
-    let (leader_id, _) = wait_for_holder(
-        &leases,
-        &[&a.identity, &b.identity],
-        Duration::from_secs(30),
-    )
-    .await;
-    let (mut leader, follower) = if leader_id == a.identity {
-        (a, b)
-    } else {
-        (b, a)
-    };
+    let args = ["--leader-elect", "--health-probe-bind-address=0"];
+    let (mut leader, follower) = spawn_pair(env, &namespace, &leases, &args).await;
 
     for message in ["one", "two", "three"] {
         set_message(&client, &namespace, message).await;
@@ -239,19 +232,7 @@ async fn a_released_lease_is_taken_over_in_about_one_retry_period() {
         "--release-on-cancel",
         "--health-probe-bind-address=0",
     ];
-    let a = Operator::spawn(env, &namespace, &args).await;
-    let b = Operator::spawn(env, &namespace, &args).await;
-    let (leader_id, _) = wait_for_holder(
-        &leases,
-        &[&a.identity, &b.identity],
-        Duration::from_secs(30),
-    )
-    .await;
-    let (mut leader, follower) = if leader_id == a.identity {
-        (a, b)
-    } else {
-        (b, a)
-    };
+    let (mut leader, follower) = spawn_pair(env, &namespace, &leases, &args).await;
 
     let stopped = Instant::now();
     leader.signal(libc::SIGTERM);

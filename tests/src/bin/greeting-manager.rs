@@ -37,6 +37,9 @@ struct Args {
     /// Extra milliseconds each reconcile takes.
     #[arg(long, default_value_t = 0)]
     reconcile_delay_ms: u64,
+    /// Reconciles running at once (both modes).
+    #[arg(long, default_value_t = 1)]
+    max_concurrent_reconciles: u16,
     /// Graceful shutdown timeout in seconds.
     #[arg(long, default_value_t = 30)]
     graceful_shutdown_seconds: u64,
@@ -52,11 +55,12 @@ async fn main() -> anyhow::Result<()> {
     let client = kube::Client::try_default().await?;
     match args.mode {
         Mode::KubeRuntime => {
+            let namespace = kubesmith::manager::watch_namespace_from_env()?;
             announce("kube-runtime")?;
             let mut terminate =
                 tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
             tokio::select! {
-                _ = sample::run_controller(client) => {}
+                _ = sample::run_controller(client, namespace.as_deref(), args.max_concurrent_reconciles) => {}
                 _ = terminate.recv() => {}
             }
             Ok(())
@@ -73,7 +77,11 @@ async fn main() -> anyhow::Result<()> {
                 reconciled_by: Some(identity.clone()),
                 delay: Duration::from_millis(args.reconcile_delay_ms),
             };
-            managed::register(&mut manager, reconciler)?;
+            managed::register_with_concurrency(
+                &mut manager,
+                reconciler,
+                args.max_concurrent_reconciles,
+            )?;
             announce(&identity)?;
             manager.run().await?;
             eprintln!("manager stopped");

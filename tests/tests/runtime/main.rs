@@ -78,6 +78,14 @@ impl Running {
     }
 }
 
+/// The sample Greeting controller on a kubesmith manager watching `namespace`.
+fn run_sample(client: &Client, namespace: &str) -> Running {
+    let (options, _, _) = options(namespace);
+    let mut manager = Manager::new(client.clone(), options).expect("manager");
+    kubesmith_e2e::managed::register(&mut manager, Default::default()).expect("controller");
+    Running::spawn(manager)
+}
+
 async fn create_greeting(client: &Client, namespace: &str, name: &str, message: &str) -> Greeting {
     Api::<Greeting>::namespaced(client.clone(), namespace)
         .create(

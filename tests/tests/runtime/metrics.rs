@@ -96,92 +96,59 @@ async fn readyz_turns_200_when_caches_sync_and_metrics_count_what_happened() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (status, scrape) = get(metrics, "/metrics").await.expect("metrics answers");
     assert_eq!(status, 200);
-    let value = |name: &str, labels: &str| {
-        sample(&scrape, name, labels)
-            .unwrap_or_else(|| panic!("{name}{{{labels}}} missing in:\n{scrape}"))
-    };
     let greeting = r#"controller="greeting""#;
-    assert_eq!(
-        value(
+    let queue = r#"name="greeting",controller="greeting""#;
+    let result = |result: &str| format!(r#"controller="greeting",result="{result}""#);
+    let expected = [
+        ("controller_runtime_reconcile_total", result("success"), 3.0),
+        ("controller_runtime_reconcile_total", result("error"), 3.0),
+        (
             "controller_runtime_reconcile_total",
-            r#"controller="greeting",result="success""#
+            result("requeue_after"),
+            1.0,
         ),
-        3.0
-    );
-    assert_eq!(
-        value(
-            "controller_runtime_reconcile_total",
-            r#"controller="greeting",result="error""#
+        ("controller_runtime_reconcile_total", result("requeue"), 0.0),
+        (
+            "controller_runtime_reconcile_errors_total",
+            greeting.into(),
+            3.0,
         ),
-        3.0
-    );
-    assert_eq!(
-        value(
-            "controller_runtime_reconcile_total",
-            r#"controller="greeting",result="requeue_after""#
-        ),
-        1.0
-    );
-    assert_eq!(
-        value(
-            "controller_runtime_reconcile_total",
-            r#"controller="greeting",result="requeue""#
-        ),
-        0.0
-    );
-    assert_eq!(
-        value("controller_runtime_reconcile_errors_total", greeting),
-        3.0
-    );
-    assert_eq!(
-        value(
+        (
             "controller_runtime_terminal_reconcile_errors_total",
-            greeting
+            greeting.into(),
+            1.0,
         ),
-        1.0
-    );
-    assert_eq!(
-        value("controller_runtime_reconcile_panics_total", greeting),
-        2.0
-    );
-    assert_eq!(
-        value("controller_runtime_reconcile_time_seconds_count", greeting),
-        7.0
-    );
-    assert_eq!(
-        value("controller_runtime_max_concurrent_reconciles", greeting),
-        1.0
-    );
-    assert_eq!(value("controller_runtime_active_workers", greeting), 0.0);
-    assert_eq!(
-        value(
-            "workqueue_retries_total",
-            r#"name="greeting",controller="greeting""#
+        (
+            "controller_runtime_reconcile_panics_total",
+            greeting.into(),
+            2.0,
         ),
-        2.0
-    );
-    assert_eq!(
-        value(
-            "workqueue_adds_total",
-            r#"name="greeting",controller="greeting""#
+        (
+            "controller_runtime_reconcile_time_seconds_count",
+            greeting.into(),
+            7.0,
         ),
-        6.0,
-        "4 creations and 2 retries"
-    );
-    assert_eq!(
-        value(
-            "workqueue_work_duration_seconds_count",
-            r#"name="greeting",controller="greeting""#
+        (
+            "controller_runtime_max_concurrent_reconciles",
+            greeting.into(),
+            1.0,
         ),
-        7.0
-    );
-    assert_eq!(
-        value(
+        ("controller_runtime_active_workers", greeting.into(), 0.0),
+        // 2 retries after the panics; adds are the 4 creations plus those 2 retries.
+        ("workqueue_retries_total", queue.into(), 2.0),
+        ("workqueue_adds_total", queue.into(), 6.0),
+        ("workqueue_work_duration_seconds_count", queue.into(), 7.0),
+        (
             "controller_runtime_reconcile_total",
-            r#"controller="farewell",result="success""#
+            r#"controller="farewell",result="success""#.into(),
+            0.0,
         ),
-        0.0
-    );
+    ];
+    for (name, labels, value) in expected {
+        let found = sample(&scrape, name, &labels)
+            .unwrap_or_else(|| panic!("{name}{{{labels}}} missing in:\n{scrape}"));
+        assert_eq!(found, value, "{name}{{{labels}}}");
+    }
     running.stop().await;
 }
 

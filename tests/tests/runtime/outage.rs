@@ -5,11 +5,9 @@ use kube::Api;
 use kube::api::{ListParams, Patch, PatchParams};
 use kube::{CustomResourceExt, ResourceExt};
 use kubesmith::envtest::Environment;
-use kubesmith::manager::Manager;
-use kubesmith_e2e::managed::{self, GreetingReconciler};
 use kubesmith_e2e::sample::{Greeting, is_converged};
 
-use crate::{Running, create_greeting, eventually, options};
+use crate::{create_greeting, eventually, run_sample};
 
 /// Names of the Greetings that converged with the message they ask for.
 async fn converged(greetings: &Api<Greeting>, config_maps: &Api<ConfigMap>) -> Option<Vec<String>> {
@@ -38,10 +36,7 @@ async fn every_object_converges_after_a_ten_second_api_server_outage() {
         .expect("no test control plane");
     let namespace = env.create_namespace("outage").await.expect("namespace");
     let client = env.client().expect("client");
-    let (options, _, _) = options(&namespace);
-    let mut manager = Manager::new(client.clone(), options).expect("manager");
-    managed::register(&mut manager, GreetingReconciler::default()).expect("controller");
-    let running = Running::spawn(manager);
+    let running = run_sample(&client, &namespace);
     let greetings: Api<Greeting> = Api::namespaced(client.clone(), &namespace);
     let config_maps: Api<ConfigMap> = Api::namespaced(client.clone(), &namespace);
 

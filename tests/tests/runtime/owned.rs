@@ -4,21 +4,16 @@ use k8s_openapi::api::core::v1::ConfigMap;
 use kube::Api;
 use kube::api::{DeleteParams, Patch, PatchParams};
 use kubesmith::conditions::find_condition;
-use kubesmith::manager::Manager;
-use kubesmith_e2e::managed::{self, GreetingReconciler};
 use kubesmith_e2e::sample::{Greeting, is_converged};
 
-use crate::{Running, create_greeting, eventually, options, shared};
+use crate::{create_greeting, eventually, run_sample, shared};
 
 #[tokio::test]
 async fn deleted_owned_config_map_is_recreated_and_status_tracks_generation() {
     let env = shared().await;
     let namespace = env.create_namespace("owned").await.expect("namespace");
     let client = env.client().expect("client");
-    let (options, _, _) = options(&namespace);
-    let mut manager = Manager::new(client.clone(), options).expect("manager");
-    managed::register(&mut manager, GreetingReconciler::default()).expect("controller");
-    let running = Running::spawn(manager);
+    let running = run_sample(&client, &namespace);
 
     let greetings: Api<Greeting> = Api::namespaced(client.clone(), &namespace);
     let config_maps: Api<ConfigMap> = Api::namespaced(client.clone(), &namespace);
