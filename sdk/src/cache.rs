@@ -205,7 +205,9 @@ impl<K: Kind> Subscription<K> {
                 next = self.handle.next() => if next.is_none() { break },
             }
         }
-        // Deletions seen before the gate opened are stale: start from now.
+        // What is already buffered predates the gate: the controller starts from a snapshot of
+        // the store instead. Deletions seen before the gate opened are stale too.
+        while let Some(Some(_)) = self.handle.next().now_or_never() {}
         self.deleted = self.deleted.resubscribe();
         self
     }

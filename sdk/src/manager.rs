@@ -447,11 +447,6 @@ impl Election {
             leadership: None,
             error: None,
         };
-        if !self.options.leader_election {
-            // Without an election, controllers subscribe from the first event on; kube-runtime
-            // holds their reconciles until the caches are synced.
-            let _ = open_gate.send(true);
-        }
         tokio::select! {
             _ = &mut *shutdown => return stopped,
             _ = synced => self.readiness.set_ready(),
@@ -468,6 +463,9 @@ impl Election {
             self.metrics.set_leader(&candidate.config().name, true);
             lock = Some(candidate);
         }
+        // Controllers start only now, after the caches synced: kube-runtime's
+        // `Store::wait_until_ready` wakes a single waiter, so no controller may wait on a store
+        // while `synced` does.
         let _ = open_gate.send(true);
         // Controllers only end on their own when their watches end; a manager without
         // controllers still serves probes and metrics until shutdown.
