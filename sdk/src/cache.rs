@@ -78,6 +78,7 @@ struct Informer<K: Kind> {
     writer: Option<reflector::store::Writer<K>>,
     /// Deleted objects: shared reflectors only notify about applied objects.
     deleted: broadcast::Sender<Arc<K>>,
+    strip_managed_fields: bool,
 }
 
 trait AnyInformer: Send {
@@ -95,8 +96,14 @@ impl<K: Kind> AnyInformer for Informer<K> {
         let writer = self.writer.take()?;
         let kind = K::kind(&()).into_owned();
         let deleted = self.deleted.clone();
+        let strip = self.strip_managed_fields;
         let drive = watcher(self.api.clone(), watcher::Config::default())
             .default_backoff()
+            .modify(move |object: &mut K| {
+                if strip {
+                    object.meta_mut().managed_fields = None;
+                }
+            })
             .inspect(move |event| {
                 if let Ok(watcher::Event::Delete(object)) = event {
                     // Without subscribers nobody needs the notification.
@@ -125,14 +132,22 @@ impl<K: Kind> AnyInformer for Informer<K> {
 pub(crate) struct Cache {
     client: Client,
     namespace: Option<String>,
+    strip_managed_fields: bool,
     informers: HashMap<TypeId, Box<dyn AnyInformer>>,
 }
 
 impl Cache {
-    pub(crate) fn new(client: Client, namespace: Option<String>) -> Self {
+    /// A cache watching `namespace` (all when `None`), dropping `metadata.managedFields` from
+    /// cached objects when `strip_managed_fields` is set.
+    pub(crate) fn new(
+        client: Client,
+        namespace: Option<String>,
+        strip_managed_fields: bool,
+    ) -> Self {
         Cache {
             client,
             namespace,
+            strip_managed_fields,
             informers: HashMap::new(),
         }
     }
@@ -141,6 +156,7 @@ impl Cache {
     /// the manager runs, once for all subscribers).
     pub(crate) fn subscribe<K: Kind>(&mut self) -> (Store<K>, Subscription<K>) {
         let (client, namespace) = (self.client.clone(), self.namespace.clone());
+        let strip_managed_fields = self.strip_managed_fields;
         let informer = self.informers.entry(TypeId::of::<K>()).or_insert_with(|| {
             let (reader, writer) = reflector::store_shared(SUBSCRIBER_BUFFER);
             Box::new(Informer::<K> {
@@ -148,6 +164,7 @@ impl Cache {
                 reader,
                 writer: Some(writer),
                 deleted: broadcast::channel(SUBSCRIBER_BUFFER).0,
+                strip_managed_fields,
             })
         });
         let informer = informer
@@ -235,4 +252,28 @@ impl<K: Kind> Subscription<K> {
 /// Objects of a store, as a stream (the initial reconcile of a controller starting late).
 pub(crate) fn snapshot<K: Kind>(store: &Store<K>) -> impl futures::Stream<Item = Arc<K>> + use<K> {
     futures::stream::iter(store.state())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::api::core::v1::{ConfigMap, Secret};
+
+    #[tokio::test]
+    async fn controllers_share_one_watch_per_kind() {
+        let config = kube::Config::new("https://127.0.0.1:1".parse().expect("url"));
+        let client = Client::try_from(config).expect("client");
+        let mut cache = Cache::new(client, Some("default".into()), true);
+        let _first = cache.subscribe::<ConfigMap>();
+        let _second = cache.subscribe::<ConfigMap>();
+        assert_eq!(
+            cache.len(),
+            1,
+            "a second subscriber reuses the kind's watch"
+        );
+        let _secret = cache.subscribe::<Secret>();
+        assert_eq!(cache.len(), 2);
+        let (drives, _) = cache.start();
+        assert_eq!(drives.len(), 2, "one watch per kind is started");
+    }
 }

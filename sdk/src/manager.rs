@@ -158,6 +158,10 @@ pub struct ManagerOptions {
     pub retry_period: Duration,
     /// How long in-flight reconciles may take to finish on shutdown (default 30 s).
     pub graceful_shutdown_timeout: Duration,
+    /// Keep `metadata.managedFields` in cached objects (default `false`: they are dropped when
+    /// objects enter the cache, which saves memory; reconcilers that use server-side apply do
+    /// not need them).
+    pub cache_managed_fields: bool,
     /// The namespace to watch namespaced kinds in; all namespaces when `None`
     /// (default: from `WATCH_NAMESPACE`, see [`watch_namespace_from_env`]).
     pub watch_namespace: Option<String>,
@@ -179,6 +183,7 @@ impl Default for ManagerOptions {
             renew_deadline: crate::leader_election::DEFAULT_RENEW_DEADLINE,
             retry_period: crate::leader_election::DEFAULT_RETRY_PERIOD,
             graceful_shutdown_timeout: DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT,
+            cache_managed_fields: false,
             watch_namespace: None,
         }
     }
@@ -187,7 +192,12 @@ impl Default for ManagerOptions {
 /// The namespace from `WATCH_NAMESPACE` (unset or empty: all namespaces). A comma-separated
 /// list of several namespaces is refused for now.
 pub fn watch_namespace_from_env() -> Result<Option<String>, Error> {
-    let value = std::env::var(WATCH_NAMESPACE_VAR).unwrap_or_default();
+    parse_watch_namespace(&std::env::var(WATCH_NAMESPACE_VAR).unwrap_or_default())
+}
+
+/// Parses a `WATCH_NAMESPACE` value: empty means all namespaces; a list that names one
+/// namespace (possibly repeated) means that namespace; several namespaces are refused.
+pub fn parse_watch_namespace(value: &str) -> Result<Option<String>, Error> {
     let namespaces: BTreeSet<&str> = value
         .split(',')
         .map(str::trim)
@@ -196,7 +206,7 @@ pub fn watch_namespace_from_env() -> Result<Option<String>, Error> {
     match namespaces.len() {
         0 => Ok(None),
         1 => Ok(namespaces.into_iter().next().map(str::to_string)),
-        _ => Err(Error::MultipleNamespaces(value.clone())),
+        _ => Err(Error::MultipleNamespaces(value.to_string())),
     }
 }
 
@@ -228,7 +238,11 @@ impl Manager {
             return Err(Error::MissingLeaderElectionId);
         }
         Ok(Manager {
-            cache: Cache::new(client.clone(), options.watch_namespace.clone()),
+            cache: Cache::new(
+                client.clone(),
+                options.watch_namespace.clone(),
+                !options.cache_managed_fields,
+            ),
             client,
             options,
             metrics: Metrics::new(),
@@ -557,5 +571,23 @@ mod tests {
             Some(BindAddress::Address(SocketAddr::from(([127, 0, 0, 1], 9))))
         );
         assert!(BindAddress::parse("eight").is_err());
+    }
+
+    #[test]
+    fn watch_namespace_is_one_namespace_or_all() {
+        assert_eq!(parse_watch_namespace("").ok(), Some(None));
+        assert_eq!(parse_watch_namespace(" , ").ok(), Some(None));
+        assert_eq!(
+            parse_watch_namespace("team-a").ok(),
+            Some(Some("team-a".into()))
+        );
+        assert_eq!(
+            parse_watch_namespace("team-a, team-a").ok(),
+            Some(Some("team-a".into()))
+        );
+        assert!(matches!(
+            parse_watch_namespace("a,b"),
+            Err(Error::MultipleNamespaces(_))
+        ));
     }
 }

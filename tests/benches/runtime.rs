@@ -11,6 +11,8 @@
 //! default 4), and measure until every Greeting is converged: wall time, the operator's CPU
 //! seconds (utime + stime from /proc/<pid>/stat) and its peak RSS (VmHWM). Rounds run in the
 //! order kube-runtime, kubesmith, kubesmith, kube-runtime; the means and ratios are printed.
+//! `KUBESMITH_ARGS` adds flags to the kubesmith operator (e.g. `--cache-managed-fields`);
+//! `BENCH_LOG` is passed to the operators as `RUST_LOG` (their logs go to stderr).
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -115,7 +117,11 @@ async fn measure(
     let mut child = Command::new(env!("CARGO_BIN_EXE_greeting-manager"))
         .env("KUBECONFIG", kubeconfig)
         .env("WATCH_NAMESPACE", namespace)
-        .env("RUST_LOG", "error")
+        .env(
+            "RUST_LOG",
+            std::env::var("BENCH_LOG").unwrap_or_else(|_| "error".into()),
+        )
+        .args(extra_args(mode))
         .args([
             "--mode",
             mode,
@@ -166,6 +172,14 @@ async fn measure(
         cpu_seconds,
         peak_rss_mib,
     })
+}
+
+/// Extra flags for `mode` from `KUBESMITH_ARGS`.
+fn extra_args(mode: &str) -> Vec<String> {
+    match (mode, std::env::var("KUBESMITH_ARGS")) {
+        ("kubesmith", Ok(args)) => args.split_whitespace().map(str::to_string).collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// CPU seconds (user + system) and peak RSS of a running process, from /proc.

@@ -33,19 +33,23 @@ async fn shared() -> &'static Environment {
 struct Operator {
     child: Child,
     identity: String,
+    /// Plain-HTTP metrics port.
+    metrics_port: u16,
 }
 
 impl Operator {
     async fn spawn(env: &Environment, namespace: &str, args: &[&str]) -> Operator {
         let kubeconfig = env.kubeconfig_path().expect("envtest writes a kubeconfig");
+        let metrics_port = free_port();
         let mut child = Command::new(env!("CARGO_BIN_EXE_greeting-manager"))
             .env("KUBECONFIG", kubeconfig)
             .env("WATCH_NAMESPACE", namespace)
             .args([
-                "--metrics-bind-address=0",
+                "--metrics-secure=false",
                 "--leader-election-namespace",
                 namespace,
             ])
+            .arg(format!("--metrics-bind-address=127.0.0.1:{metrics_port}"))
             .args(args)
             .stdout(Stdio::piped())
             .kill_on_drop(true)
@@ -62,7 +66,11 @@ impl Operator {
             .strip_prefix("IDENTITY ")
             .expect("IDENTITY line")
             .to_string();
-        Operator { child, identity }
+        Operator {
+            child,
+            identity,
+            metrics_port,
+        }
     }
 
     fn signal(&self, signal: i32) {
@@ -78,6 +86,21 @@ impl Operator {
             .expect("operator exits in time")
             .expect("wait for operator")
     }
+}
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("address").port()
+}
+
+/// `leader_election_master_status{name=LEASE}` scraped from `operator`.
+async fn leader_status(operator: &Operator) -> Option<String> {
+    let (status, body) = http_get(operator.metrics_port, "/metrics").await?;
+    let series = format!("leader_election_master_status{{name=\"{LEASE}\"}} ");
+    (status == 200).then(|| {
+        body.lines()
+            .find_map(|l| l.strip_prefix(&series).map(str::to_string))
+    })?
 }
 
 async fn holder(leases: &Api<Lease>) -> Option<String> {
@@ -184,6 +207,17 @@ async fn only_the_leader_reconciles_and_a_killed_leader_is_replaced_after_the_le
         );
     }
 
+    assert_eq!(
+        leader_status(&leader).await.as_deref(),
+        Some("1"),
+        "the leader reports leadership"
+    );
+    assert_eq!(
+        leader_status(&follower).await.as_deref(),
+        Some("0"),
+        "the follower reports none"
+    );
+
     // Wait for a fresh renewal so the follower's view of the lease is current, then kill -9.
     let renewed = leases
         .get(LEASE)
@@ -277,7 +311,7 @@ async fn losing_the_lease_stops_the_operator_with_a_non_zero_exit() {
     );
 }
 
-async fn http_status(port: u16, path: &str) -> Option<u16> {
+async fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
     let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
         .await
         .ok()?;
@@ -285,7 +319,12 @@ async fn http_status(port: u16, path: &str) -> Option<u16> {
     stream.write_all(request.as_bytes()).await.ok()?;
     let mut response = String::new();
     stream.read_to_string(&mut response).await.ok()?;
-    response.split_whitespace().nth(1)?.parse().ok()
+    let status = response.split_whitespace().nth(1)?.parse().ok()?;
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    Some((status, body))
 }
 
 #[tokio::test]
@@ -302,7 +341,7 @@ async fn graceful_shutdown_waits_for_the_in_flight_reconcile_and_exits_zero() {
     let mut operator =
         Operator::spawn(env, &namespace, &[&probes, "--reconcile-delay-ms", "3000"]).await;
     let deadline = Instant::now() + Duration::from_secs(20);
-    while http_status(port, "/readyz").await != Some(200) {
+    while http_get(port, "/readyz").await.map(|(status, _)| status) != Some(200) {
         assert!(Instant::now() < deadline, "operator never became ready");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

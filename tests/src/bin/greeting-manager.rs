@@ -40,6 +40,9 @@ struct Args {
     /// Reconciles running at once (both modes).
     #[arg(long, default_value_t = 1)]
     max_concurrent_reconciles: u16,
+    /// Keep managedFields in kubesmith's cache.
+    #[arg(long)]
+    cache_managed_fields: bool,
     /// Graceful shutdown timeout in seconds.
     #[arg(long, default_value_t = 30)]
     graceful_shutdown_seconds: u64,
@@ -71,6 +74,7 @@ async fn main() -> anyhow::Result<()> {
             options.leader_election_namespace = Some(args.leader_election_namespace);
             options.leader_election_release_on_cancel = args.release_on_cancel;
             options.graceful_shutdown_timeout = Duration::from_secs(args.graceful_shutdown_seconds);
+            options.cache_managed_fields = args.cache_managed_fields;
             let mut manager = Manager::new(client, options)?;
             let identity = manager.identity().to_string();
             let reconciler = GreetingReconciler {

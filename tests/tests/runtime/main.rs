@@ -1,6 +1,7 @@
 //! kubesmith's runtime (manager, controller builder, reconcile loop, metrics, probes) on a real
 //! control plane. Each test runs its own manager watching its own namespace.
 
+mod helpers;
 mod http;
 mod loop_semantics;
 mod metrics;
