@@ -3,14 +3,15 @@
 //! against one envtest control plane in the same run.
 //!
 //! ```text
-//! KUBEBUILDER_ASSETS=... cargo bench -p kubesmith-e2e --bench runtime [-- OBJECTS [CONCURRENCY]]
+//! KUBEBUILDER_ASSETS=... cargo bench -p kubesmith-e2e --bench runtime [-- OBJECTS [CONCURRENCY [ROUNDS]]]
 //! ```
 //!
 //! For each round: create OBJECTS Greetings (default 1000) in a fresh namespace, start the
 //! operator (`greeting-manager`, watching only that namespace, CONCURRENCY reconciles at once,
 //! default 4), and measure until every Greeting is converged: wall time, the operator's CPU
-//! seconds (utime + stime from /proc/<pid>/stat) and its peak RSS (VmHWM). Rounds run in the
-//! order kube-runtime, kubesmith, kubesmith, kube-runtime; the means and ratios are printed.
+//! seconds (utime + stime from /proc/<pid>/stat) and its peak RSS (VmHWM). Each of ROUNDS
+//! rounds (default 4) measures both operators, alternating which goes first; the medians and
+//! their ratios are printed (the API server on a small machine makes single runs noisy).
 //! `KUBESMITH_ARGS` adds flags to the kubesmith operator (e.g. `--cache-managed-fields`);
 //! `BENCH_LOG` is passed to the operators as `RUST_LOG` (their logs go to stderr).
 
@@ -41,10 +42,18 @@ async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1).filter(|a| !a.starts_with("--"));
     let objects: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(1000);
     let concurrency: u16 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(4);
+    let rounds: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(4);
     let env = Environment::builder().crd(Greeting::crd()).start().await?;
     let client = env.client()?;
     let mut results: Vec<(&str, Measurement)> = Vec::new();
-    for mode in ["kube-runtime", "kubesmith", "kubesmith", "kube-runtime"] {
+    let order = (0..rounds).flat_map(|round| {
+        if round % 2 == 0 {
+            ["kube-runtime", "kubesmith"]
+        } else {
+            ["kubesmith", "kube-runtime"]
+        }
+    });
+    for mode in order {
         let namespace = env.create_namespace(mode).await?;
         create_greetings(&client, &namespace, objects).await?;
         let measurement = measure(&env, &client, &namespace, mode, objects, concurrency).await?;
@@ -56,15 +65,23 @@ async fn main() -> anyhow::Result<()> {
     }
     env.stop().await;
 
-    let mean = |mode: &str, field: Field| {
-        let values: Vec<f64> = results
+    let median = |mode: &str, field: Field| {
+        let mut values: Vec<f64> = results
             .iter()
             .filter(|(m, _)| *m == mode)
             .map(|(_, r)| field(r))
             .collect();
-        values.iter().sum::<f64>() / values.len() as f64
+        values.sort_by(f64::total_cmp);
+        let middle = values.len() / 2;
+        if values.len() % 2 == 0 {
+            (values[middle - 1] + values[middle]) / 2.0
+        } else {
+            values[middle]
+        }
     };
-    println!("{objects} Greetings, {concurrency} concurrent reconciles, means of 2 rounds each:");
+    println!(
+        "{objects} Greetings, {concurrency} concurrent reconciles, medians of {rounds} runs each:"
+    );
     println!(
         "{:<22}{:>14}{:>14}{:>10}",
         "", "kube-runtime", "kubesmith", "ratio"
@@ -75,7 +92,7 @@ async fn main() -> anyhow::Result<()> {
         ("peak RSS (MiB)", |m| m.peak_rss_mib),
     ];
     for (label, field) in rows {
-        let (raw, ours) = (mean("kube-runtime", field), mean("kubesmith", field));
+        let (raw, ours) = (median("kube-runtime", field), median("kubesmith", field));
         println!("{label:<22}{raw:>14.2}{ours:>14.2}{:>10.3}", ours / raw);
     }
     Ok(())
