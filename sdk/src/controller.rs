@@ -170,11 +170,14 @@ impl<'m, K: Kind> ControllerBuilder<'m, K> {
                     gate,
                     shutdown,
                 } = start;
-                let subscription = subscription.wait_for_gate(gate.clone()).await;
-                let mut attaches = Vec::with_capacity(relations.len());
-                for relation in relations {
-                    attaches.push(relation(gate.clone(), metrics.clone()).await);
-                }
+                // Every subscription is drained while the gate is closed, all at once.
+                let relations = relations
+                    .into_iter()
+                    .map(|relation| relation(gate.clone(), metrics.clone()));
+                let (subscription, attaches) = futures::join!(
+                    subscription.wait_for_gate(gate.clone()),
+                    futures::future::join_all(relations)
+                );
                 let queued = metrics.clone();
                 let changes = snapshot(&store).chain(subscription.into_stream());
                 let changes = match predicate {

@@ -47,7 +47,7 @@ async fn main() -> anyhow::Result<()> {
     let client = env.client()?;
     let mut results: Vec<(&str, Measurement)> = Vec::new();
     let order = (0..rounds).flat_map(|round| {
-        if round % 2 == 0 {
+        if round.is_multiple_of(2) {
             ["kube-runtime", "kubesmith"]
         } else {
             ["kubesmith", "kube-runtime"]
@@ -73,7 +73,7 @@ async fn main() -> anyhow::Result<()> {
             .collect();
         values.sort_by(f64::total_cmp);
         let middle = values.len() / 2;
-        if values.len() % 2 == 0 {
+        if values.len().is_multiple_of(2) {
             (values[middle - 1] + values[middle]) / 2.0
         } else {
             values[middle]

@@ -241,6 +241,7 @@ async fn only_the_leader_reconciles_and_a_killed_leader_is_replaced_after_the_le
     let (new_leader, seen) =
         wait_for_holder(&leases, &[&follower.identity], Duration::from_secs(30)).await;
     let takeover = seen - killed;
+    eprintln!("kill -9 of the leader: takeover after {takeover:?}");
     let bound = LEASE_DURATION + RETRY_PERIOD + Duration::from_millis(1500);
     assert!(
         takeover <= bound,
@@ -274,6 +275,7 @@ async fn a_released_lease_is_taken_over_in_about_one_retry_period() {
     assert!(status.success(), "graceful shutdown exits 0, got {status}");
     let (_, seen) = wait_for_holder(&leases, &[&follower.identity], Duration::from_secs(20)).await;
     let handover = seen - stopped;
+    eprintln!("graceful release: handover after {handover:?}");
     let bound = RETRY_PERIOD + Duration::from_millis(1500);
     assert!(
         handover <= bound,

@@ -30,12 +30,14 @@
 //! }
 //! ```
 
+mod election;
+mod options;
+
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use futures::future::BoxFuture;
 use kube::Client;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -44,20 +46,18 @@ use tokio::task::JoinHandle;
 use crate::cache::{Cache, Kind};
 use crate::controller::{ControllerBuilder, Runnable, Start};
 use crate::healthz::Readiness;
-use crate::leader_election::{LeaderElectionConfig, LeaderElectionError, LeaseLock};
+use crate::leader_election::LeaderElectionError;
 use crate::metrics::Metrics;
 use crate::rbac::Rule;
 use crate::reconcile::Context;
 use crate::tls::TlsError;
 
 pub use crate::tls::TlsFiles;
-
-/// Default of [`ManagerOptions::graceful_shutdown_timeout`].
-pub const DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
-/// The environment variable naming the namespace a namespaced manager watches.
-pub const WATCH_NAMESPACE_VAR: &str = "WATCH_NAMESPACE";
-/// Where a pod finds its namespace (the default namespace of the leader-election lease).
-const POD_NAMESPACE_FILE: &str = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+use election::Election;
+pub use options::{
+    BindAddress, DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT, ManagerOptions, WATCH_NAMESPACE_VAR,
+    parse_watch_namespace, watch_namespace_from_env,
+};
 
 /// Errors of the manager.
 #[derive(Debug, thiserror::Error)]
@@ -100,114 +100,6 @@ pub enum Error {
     /// Waiting for a termination signal failed.
     #[error("cannot listen for termination signals: {0}")]
     Signal(std::io::Error),
-}
-
-/// Where a server listens, parsed from a flag like `:8080`, `127.0.0.1:8443` or `0` (off).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BindAddress {
-    /// The server is off.
-    Disabled,
-    /// The server listens here.
-    Address(SocketAddr),
-}
-
-impl BindAddress {
-    /// Parses a bind-address flag; `:port` listens on all interfaces.
-    pub fn parse(text: &str) -> Result<Self, Error> {
-        let text = text.trim();
-        if text == "0" || text.is_empty() {
-            return Ok(BindAddress::Disabled);
-        }
-        let full = if text.starts_with(':') {
-            format!("0.0.0.0{text}")
-        } else {
-            text.to_string()
-        };
-        full.parse()
-            .map(BindAddress::Address)
-            .map_err(|_| Error::BindAddress(text.to_string()))
-    }
-}
-
-/// How the manager runs. [`Default`] gives the kubebuilder defaults.
-#[derive(Debug, Clone)]
-pub struct ManagerOptions {
-    /// Metrics endpoint (default `:8443`).
-    pub metrics_bind_address: BindAddress,
-    /// Serve metrics over HTTPS with TokenReview/SubjectAccessReview checks (default `true`).
-    pub metrics_secure: bool,
-    /// Metrics certificate and key; a self-signed certificate when `None` (default).
-    pub metrics_tls: Option<TlsFiles>,
-    /// Offer HTTP/2 on the metrics server (default `false`).
-    pub enable_http2: bool,
-    /// Probe endpoint (default `:8081`).
-    pub health_probe_bind_address: BindAddress,
-    /// Run controllers only while holding the lease (default `false`).
-    pub leader_election: bool,
-    /// Name of the lease (required with leader election).
-    pub leader_election_id: String,
-    /// Namespace of the lease (default: the pod's namespace, else the client's default namespace).
-    pub leader_election_namespace: Option<String>,
-    /// Give the lease up on graceful shutdown so a standby takes over at once (default `false`).
-    pub leader_election_release_on_cancel: bool,
-    /// Lease duration (default 15 s).
-    pub lease_duration: Duration,
-    /// Renew deadline (default 10 s).
-    pub renew_deadline: Duration,
-    /// Retry period (default 2 s).
-    pub retry_period: Duration,
-    /// How long in-flight reconciles may take to finish on shutdown (default 30 s).
-    pub graceful_shutdown_timeout: Duration,
-    /// Keep `metadata.managedFields` in cached objects (default `false`: they are dropped when
-    /// objects enter the cache, which saves memory; reconcilers that use server-side apply do
-    /// not need them).
-    pub cache_managed_fields: bool,
-    /// The namespace to watch namespaced kinds in; all namespaces when `None`
-    /// (default: from `WATCH_NAMESPACE`, see [`watch_namespace_from_env`]).
-    pub watch_namespace: Option<String>,
-}
-
-impl Default for ManagerOptions {
-    fn default() -> Self {
-        ManagerOptions {
-            metrics_bind_address: BindAddress::Address(SocketAddr::from(([0, 0, 0, 0], 8443))),
-            metrics_secure: true,
-            metrics_tls: None,
-            enable_http2: false,
-            health_probe_bind_address: BindAddress::Address(SocketAddr::from(([0, 0, 0, 0], 8081))),
-            leader_election: false,
-            leader_election_id: String::new(),
-            leader_election_namespace: None,
-            leader_election_release_on_cancel: false,
-            lease_duration: crate::leader_election::DEFAULT_LEASE_DURATION,
-            renew_deadline: crate::leader_election::DEFAULT_RENEW_DEADLINE,
-            retry_period: crate::leader_election::DEFAULT_RETRY_PERIOD,
-            graceful_shutdown_timeout: DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT,
-            cache_managed_fields: false,
-            watch_namespace: None,
-        }
-    }
-}
-
-/// The namespace from `WATCH_NAMESPACE` (unset or empty: all namespaces). A comma-separated
-/// list of several namespaces is refused for now.
-pub fn watch_namespace_from_env() -> Result<Option<String>, Error> {
-    parse_watch_namespace(&std::env::var(WATCH_NAMESPACE_VAR).unwrap_or_default())
-}
-
-/// Parses a `WATCH_NAMESPACE` value: empty means all namespaces; a list that names one
-/// namespace (possibly repeated) means that namespace; several namespaces are refused.
-pub fn parse_watch_namespace(value: &str) -> Result<Option<String>, Error> {
-    let namespaces: BTreeSet<&str> = value
-        .split(',')
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .collect();
-    match namespaces.len() {
-        0 => Ok(None),
-        1 => Ok(namespaces.into_iter().next().map(str::to_string)),
-        _ => Err(Error::MultipleNamespaces(value.to_string())),
-    }
 }
 
 struct Registered {
@@ -438,109 +330,6 @@ async fn start_servers(
     Ok(())
 }
 
-/// What deciding and holding leadership needs from the manager.
-struct Election {
-    client: Client,
-    options: ManagerOptions,
-    metrics: Metrics,
-    readiness: Readiness,
-    identity: String,
-    kinds: usize,
-}
-
-impl Election {
-    /// Waits for the caches, takes the lease, opens the gate, and waits for shutdown or a lost lease.
-    async fn lead(
-        &self,
-        synced: BoxFuture<'static, ()>,
-        open_gate: &watch::Sender<bool>,
-        shutdown: &mut (impl Future<Output = ()> + Unpin),
-        running: &mut [JoinHandle<()>],
-    ) -> Outcome {
-        let stopped = Outcome {
-            leadership: None,
-            error: None,
-        };
-        tokio::select! {
-            _ = &mut *shutdown => return stopped,
-            _ = synced => self.readiness.set_ready(),
-        }
-        tracing::info!(kinds = self.kinds, "caches synced");
-        let mut lock = None;
-        if self.options.leader_election {
-            let mut candidate = LeaseLock::new(self.client.clone(), self.lease_config().await);
-            self.metrics.set_leader(&candidate.config().name, false);
-            tokio::select! {
-                _ = &mut *shutdown => return stopped,
-                _ = candidate.acquire() => {}
-            }
-            self.metrics.set_leader(&candidate.config().name, true);
-            lock = Some(candidate);
-        }
-        // Controllers start only now, after the caches synced: kube-runtime's
-        // `Store::wait_until_ready` wakes a single waiter, so no controller may wait on a store
-        // while `synced` does.
-        let _ = open_gate.send(true);
-        // Controllers only end on their own when their watches end; a manager without
-        // controllers still serves probes and metrics until shutdown.
-        let idle = running.is_empty();
-        let all_stopped = async move {
-            if idle {
-                std::future::pending::<()>().await;
-            }
-            futures::future::join_all(running.iter_mut()).await;
-        };
-        let error = match &mut lock {
-            Some(lock) => tokio::select! {
-                _ = &mut *shutdown => None,
-                lost = lock.hold() => Some(Error::from(lost)),
-                _ = all_stopped => None,
-            },
-            None => tokio::select! {
-                _ = &mut *shutdown => None,
-                _ = all_stopped => None,
-            },
-        };
-        match (error, lock) {
-            (Some(error), Some(lock)) => {
-                tracing::error!(%error, "leader election lost; stopping");
-                self.metrics.set_leader(&lock.config().name, false);
-                Outcome {
-                    leadership: None,
-                    error: Some(error),
-                }
-            }
-            (error, lock) => Outcome {
-                leadership: lock,
-                error,
-            },
-        }
-    }
-
-    async fn lease_config(&self) -> LeaderElectionConfig {
-        let namespace = match &self.options.leader_election_namespace {
-            Some(namespace) => namespace.clone(),
-            None => match tokio::fs::read_to_string(POD_NAMESPACE_FILE).await {
-                Ok(namespace) if !namespace.trim().is_empty() => namespace.trim().to_string(),
-                _ => self.client.default_namespace().to_string(),
-            },
-        };
-        LeaderElectionConfig {
-            identity: self.identity.clone(),
-            lease_duration: self.options.lease_duration,
-            renew_deadline: self.options.renew_deadline,
-            retry_period: self.options.retry_period,
-            ..LeaderElectionConfig::new(&self.options.leader_election_id, &namespace)
-        }
-    }
-}
-
-struct Outcome {
-    /// The lease, while still held.
-    leadership: Option<LeaseLock>,
-    error: Option<Error>,
-}
-
 async fn bind(server: &'static str, address: SocketAddr) -> Result<TcpListener, Error> {
     TcpListener::bind(address)
         .await
@@ -553,41 +342,4 @@ async fn bind(server: &'static str, address: SocketAddr) -> Result<TcpListener, 
 
 async fn wait_true(mut flag: watch::Receiver<bool>) {
     let _ = flag.wait_for(|set| *set).await;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bind_addresses_parse_like_the_go_flags() {
-        assert_eq!(BindAddress::parse("0").ok(), Some(BindAddress::Disabled));
-        assert_eq!(
-            BindAddress::parse(":8080").ok(),
-            Some(BindAddress::Address(SocketAddr::from(([0, 0, 0, 0], 8080))))
-        );
-        assert_eq!(
-            BindAddress::parse("127.0.0.1:9").ok(),
-            Some(BindAddress::Address(SocketAddr::from(([127, 0, 0, 1], 9))))
-        );
-        assert!(BindAddress::parse("eight").is_err());
-    }
-
-    #[test]
-    fn watch_namespace_is_one_namespace_or_all() {
-        assert_eq!(parse_watch_namespace("").ok(), Some(None));
-        assert_eq!(parse_watch_namespace(" , ").ok(), Some(None));
-        assert_eq!(
-            parse_watch_namespace("team-a").ok(),
-            Some(Some("team-a".into()))
-        );
-        assert_eq!(
-            parse_watch_namespace("team-a, team-a").ok(),
-            Some(Some("team-a".into()))
-        );
-        assert!(matches!(
-            parse_watch_namespace("a,b"),
-            Err(Error::MultipleNamespaces(_))
-        ));
-    }
 }
