@@ -137,55 +137,59 @@ impl Metrics {
             // Counter names get their `_total` suffix from the encoder.
             registry.register(
                 "controller_runtime_reconcile",
-                "Total number of reconciliations per controller",
+                "Reconciles run, by controller and result",
                 metrics.reconcile_total.clone(),
             );
             registry.register(
                 "controller_runtime_reconcile_errors",
-                "Total number of reconciliation errors per controller",
+                "Reconciles that failed, by controller",
                 metrics.reconcile_errors.clone(),
             );
             registry.register(
                 "controller_runtime_terminal_reconcile_errors",
-                "Total number of terminal reconciliation errors per controller",
+                "Reconciles that failed with a terminal error, by controller",
                 metrics.terminal_errors.clone(),
             );
             registry.register(
                 "controller_runtime_reconcile_panics",
-                "Total number of reconciliation panics per controller",
+                "Panics recovered from reconcilers, by controller",
                 metrics.panics.clone(),
             );
             registry.register(
                 "controller_runtime_reconcile_time_seconds",
-                "Length of time per reconciliation per controller",
+                "Reconcile duration in seconds, by controller",
                 metrics.reconcile_time.clone(),
             );
             registry.register(
                 "controller_runtime_max_concurrent_reconciles",
-                "Maximum number of concurrent reconciles per controller",
+                "Configured reconcile concurrency, by controller",
                 metrics.max_concurrent.clone(),
             );
             registry.register(
                 "controller_runtime_active_workers",
-                "Number of currently used workers per controller",
+                "Reconciles running now, by controller",
                 metrics.active_workers.clone(),
             );
             registry.register(
                 "workqueue_adds",
-                "Total number of adds handled by workqueue",
+                "Reconcile requests queued",
                 metrics.queue_adds.clone(),
             );
             registry.register(
                 "workqueue_retries",
-                "Total number of retries handled by workqueue",
+                "Reconcile requests requeued with backoff",
                 metrics.queue_retries.clone(),
             );
             registry.register(
                 "workqueue_work_duration_seconds",
-                "How long in seconds processing an item from workqueue takes",
+                "Seconds spent processing one reconcile request",
                 metrics.work_duration.clone(),
             );
-            registry.register("leader_election_master_status", "Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master", metrics.leader.clone());
+            registry.register(
+                "leader_election_master_status",
+                "1 while this process holds the named lease, else 0",
+                metrics.leader.clone(),
+            );
         }
         metrics
     }
