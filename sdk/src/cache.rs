@@ -18,33 +18,41 @@ use tokio::sync::{broadcast, watch};
 /// How many change notifications a kind buffers for its slowest controller.
 const SUBSCRIBER_BUFFER: usize = 1024;
 
-/// How a kind's scope decides the API its watch uses: namespaced kinds are watched in the
-/// manager's namespace when it has one, cluster-scoped kinds everywhere.
+/// How a kind's scope decides the APIs its watch uses: namespaced kinds are watched in the
+/// manager's namespaces when it has some, cluster-scoped kinds everywhere.
 pub trait WatchScope {
-    /// The API to watch `K` through.
-    fn api<K>(client: Client, namespace: Option<&str>) -> Api<K>
+    /// The APIs to watch `K` through, each with the namespace it covers (`None`: all).
+    fn apis<K>(client: &Client, namespaces: &[String]) -> Vec<(Option<String>, Api<K>)>
     where
         K: Resource<Scope = Self, DynamicType = ()>;
 }
 
 impl WatchScope for NamespaceResourceScope {
-    fn api<K>(client: Client, namespace: Option<&str>) -> Api<K>
+    fn apis<K>(client: &Client, namespaces: &[String]) -> Vec<(Option<String>, Api<K>)>
     where
         K: Resource<Scope = Self, DynamicType = ()>,
     {
-        match namespace {
-            Some(namespace) => Api::namespaced(client, namespace),
-            None => Api::all(client),
+        if namespaces.is_empty() {
+            return vec![(None, Api::all(client.clone()))];
         }
+        namespaces
+            .iter()
+            .map(|namespace| {
+                (
+                    Some(namespace.clone()),
+                    Api::namespaced(client.clone(), namespace),
+                )
+            })
+            .collect()
     }
 }
 
 impl WatchScope for ClusterResourceScope {
-    fn api<K>(client: Client, _namespace: Option<&str>) -> Api<K>
+    fn apis<K>(client: &Client, _namespaces: &[String]) -> Vec<(Option<String>, Api<K>)>
     where
         K: Resource<Scope = Self, DynamicType = ()>,
     {
-        Api::all(client)
+        vec![(None, Api::all(client.clone()))]
     }
 }
 
@@ -73,7 +81,7 @@ impl<K> Kind for K where
 
 /// The watch of one kind, not yet started.
 struct Informer<K: Kind> {
-    api: Api<K>,
+    apis: Vec<(Option<String>, Api<K>)>,
     reader: Store<K>,
     writer: Option<reflector::store::Writer<K>>,
     /// Deleted objects: shared reflectors only notify about applied objects.
@@ -97,13 +105,25 @@ impl<K: Kind> AnyInformer for Informer<K> {
         let kind = K::kind(&()).into_owned();
         let deleted = self.deleted.clone();
         let strip = self.strip_managed_fields;
-        let drive = watcher(self.api.clone(), watcher::Config::default())
-            .default_backoff()
-            .modify(move |object: &mut K| {
-                if strip {
-                    object.meta_mut().managed_fields = None;
-                }
-            })
+        let mut names = Vec::new();
+        let mut watches = Vec::new();
+        for (namespace, api) in &self.apis {
+            names.push(namespace.clone().unwrap_or_default());
+            let watch = watcher(api.clone(), watcher::Config::default())
+                .default_backoff()
+                .modify(move |object: &mut K| {
+                    if strip {
+                        object.meta_mut().managed_fields = None;
+                    }
+                });
+            watches.push(watch.boxed());
+        }
+        let events = if watches.len() == 1 {
+            watches.remove(0)
+        } else {
+            crate::namespaces::merge(watches, names, self.reader.clone()).boxed()
+        };
+        let drive = events
             .inspect(move |event| {
                 if let Ok(watcher::Event::Delete(object)) = event {
                     // Without subscribers nobody needs the notification.
@@ -131,22 +151,18 @@ impl<K: Kind> AnyInformer for Informer<K> {
 /// One shared watch per kind.
 pub(crate) struct Cache {
     client: Client,
-    namespace: Option<String>,
+    namespaces: Vec<String>,
     strip_managed_fields: bool,
     informers: HashMap<TypeId, Box<dyn AnyInformer>>,
 }
 
 impl Cache {
-    /// A cache watching `namespace` (all when `None`), dropping `metadata.managedFields` from
-    /// cached objects when `strip_managed_fields` is set.
-    pub(crate) fn new(
-        client: Client,
-        namespace: Option<String>,
-        strip_managed_fields: bool,
-    ) -> Self {
+    /// A cache watching namespaced kinds in `namespaces` (all when empty), dropping
+    /// `metadata.managedFields` from cached objects when `strip_managed_fields` is set.
+    pub(crate) fn new(client: Client, namespaces: Vec<String>, strip_managed_fields: bool) -> Self {
         Cache {
             client,
-            namespace,
+            namespaces,
             strip_managed_fields,
             informers: HashMap::new(),
         }
@@ -155,12 +171,12 @@ impl Cache {
     /// The store of `K` and a new subscription to its changes (starts the watch of `K` when
     /// the manager runs, once for all subscribers).
     pub(crate) fn subscribe<K: Kind>(&mut self) -> (Store<K>, Subscription<K>) {
-        let (client, namespace) = (self.client.clone(), self.namespace.clone());
+        let (client, namespaces) = (&self.client, &self.namespaces);
         let strip_managed_fields = self.strip_managed_fields;
         let informer = self.informers.entry(TypeId::of::<K>()).or_insert_with(|| {
             let (reader, writer) = reflector::store_shared(SUBSCRIBER_BUFFER);
             Box::new(Informer::<K> {
-                api: K::Scope::api(client, namespace.as_deref()),
+                apis: K::Scope::apis(client, namespaces),
                 reader,
                 writer: Some(writer),
                 deleted: broadcast::channel(SUBSCRIBER_BUFFER).0,
@@ -263,7 +279,7 @@ mod tests {
     async fn controllers_share_one_watch_per_kind() {
         let config = kube::Config::new("https://127.0.0.1:1".parse().expect("url"));
         let client = Client::try_from(config).expect("client");
-        let mut cache = Cache::new(client, Some("default".into()), true);
+        let mut cache = Cache::new(client, vec!["default".into()], true);
         let _first = cache.subscribe::<ConfigMap>();
         let _second = cache.subscribe::<ConfigMap>();
         assert_eq!(

@@ -51,6 +51,7 @@ pub mod leader_election;
 pub mod manager;
 pub mod metrics;
 pub mod metrics_server;
+mod namespaces;
 pub mod owner;
 pub mod predicate;
 pub mod rbac;

@@ -56,7 +56,7 @@ pub use crate::tls::TlsFiles;
 use election::Election;
 pub use options::{
     BindAddress, DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT, ManagerOptions, WATCH_NAMESPACE_VAR,
-    parse_watch_namespace, watch_namespace_from_env,
+    parse_watch_namespaces, watch_namespaces_from_env,
 };
 
 /// Errors of the manager.
@@ -83,11 +83,6 @@ pub enum Error {
         "leader election needs ManagerOptions::leader_election_id (the lease name); found none"
     )]
     MissingLeaderElectionId,
-    /// `WATCH_NAMESPACE` lists more than one namespace.
-    #[error(
-        "{WATCH_NAMESPACE_VAR}={0:?} lists several namespaces; watching more than one namespace is not supported yet, expected one namespace or none"
-    )]
-    MultipleNamespaces(String),
     /// The metrics TLS configuration is not usable.
     #[error("metrics TLS: {0}")]
     Tls(#[from] TlsError),
@@ -123,8 +118,8 @@ pub struct Manager {
 impl Manager {
     /// A manager using `client`. The watch namespace comes from `options`, else `WATCH_NAMESPACE`.
     pub fn new(client: Client, mut options: ManagerOptions) -> Result<Self, Error> {
-        if options.watch_namespace.is_none() {
-            options.watch_namespace = watch_namespace_from_env()?;
+        if options.watch_namespaces.is_empty() {
+            options.watch_namespaces = watch_namespaces_from_env();
         }
         if options.leader_election && options.leader_election_id.is_empty() {
             return Err(Error::MissingLeaderElectionId);
@@ -132,7 +127,7 @@ impl Manager {
         Ok(Manager {
             cache: Cache::new(
                 client.clone(),
-                options.watch_namespace.clone(),
+                options.watch_namespaces.clone(),
                 !options.cache_managed_fields,
             ),
             client,

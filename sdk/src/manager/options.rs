@@ -72,9 +72,9 @@ pub struct ManagerOptions {
     /// objects enter the cache, which saves memory; reconcilers that use server-side apply do
     /// not need them).
     pub cache_managed_fields: bool,
-    /// The namespace to watch namespaced kinds in; all namespaces when `None`
-    /// (default: from `WATCH_NAMESPACE`, see [`watch_namespace_from_env`]).
-    pub watch_namespace: Option<String>,
+    /// The namespaces to watch namespaced kinds in; all namespaces when empty
+    /// (default: from `WATCH_NAMESPACE`, see [`watch_namespaces_from_env`]).
+    pub watch_namespaces: Vec<String>,
 }
 
 impl Default for ManagerOptions {
@@ -94,30 +94,26 @@ impl Default for ManagerOptions {
             retry_period: crate::leader_election::DEFAULT_RETRY_PERIOD,
             graceful_shutdown_timeout: DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT,
             cache_managed_fields: false,
-            watch_namespace: None,
+            watch_namespaces: Vec::new(),
         }
     }
 }
 
-/// The namespace from `WATCH_NAMESPACE` (unset or empty: all namespaces). A comma-separated
-/// list of several namespaces is refused for now.
-pub fn watch_namespace_from_env() -> Result<Option<String>, Error> {
-    parse_watch_namespace(&std::env::var(WATCH_NAMESPACE_VAR).unwrap_or_default())
+/// The namespaces from `WATCH_NAMESPACE`, a comma-separated list (unset or empty: all
+/// namespaces).
+pub fn watch_namespaces_from_env() -> Vec<String> {
+    parse_watch_namespaces(&std::env::var(WATCH_NAMESPACE_VAR).unwrap_or_default())
 }
 
-/// Parses a `WATCH_NAMESPACE` value: empty means all namespaces; a list that names one
-/// namespace (possibly repeated) means that namespace; several namespaces are refused.
-pub fn parse_watch_namespace(value: &str) -> Result<Option<String>, Error> {
+/// Parses a `WATCH_NAMESPACE` value: the namespaces it lists, sorted and without repeats
+/// (empty: all namespaces).
+pub fn parse_watch_namespaces(value: &str) -> Vec<String> {
     let namespaces: BTreeSet<&str> = value
         .split(',')
         .map(str::trim)
         .filter(|n| !n.is_empty())
         .collect();
-    match namespaces.len() {
-        0 => Ok(None),
-        1 => Ok(namespaces.into_iter().next().map(str::to_string)),
-        _ => Err(Error::MultipleNamespaces(value.to_string())),
-    }
+    namespaces.into_iter().map(str::to_string).collect()
 }
 
 #[cfg(test)]
@@ -139,20 +135,13 @@ mod tests {
     }
 
     #[test]
-    fn watch_namespace_is_one_namespace_or_all() {
-        assert_eq!(parse_watch_namespace("").ok(), Some(None));
-        assert_eq!(parse_watch_namespace(" , ").ok(), Some(None));
+    fn watch_namespace_lists_namespaces_or_means_all() {
+        assert!(parse_watch_namespaces("").is_empty());
+        assert!(parse_watch_namespaces(" , ").is_empty());
+        assert_eq!(parse_watch_namespaces("team-a"), ["team-a"]);
         assert_eq!(
-            parse_watch_namespace("team-a").ok(),
-            Some(Some("team-a".into()))
+            parse_watch_namespaces("team-b, team-a,team-b"),
+            ["team-a", "team-b"]
         );
-        assert_eq!(
-            parse_watch_namespace("team-a, team-a").ok(),
-            Some(Some("team-a".into()))
-        );
-        assert!(matches!(
-            parse_watch_namespace("a,b"),
-            Err(Error::MultipleNamespaces(_))
-        ));
     }
 }

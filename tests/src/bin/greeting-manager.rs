@@ -58,7 +58,12 @@ async fn main() -> anyhow::Result<()> {
     let client = kube::Client::try_default().await?;
     match args.mode {
         Mode::KubeRuntime => {
-            let namespace = kubesmith::manager::watch_namespace_from_env()?;
+            let namespaces = kubesmith::manager::watch_namespaces_from_env();
+            anyhow::ensure!(
+                namespaces.len() <= 1,
+                "the kube-runtime mode watches one namespace or all"
+            );
+            let namespace = namespaces.into_iter().next();
             announce("kube-runtime")?;
             let mut terminate =
                 tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;

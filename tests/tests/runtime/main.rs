@@ -5,6 +5,7 @@ mod helpers;
 mod http;
 mod loop_semantics;
 mod metrics;
+mod namespaces;
 mod outage;
 mod owned;
 
@@ -45,7 +46,7 @@ fn options(namespace: &str) -> (ManagerOptions, SocketAddr, SocketAddr) {
         health_probe_bind_address: BindAddress::Address(probes),
         metrics_bind_address: BindAddress::Address(metrics),
         metrics_secure: false,
-        watch_namespace: Some(namespace.to_string()),
+        watch_namespaces: vec![namespace.to_string()],
         graceful_shutdown_timeout: Duration::from_secs(5),
         ..ManagerOptions::default()
     };
