@@ -7,6 +7,11 @@
 //! to finish, the lease is released when configured, and [`Manager::run`] returns. Losing the
 //! lease stops everything and returns [`Error::LeaderElectionLost`], so `main` exits non-zero.
 //!
+//! The cache holds one watch per kind, shared by every controller that reconciles, owns or
+//! watches it. Namespaced kinds are watched in the namespaces of `WATCH_NAMESPACE` (a comma
+//! list; all namespaces when unset), and cached objects drop `metadata.managedFields` unless
+//! [`ManagerOptions::cache_managed_fields`] is set.
+//!
 //! ```no_run
 //! use clap::Parser;
 //! use kubesmith::flags::ManagerFlags;
