@@ -68,6 +68,11 @@ impl<Key: Hash + Eq + Clone> ErrorBackoff<Key> {
         self.lock().remove(key);
     }
 
+    /// Forgets the failures of every key for which `keep` is false (objects that were deleted).
+    pub fn retain(&self, keep: impl Fn(&Key) -> bool) {
+        self.lock().retain(|key, _| keep(key));
+    }
+
     /// How many consecutive failures `key` has had.
     pub fn failures(&self, key: &Key) -> u32 {
         self.lock().get(key).copied().unwrap_or(0)
@@ -107,5 +112,7 @@ mod tests {
         backoff.forget(&"a");
         assert_eq!(backoff.failures(&"a"), 0);
         assert_eq!(backoff.next_delay(&"a"), BASE_DELAY);
+        backoff.retain(|key| *key != "b");
+        assert_eq!((backoff.failures(&"a"), backoff.failures(&"b")), (1, 0));
     }
 }

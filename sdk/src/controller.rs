@@ -181,11 +181,15 @@ impl<'m, K: Kind> ControllerBuilder<'m, K> {
                 let queued = metrics.clone();
                 let changes = snapshot(&store).chain(subscription.into_stream());
                 let changes = match predicate {
-                    Some(predicate) => predicate::filter(changes, predicate).boxed(),
+                    Some(predicate) => {
+                        let cached = store.clone();
+                        predicate::filter(changes, predicate, move |key| cached.get(key).is_some())
+                            .boxed()
+                    }
                     None => changes.boxed(),
                 }
                 .inspect(move |_| queued.queued());
-                let mut controller = KubeController::for_shared_stream(changes, store)
+                let mut controller = KubeController::for_shared_stream(changes, store.clone())
                     .with_config(KubeConfig::default().concurrency(max_concurrent))
                     .reconcile_all_on(resync_ticks())
                     .graceful_shutdown_on(shutdown.map(|_| ()));
@@ -198,6 +202,8 @@ impl<'m, K: Kind> ControllerBuilder<'m, K> {
                     metrics,
                     backoff: ErrorBackoff::default(),
                     timeout,
+                    store: store.clone(),
+                    reconciles: Default::default(),
                 });
                 controller
                     .run(

@@ -19,7 +19,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use futures::{Stream, StreamExt};
-use kube::Resource;
+use kube::runtime::reflector::ObjectRef;
+
+use crate::cache::Kind;
 
 pub use kube::runtime::Predicate;
 pub use kube::runtime::predicates::{
@@ -31,28 +33,31 @@ pub use kube::runtime::predicates::{
 /// A predicate shared by the streams of a controller.
 pub(crate) type SharedPredicate<K> = Arc<dyn Predicate<K> + Send + Sync>;
 
+/// How many events pass between two prunings of the hashes of objects that left the cache.
+const PRUNE_EVERY: usize = 1024;
+
 /// Keeps the objects of `stream` whose predicate hash changed since that object was last seen
-/// (objects without the property always pass).
-pub(crate) fn filter<K, S>(stream: S, predicate: SharedPredicate<K>) -> impl Stream<Item = Arc<K>>
+/// (objects without the property always pass). Hashes of objects for which `still_cached`
+/// is false are dropped now and then, so deleted objects do not accumulate.
+pub(crate) fn filter<K, S>(
+    stream: S,
+    predicate: SharedPredicate<K>,
+    still_cached: impl Fn(&ObjectRef<K>) -> bool + Send + 'static,
+) -> impl Stream<Item = Arc<K>>
 where
-    K: Resource + Send + Sync + 'static,
+    K: Kind,
     S: Stream<Item = Arc<K>> + Send + 'static,
 {
-    let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut seen: HashMap<ObjectRef<K>, u64> = HashMap::new();
+    let mut events = 0usize;
     stream.filter(move |object| {
+        events = events.wrapping_add(1);
+        if events.is_multiple_of(PRUNE_EVERY) {
+            seen.retain(|key, _| still_cached(key));
+        }
         let pass = match predicate.hash_property(object) {
             None => true,
-            Some(hash) => {
-                let meta = object.meta();
-                let key = meta.uid.clone().unwrap_or_else(|| {
-                    format!(
-                        "{}/{}",
-                        meta.namespace.as_deref().unwrap_or_default(),
-                        meta.name.as_deref().unwrap_or_default()
-                    )
-                });
-                seen.insert(key, hash) != Some(hash)
-            }
+            Some(hash) => seen.insert(ObjectRef::from_obj(object.as_ref()), hash) != Some(hash),
         };
         futures::future::ready(pass)
     })
@@ -65,7 +70,7 @@ mod tests {
 
     fn config_map(uid: &str, generation: i64, label: &str) -> Arc<ConfigMap> {
         let mut cm = ConfigMap::default();
-        cm.metadata.uid = Some(uid.into());
+        cm.metadata.name = Some(uid.into());
         cm.metadata.generation = Some(generation);
         cm.metadata.labels = Some([("l".to_string(), label.to_string())].into());
         Arc::new(cm)
@@ -75,7 +80,7 @@ mod tests {
         predicate: SharedPredicate<ConfigMap>,
         objects: Vec<Arc<ConfigMap>>,
     ) -> Vec<(i64, String)> {
-        filter(futures::stream::iter(objects), predicate)
+        filter(futures::stream::iter(objects), predicate, |_| true)
             .map(|cm| {
                 let label = cm
                     .metadata
@@ -100,6 +105,23 @@ mod tests {
         ];
         let passed = passing(Arc::new(generation_changed), objects).await;
         assert_eq!(passed, [(1, "x".into()), (1, "x".into()), (2, "y".into())]);
+    }
+
+    #[tokio::test]
+    async fn hashes_of_objects_that_left_the_cache_are_pruned() {
+        let same = || (0..PRUNE_EVERY).map(|_| config_map("a", 1, "x"));
+        let kept = filter(
+            futures::stream::iter(same()),
+            Arc::new(generation_changed),
+            |_| true,
+        );
+        assert_eq!(kept.count().await, 1);
+        let pruned = filter(
+            futures::stream::iter(same()),
+            Arc::new(generation_changed),
+            |_| false,
+        );
+        assert_eq!(pruned.count().await, 2, "the pruned object is new again");
     }
 
     #[tokio::test]

@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use futures::FutureExt;
 use kube::runtime::controller::Action as KubeAction;
-use kube::runtime::reflector::ObjectRef;
+use kube::runtime::reflector::{ObjectRef, Store};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::backoff::ErrorBackoff;
 use crate::cache::Kind;
@@ -49,12 +50,22 @@ pub(crate) struct ReconcileLoop<K: Kind, R> {
     pub(crate) metrics: ControllerMetrics,
     pub(crate) backoff: ErrorBackoff<ObjectRef<K>>,
     pub(crate) timeout: Option<Duration>,
+    /// The controller's cache of `K`, to forget the failures of deleted objects.
+    pub(crate) store: Store<K>,
+    /// Reconciles so far, to prune the backoff now and then.
+    pub(crate) reconciles: AtomicUsize,
 }
+
+/// How many reconciles pass between two prunings of deleted objects' failure counts.
+const PRUNE_EVERY: usize = 1024;
 
 impl<K: Kind, R: Reconciler<K>> ReconcileLoop<K, R> {
     /// Runs the reconciler once for `object` and decides what comes next.
     pub(crate) async fn reconcile(self: Arc<Self>, object: Arc<K>) -> Result<KubeAction, Failure> {
         let key = ObjectRef::from_obj(&*object);
+        if (self.reconciles.fetch_add(1, Ordering::Relaxed) + 1).is_multiple_of(PRUNE_EVERY) {
+            self.backoff.retain(|key| self.store.get(key).is_some());
+        }
         let started = Instant::now();
         self.metrics.set_active(true);
         let outcome = self.call(object).await;
