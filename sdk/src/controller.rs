@@ -43,6 +43,7 @@ use crate::cache::{Kind, Subscription, snapshot};
 use crate::manager::{Error, Manager};
 use crate::metrics::ControllerMetrics;
 use crate::predicate::{self, Predicate, SharedPredicate};
+use crate::queue::QueueTracker;
 use crate::rbac::Rule;
 use crate::reconcile::{Context, Reconciler};
 use crate::reconcile_loop::{Failure, ReconcileLoop};
@@ -55,7 +56,8 @@ pub const RESYNC_PERIOD: Duration = Duration::from_secs(10 * 60 * 60);
 /// Opens when this process may reconcile (caches synced, leadership held).
 pub(crate) type Gate = watch::Receiver<bool>;
 type Attach<K> = Box<dyn FnOnce(KubeController<K>) -> KubeController<K> + Send>;
-type Relation<K> = Box<dyn FnOnce(Gate, ControllerMetrics) -> BoxFuture<'static, Attach<K>> + Send>;
+type Relation<K> =
+    Box<dyn FnOnce(Gate, Arc<QueueTracker<K>>) -> BoxFuture<'static, Attach<K>> + Send>;
 
 /// What the manager hands a controller when it runs.
 pub(crate) struct Start {
@@ -170,15 +172,16 @@ impl<'m, K: Kind> ControllerBuilder<'m, K> {
                     gate,
                     shutdown,
                 } = start;
+                let queue = Arc::new(QueueTracker::new(metrics.clone(), store.clone()));
                 // Every subscription is drained while the gate is closed, all at once.
                 let relations = relations
                     .into_iter()
-                    .map(|relation| relation(gate.clone(), metrics.clone()));
+                    .map(|relation| relation(gate.clone(), Arc::clone(&queue)));
                 let (subscription, attaches) = futures::join!(
                     subscription.wait_for_gate(gate.clone()),
                     futures::future::join_all(relations)
                 );
-                let queued = metrics.clone();
+                let queued = Arc::clone(&queue);
                 let changes = snapshot(&store).chain(subscription.into_stream());
                 let changes = match predicate {
                     Some(predicate) => {
@@ -188,7 +191,7 @@ impl<'m, K: Kind> ControllerBuilder<'m, K> {
                     }
                     None => changes.boxed(),
                 }
-                .inspect(move |_| queued.queued());
+                .inspect(move |object| queued.enqueued(ObjectRef::from_obj(object.as_ref())));
                 let mut controller = KubeController::for_shared_stream(changes, store.clone())
                     .with_config(KubeConfig::default().concurrency(max_concurrent))
                     .reconcile_all_on(resync_ticks())
@@ -203,6 +206,7 @@ impl<'m, K: Kind> ControllerBuilder<'m, K> {
                     backoff: ErrorBackoff::default(),
                     timeout,
                     store: store.clone(),
+                    queue,
                     reconciles: Default::default(),
                 });
                 controller
@@ -248,18 +252,25 @@ impl<'m, K: Kind> ControllerBuilder<'m, K> {
         I::IntoIter: Send,
     {
         let (_, subscription) = self.manager.cache_mut().subscribe::<W>();
-        self.relations.push(Box::new(move |gate, metrics| {
-            async move {
-                let subscription = subscription.wait_for_gate(gate).await;
-                let changes = subscription
-                    .into_stream()
-                    .inspect(move |_| metrics.queued());
-                let attach: Attach<K> =
-                    Box::new(move |controller| controller.watches_shared_stream(changes, mapper));
-                attach
-            }
-            .boxed()
-        }));
+        self.relations
+            .push(Box::new(move |gate, queue: Arc<QueueTracker<K>>| {
+                async move {
+                    let subscription = subscription.wait_for_gate(gate).await;
+                    let tracked = move |object: Arc<W>| {
+                        let keys: Vec<ObjectRef<K>> = mapper(object).into_iter().collect();
+                        for key in &keys {
+                            queue.enqueued(key.clone());
+                        }
+                        keys
+                    };
+                    let changes = subscription.into_stream();
+                    let attach: Attach<K> = Box::new(move |controller| {
+                        controller.watches_shared_stream(changes, tracked)
+                    });
+                    attach
+                }
+                .boxed()
+            }));
     }
 }
 

@@ -54,6 +54,7 @@ pub mod metrics_server;
 mod namespaces;
 pub mod owner;
 pub mod predicate;
+mod queue;
 pub mod rbac;
 pub mod reconcile;
 mod reconcile_loop;

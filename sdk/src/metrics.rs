@@ -13,7 +13,9 @@
 //! | `controller_runtime_reconcile_time_seconds` | controller | reconcile duration histogram |
 //! | `controller_runtime_max_concurrent_reconciles` | controller | configured concurrency |
 //! | `controller_runtime_active_workers` | controller | reconciles running now |
-//! | `workqueue_adds_total` | name, controller | reconcile requests: watch events passing the predicates, plus rate-limited requeues |
+//! | `workqueue_depth` | name, controller | objects waiting for a reconcile |
+//! | `workqueue_adds_total` | name, controller | objects that started waiting (changes of an object already waiting are not counted), plus rate-limited requeues |
+//! | `workqueue_queue_duration_seconds` | name, controller | how long an object waited between a change and its reconcile |
 //! | `workqueue_retries_total` | name, controller | rate-limited requeues (errors and [`Action::Requeue`](crate::reconcile::Action::Requeue)) |
 //! | `workqueue_work_duration_seconds` | name, controller | time spent processing one request |
 //! | `leader_election_master_status` | name | 1 while this process holds the lease |
@@ -103,8 +105,10 @@ pub struct Metrics {
     reconcile_time: HistogramFamily<ControllerLabels>,
     max_concurrent: Family<ControllerLabels, Gauge>,
     active_workers: Family<ControllerLabels, Gauge>,
+    queue_depth: Family<QueueLabels, Gauge>,
     queue_adds: Family<QueueLabels, Counter>,
     queue_retries: Family<QueueLabels, Counter>,
+    queue_duration: HistogramFamily<QueueLabels>,
     work_duration: HistogramFamily<QueueLabels>,
     leader: Family<NameLabels, Gauge>,
 }
@@ -127,8 +131,10 @@ impl Metrics {
             reconcile_time: Family::new_with_constructor(reconcile_time_histogram),
             max_concurrent: Family::default(),
             active_workers: Family::default(),
+            queue_depth: Family::default(),
             queue_adds: Family::default(),
             queue_retries: Family::default(),
+            queue_duration: Family::new_with_constructor(work_duration_histogram),
             work_duration: Family::new_with_constructor(work_duration_histogram),
             leader: Family::default(),
         };
@@ -169,6 +175,16 @@ impl Metrics {
                 "controller_runtime_active_workers",
                 "Reconciles running now, by controller",
                 metrics.active_workers.clone(),
+            );
+            registry.register(
+                "workqueue_depth",
+                "Objects waiting for a reconcile",
+                metrics.queue_depth.clone(),
+            );
+            registry.register(
+                "workqueue_queue_duration_seconds",
+                "Seconds an object waited between a change and its reconcile",
+                metrics.queue_duration.clone(),
             );
             registry.register(
                 "workqueue_adds",
@@ -268,13 +284,31 @@ impl ControllerMetrics {
         let _ = m.reconcile_errors.get_or_create(&self.controller);
         let _ = m.terminal_errors.get_or_create(&self.controller);
         let _ = m.panics.get_or_create(&self.controller);
+        let _ = m.queue_depth.get_or_create(&self.queue);
         let _ = m.queue_adds.get_or_create(&self.queue);
         let _ = m.queue_retries.get_or_create(&self.queue);
     }
 
-    /// A reconcile request entered the controller.
+    /// An object started waiting for a reconcile.
     pub fn queued(&self) {
         self.metrics.queue_adds.get_or_create(&self.queue).inc();
+    }
+
+    /// `waiting` objects wait for a reconcile.
+    pub fn set_depth(&self, waiting: usize) {
+        let depth = i64::try_from(waiting).unwrap_or(i64::MAX);
+        self.metrics
+            .queue_depth
+            .get_or_create(&self.queue)
+            .set(depth);
+    }
+
+    /// An object waited `waited` before its reconcile started.
+    pub fn waited(&self, waited: Duration) {
+        self.metrics
+            .queue_duration
+            .get_or_create(&self.queue)
+            .observe(waited.as_secs_f64());
     }
 
     /// A reconcile started (or, with `started == false`, ended).

@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use crate::backoff::ErrorBackoff;
 use crate::cache::Kind;
 use crate::metrics::{ControllerMetrics, ReconcileResult};
+use crate::queue::QueueTracker;
 use crate::reconcile::{Action, Context, ReconcileError, Reconciler};
 
 /// A failed reconcile, as kube-runtime's error policy sees it.
@@ -52,6 +53,8 @@ pub(crate) struct ReconcileLoop<K: Kind, R> {
     pub(crate) timeout: Option<Duration>,
     /// The controller's cache of `K`, to forget the failures of deleted objects.
     pub(crate) store: Store<K>,
+    /// Objects waiting for a reconcile.
+    pub(crate) queue: Arc<QueueTracker<K>>,
     /// Reconciles so far, to prune the backoff now and then.
     pub(crate) reconciles: AtomicUsize,
 }
@@ -65,7 +68,9 @@ impl<K: Kind, R: Reconciler<K>> ReconcileLoop<K, R> {
         let key = ObjectRef::from_obj(&*object);
         if (self.reconciles.fetch_add(1, Ordering::Relaxed) + 1).is_multiple_of(PRUNE_EVERY) {
             self.backoff.retain(|key| self.store.get(key).is_some());
+            self.queue.prune();
         }
+        self.queue.started(&key);
         let started = Instant::now();
         self.metrics.set_active(true);
         let outcome = self.call(object).await;

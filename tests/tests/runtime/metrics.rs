@@ -138,6 +138,9 @@ async fn readyz_turns_200_when_caches_sync_and_metrics_count_what_happened() {
         ("workqueue_retries_total", queue.into(), 2.0),
         ("workqueue_adds_total", queue.into(), 6.0),
         ("workqueue_work_duration_seconds_count", queue.into(), 7.0),
+        // The 4 creations waited in the queue; retries are scheduled, not queued by a change.
+        ("workqueue_queue_duration_seconds_count", queue.into(), 4.0),
+        ("workqueue_depth", queue.into(), 0.0),
         (
             "controller_runtime_reconcile_total",
             r#"controller="farewell",result="success""#.into(),
