@@ -4,4 +4,5 @@
 //! is reconciled into an owned ConfigMap. [`sample::run`] drives it on a real control plane
 //! started by [`kubesmith::envtest`].
 
+pub mod managed;
 pub mod sample;

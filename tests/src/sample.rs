@@ -7,10 +7,12 @@ use std::time::Duration;
 use anyhow::Context as _;
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::ConfigMap;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use kube::api::{Patch, PatchParams, PostParams};
 use kube::runtime::controller::{Action, Controller};
 use kube::runtime::watcher;
 use kube::{Api, Client, CustomResource, CustomResourceExt, Resource, ResourceExt};
+use kubesmith::conditions::{ConditionBuilder, set_condition};
 use kubesmith::envtest::Environment;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -40,6 +42,9 @@ pub struct GreetingStatus {
     pub config_map: Option<String>,
     /// The `metadata.generation` this status reflects.
     pub observed_generation: Option<i64>,
+    /// `Ready` once the ConfigMap holds the current message.
+    #[serde(default)]
+    pub conditions: Vec<Condition>,
 }
 
 /// The name of the ConfigMap that belongs to `greeting`.
@@ -51,44 +56,78 @@ pub fn config_map_name(greeting: &Greeting) -> String {
 #[derive(Debug, thiserror::Error)]
 pub enum ReconcileError {
     /// The Greeting came without the name or uid an owner reference needs.
-    #[error("Greeting has no name or uid yet")]
-    IncompleteObject,
+    #[error("Greeting cannot own its ConfigMap: {0}")]
+    Owner(#[from] kubesmith::owner::OwnerError),
     /// A request to the API server failed.
     #[error("API request failed: {0}")]
     Kube(#[from] kube::Error),
 }
 
-/// Applies the owned ConfigMap, then the status.
-async fn reconcile(greeting: Arc<Greeting>, client: Arc<Client>) -> Result<Action, ReconcileError> {
+/// The reconcile logic shared by the kube-runtime and the kubesmith controllers: apply the
+/// owned ConfigMap (recording `reconciled_by` in it when given), then the status with a
+/// `Ready` condition.
+pub async fn converge(
+    client: &Client,
+    greeting: &Greeting,
+    reconciled_by: Option<&str>,
+) -> Result<(), ReconcileError> {
     let namespace = greeting.namespace().unwrap_or_default();
-    let name = config_map_name(&greeting);
-    let owner = greeting
-        .controller_owner_ref(&())
-        .ok_or(ReconcileError::IncompleteObject)?;
-    let config_map = ConfigMap {
+    let name = config_map_name(greeting);
+    let mut data =
+        std::collections::BTreeMap::from([("message".to_string(), greeting.spec.message.clone())]);
+    if let Some(reconciler) = reconciled_by {
+        data.insert("reconciledBy".to_string(), reconciler.to_string());
+    }
+    let mut config_map = ConfigMap {
         metadata: kube::api::ObjectMeta {
             name: Some(name.clone()),
-            owner_references: Some(vec![owner]),
             ..Default::default()
         },
-        data: Some([("message".to_string(), greeting.spec.message.clone())].into()),
+        data: Some(data),
         ..Default::default()
     };
-    let apply = PatchParams::apply(MANAGER).force();
-    Api::<ConfigMap>::namespaced((*client).clone(), &namespace)
-        .patch(&name, &apply, &Patch::Apply(&config_map))
-        .await?;
+    kubesmith::owner::set_controller_reference(greeting, &mut config_map)?;
+    kubesmith::apply::apply(
+        &Api::namespaced(client.clone(), &namespace),
+        &config_map,
+        MANAGER,
+    )
+    .await?;
+
+    let mut conditions = greeting.status.clone().unwrap_or_default().conditions;
+    set_condition(
+        &mut conditions,
+        ConditionBuilder::new("Ready", true, "ConfigMapApplied").observing(greeting),
+    );
     let status = serde_json::json!({
         "apiVersion": Greeting::api_version(&()),
         "kind": Greeting::kind(&()),
         "status": GreetingStatus {
             config_map: Some(name),
             observed_generation: greeting.metadata.generation,
+            conditions,
         },
     });
-    Api::<Greeting>::namespaced((*client).clone(), &namespace)
-        .patch_status(&greeting.name_any(), &apply, &Patch::Apply(&status))
+    Api::<Greeting>::namespaced(client.clone(), &namespace)
+        .patch_status(
+            &greeting.name_any(),
+            &PatchParams::apply(MANAGER).force(),
+            &Patch::Apply(&status),
+        )
         .await?;
+    Ok(())
+}
+
+/// Whether `greeting` has converged: its status reflects its generation and is `Ready`.
+pub fn is_converged(greeting: &Greeting) -> bool {
+    greeting.status.as_ref().is_some_and(|status| {
+        status.observed_generation == greeting.metadata.generation
+            && kubesmith::conditions::is_true(&status.conditions, "Ready")
+    })
+}
+
+async fn reconcile(greeting: Arc<Greeting>, client: Arc<Client>) -> Result<Action, ReconcileError> {
+    converge(&client, &greeting, None).await?;
     Ok(Action::await_change())
 }
 
@@ -98,11 +137,19 @@ fn error_policy(_greeting: Arc<Greeting>, error: &ReconcileError, _client: Arc<C
 }
 
 /// Runs the sample controller until the returned future is dropped.
-pub async fn run_controller(client: Client) {
-    let greetings = Api::<Greeting>::all(client.clone());
-    let config_maps = Api::<ConfigMap>::all(client.clone());
+/// Watches every namespace, or only `namespace`, and runs at most `concurrency` reconciles at
+/// once (0: unbounded).
+pub async fn run_controller(client: Client, namespace: Option<&str>, concurrency: u16) {
+    let (greetings, config_maps) = match namespace {
+        Some(namespace) => (
+            Api::<Greeting>::namespaced(client.clone(), namespace),
+            Api::<ConfigMap>::namespaced(client.clone(), namespace),
+        ),
+        None => (Api::all(client.clone()), Api::all(client.clone())),
+    };
     Controller::new(greetings, watcher::Config::default())
         .owns(config_maps, watcher::Config::default())
+        .with_config(kube::runtime::controller::Config::default().concurrency(concurrency))
         .run(reconcile, error_policy, Arc::new(client))
         .for_each(|_| futures::future::ready(()))
         .await;
@@ -123,7 +170,8 @@ pub async fn run(env: &Environment, namespace: &str, timeout: Duration) -> anyho
     let crd_options = kubesmith::envtest::CrdInstallOptions::default().crd(Greeting::crd());
     env.install_crds(&crd_options).await?;
     let client = env.client()?;
-    let controller = tokio::spawn(run_controller(client.clone()));
+    let controller_client = client.clone();
+    let controller = tokio::spawn(async move { run_controller(controller_client, None, 0).await });
 
     let greetings = Api::<Greeting>::namespaced(client.clone(), namespace);
     let greeting = Greeting::new(

@@ -1,0 +1,148 @@
+//! The standard manager flags of a kubebuilder project, as a ready clap struct.
+//!
+//! Flatten [`ManagerFlags`] into your `main`'s arguments and turn it into
+//! [`ManagerOptions`](crate::manager::ManagerOptions) with
+//! [`ManagerFlags::manager_options`]:
+//!
+//! ```
+//! use clap::Parser;
+//! use kubesmith::flags::ManagerFlags;
+//!
+//! #[derive(Parser)]
+//! struct Args {
+//!     #[command(flatten)]
+//!     manager: ManagerFlags,
+//! }
+//!
+//! let args = Args::parse_from(["manager", "--leader-elect", "--metrics-bind-address=:8080"]);
+//! assert!(args.manager.leader_elect);
+//! assert_eq!(args.manager.health_probe_bind_address, ":8081");
+//! ```
+
+use std::path::PathBuf;
+
+use crate::manager::{BindAddress, ManagerOptions, TlsFiles};
+
+/// Default of `--metrics-bind-address`: HTTPS on 8443 (`:8080` for plain HTTP, `0` turns metrics off).
+pub const DEFAULT_METRICS_BIND_ADDRESS: &str = ":8443";
+/// Default of `--health-probe-bind-address`.
+pub const DEFAULT_HEALTH_PROBE_BIND_ADDRESS: &str = ":8081";
+/// Default of `--webhook-cert-name` and `--metrics-cert-name`.
+pub const DEFAULT_CERT_NAME: &str = "tls.crt";
+/// Default of `--webhook-cert-key` and `--metrics-cert-key`.
+pub const DEFAULT_KEY_NAME: &str = "tls.key";
+
+/// The manager flags of a kubebuilder go/v4 project, with the same names and defaults.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ManagerFlags {
+    /// The address the metrics endpoint binds to: `:8443` for HTTPS, `:8080` for HTTP, `0` to disable.
+    #[arg(long, default_value = DEFAULT_METRICS_BIND_ADDRESS)]
+    pub metrics_bind_address: String,
+    /// The address the probe endpoint (`/healthz`, `/readyz`) binds to.
+    #[arg(long, default_value = DEFAULT_HEALTH_PROBE_BIND_ADDRESS)]
+    pub health_probe_bind_address: String,
+    /// Enable leader election, ensuring there is only one active controller manager.
+    #[arg(long, default_value_t = false)]
+    pub leader_elect: bool,
+    /// Serve metrics over HTTPS with authentication and authorization (`--metrics-secure=false` for HTTP).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub metrics_secure: bool,
+    /// The directory that contains the webhook certificate.
+    #[arg(long, default_value = "")]
+    pub webhook_cert_path: String,
+    /// The name of the webhook certificate file.
+    #[arg(long, default_value = DEFAULT_CERT_NAME)]
+    pub webhook_cert_name: String,
+    /// The name of the webhook key file.
+    #[arg(long, default_value = DEFAULT_KEY_NAME)]
+    pub webhook_cert_key: String,
+    /// The directory that contains the metrics server certificate.
+    #[arg(long, default_value = "")]
+    pub metrics_cert_path: String,
+    /// The name of the metrics server certificate file.
+    #[arg(long, default_value = DEFAULT_CERT_NAME)]
+    pub metrics_cert_name: String,
+    /// The name of the metrics server key file.
+    #[arg(long, default_value = DEFAULT_KEY_NAME)]
+    pub metrics_cert_key: String,
+    /// Enable HTTP/2 for the metrics and webhook servers (off by default).
+    #[arg(long, default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub enable_http2: bool,
+}
+
+impl ManagerFlags {
+    /// Manager options with these flags applied to [`ManagerOptions::default`].
+    pub fn manager_options(&self) -> Result<ManagerOptions, crate::manager::Error> {
+        let metrics_tls = (!self.metrics_cert_path.is_empty()).then(|| TlsFiles {
+            certificate: PathBuf::from(&self.metrics_cert_path).join(&self.metrics_cert_name),
+            key: PathBuf::from(&self.metrics_cert_path).join(&self.metrics_cert_key),
+        });
+        Ok(ManagerOptions {
+            metrics_bind_address: BindAddress::parse(&self.metrics_bind_address)?,
+            health_probe_bind_address: BindAddress::parse(&self.health_probe_bind_address)?,
+            leader_election: self.leader_elect,
+            metrics_secure: self.metrics_secure,
+            metrics_tls,
+            enable_http2: self.enable_http2,
+            ..ManagerOptions::default()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manager::BindAddress;
+    use clap::Parser;
+    use std::net::SocketAddr;
+
+    #[derive(Parser)]
+    struct Args {
+        #[command(flatten)]
+        manager: ManagerFlags,
+    }
+
+    #[test]
+    fn defaults_match_kubebuilder() {
+        let options = Args::parse_from(["manager"])
+            .manager
+            .manager_options()
+            .expect("options");
+        assert_eq!(
+            options.metrics_bind_address,
+            BindAddress::Address(SocketAddr::from(([0, 0, 0, 0], 8443)))
+        );
+        assert_eq!(
+            options.health_probe_bind_address,
+            BindAddress::Address(SocketAddr::from(([0, 0, 0, 0], 8081)))
+        );
+        assert!(options.metrics_secure);
+        assert!(!options.leader_election);
+        assert!(!options.enable_http2);
+        assert_eq!(options.metrics_tls, None);
+        assert_eq!(
+            options.graceful_shutdown_timeout,
+            std::time::Duration::from_secs(30)
+        );
+    }
+
+    #[test]
+    fn flags_override_the_defaults() {
+        let args = Args::parse_from([
+            "manager",
+            "--metrics-bind-address=0",
+            "--metrics-secure=false",
+            "--enable-http2",
+            "--leader-elect",
+            "--metrics-cert-path=/certs",
+            "--metrics-cert-name=c.pem",
+        ]);
+        let options = args.manager.manager_options().expect("options");
+        assert_eq!(options.metrics_bind_address, BindAddress::Disabled);
+        assert!(!options.metrics_secure && options.enable_http2 && options.leader_election);
+        let tls = options.metrics_tls.expect("cert files");
+        assert_eq!(tls.certificate, std::path::Path::new("/certs/c.pem"));
+        assert_eq!(tls.key, std::path::Path::new("/certs/tls.key"));
+        assert_eq!(args.manager.webhook_cert_name, "tls.crt");
+    }
+}

@@ -1,0 +1,152 @@
+//! One controller's reconcile loop on kube-runtime's `Controller`: per-object error backoff,
+//! terminal errors, panic recovery, an optional per-reconcile timeout and the metrics.
+//!
+//! kube-runtime's scheduler guarantees that one object is never reconciled twice at once and
+//! bounds concurrency; this module decides what happens after each reconcile.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::FutureExt;
+use kube::runtime::controller::Action as KubeAction;
+use kube::runtime::reflector::{ObjectRef, Store};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::backoff::ErrorBackoff;
+use crate::cache::Kind;
+use crate::metrics::{ControllerMetrics, ReconcileResult};
+use crate::queue::QueueTracker;
+use crate::reconcile::{Action, Context, ReconcileError, Reconciler};
+
+/// A failed reconcile, as kube-runtime's error policy sees it.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub(crate) struct Failure {
+    message: String,
+    /// `None` for terminal errors: wait for the next change.
+    retry_after: Option<Duration>,
+}
+
+impl Failure {
+    pub(crate) fn action(&self) -> KubeAction {
+        match self.retry_after {
+            Some(delay) => KubeAction::requeue(delay),
+            None => KubeAction::await_change(),
+        }
+    }
+}
+
+/// How one reconcile went wrong.
+enum Fault {
+    Error(ReconcileError),
+    Panic(String),
+    Timeout(Duration),
+}
+
+/// Everything a controller's reconciles share.
+pub(crate) struct ReconcileLoop<K: Kind, R> {
+    pub(crate) reconciler: R,
+    pub(crate) context: Context,
+    pub(crate) metrics: ControllerMetrics,
+    pub(crate) backoff: ErrorBackoff<ObjectRef<K>>,
+    pub(crate) timeout: Option<Duration>,
+    /// The controller's cache of `K`, to forget the failures of deleted objects.
+    pub(crate) store: Store<K>,
+    /// Objects waiting for a reconcile.
+    pub(crate) queue: Arc<QueueTracker<K>>,
+    /// Reconciles so far, to prune the backoff now and then.
+    pub(crate) reconciles: AtomicUsize,
+}
+
+/// How many reconciles pass between two prunings of deleted objects' failure counts.
+const PRUNE_EVERY: usize = 1024;
+
+impl<K: Kind, R: Reconciler<K>> ReconcileLoop<K, R> {
+    /// Runs the reconciler once for `object` and decides what comes next.
+    pub(crate) async fn reconcile(self: Arc<Self>, object: Arc<K>) -> Result<KubeAction, Failure> {
+        let key = ObjectRef::from_obj(&*object);
+        if (self.reconciles.fetch_add(1, Ordering::Relaxed) + 1).is_multiple_of(PRUNE_EVERY) {
+            self.backoff.retain(|key| self.store.get(key).is_some());
+            self.queue.prune();
+        }
+        self.queue.started(&key);
+        let started = Instant::now();
+        self.metrics.set_active(true);
+        let outcome = self.call(object).await;
+        self.metrics.set_active(false);
+        let elapsed = started.elapsed();
+        match outcome {
+            Ok(Action::AwaitChange) => {
+                self.backoff.forget(&key);
+                self.metrics.finished(ReconcileResult::Success, elapsed);
+                Ok(KubeAction::await_change())
+            }
+            Ok(Action::RequeueAfter(delay)) => {
+                self.backoff.forget(&key);
+                self.metrics
+                    .finished(ReconcileResult::RequeueAfter, elapsed);
+                Ok(KubeAction::requeue(delay))
+            }
+            Ok(Action::Requeue) => {
+                self.metrics.finished(ReconcileResult::Requeue, elapsed);
+                self.metrics.retried();
+                Ok(KubeAction::requeue(self.backoff.next_delay(&key)))
+            }
+            Err(fault) => {
+                self.metrics.finished(ReconcileResult::Error, elapsed);
+                Err(self.fail(&key, fault))
+            }
+        }
+    }
+
+    async fn call(&self, object: Arc<K>) -> Result<Action, Fault> {
+        let guarded =
+            AssertUnwindSafe(self.reconciler.reconcile(object, &self.context)).catch_unwind();
+        let result = match self.timeout {
+            None => guarded.await,
+            Some(limit) => match tokio::time::timeout(limit, guarded).await {
+                Ok(result) => result,
+                Err(_) => return Err(Fault::Timeout(limit)),
+            },
+        };
+        match result {
+            Ok(Ok(action)) => Ok(action),
+            Ok(Err(error)) => Err(Fault::Error(error)),
+            Err(panic) => Err(Fault::Panic(panic_message(panic.as_ref()))),
+        }
+    }
+
+    fn fail(&self, key: &ObjectRef<K>, fault: Fault) -> Failure {
+        let (message, terminal, panicked) = match fault {
+            Fault::Error(error) => (error.to_string(), error.is_terminal(), false),
+            Fault::Panic(message) => (format!("reconciler panicked: {message}"), false, true),
+            Fault::Timeout(limit) => (
+                format!("reconcile did not finish within {limit:?}"),
+                false,
+                false,
+            ),
+        };
+        self.metrics.failed(terminal, panicked);
+        let retry_after = if terminal {
+            self.backoff.forget(key);
+            None
+        } else {
+            self.metrics.retried();
+            Some(self.backoff.next_delay(key))
+        };
+        tracing::warn!(controller = self.context.controller_name(), object = %key, terminal, ?retry_after, "reconcile failed: {message}");
+        Failure {
+            message,
+            retry_after,
+        }
+    }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a non-string payload".to_string())
+}
