@@ -1,6 +1,7 @@
 //! kubesmith's runtime (manager, controller builder, reconcile loop, metrics, probes) on a real
 //! control plane. Each test runs its own manager watching its own namespace.
 
+mod generated_rbac;
 mod helpers;
 mod http;
 mod loop_semantics;
@@ -77,6 +78,11 @@ impl Running {
         }
         let result = (&mut self.task).await.expect("manager task");
         result.expect("manager stops cleanly");
+    }
+
+    /// Ends the manager without waiting for a clean stop (one that lacks permissions may hang).
+    fn abort(self) {
+        self.task.abort();
     }
 }
 
