@@ -28,6 +28,7 @@ use super::{CelRule, Marker, TypeMarkers, names};
 pub fn apply(schema: &mut schemars::Schema, markers: &TypeMarkers) {
     names::record(markers);
     let node = schema.ensure_object();
+    drop_implicit_nullable(node, markers);
     for field in &markers.fields {
         for marker in &field.markers {
             match marker {
@@ -46,6 +47,51 @@ pub fn apply(schema: &mut schemars::Schema, markers: &TypeMarkers) {
     }
     for marker in &markers.own {
         apply_marker(node, marker);
+    }
+}
+
+/// Removes the `nullable: true` schemars gives every `Option` property, keeping it only where
+/// the field is marked `nullable`, as controller-gen does. The API server then prunes a `null`
+/// sent for an absent `Option` (serde writes `None` as `null`) and applies the field's default,
+/// instead of storing the `null`.
+fn drop_implicit_nullable(node: &mut Map<String, Value>, markers: &TypeMarkers) {
+    let marked_nullable = |json: &str| {
+        markers.fields.iter().any(|field| {
+            field.json == json && field.markers.iter().any(|m| matches!(m, Marker::Nullable))
+        })
+    };
+    if let Some(Value::Object(properties)) = node.get_mut("properties") {
+        for (name, property) in properties.iter_mut() {
+            if let Value::Object(property) = property
+                && !marked_nullable(name)
+            {
+                drop_null(property);
+            }
+        }
+    }
+}
+
+/// Makes one property schema non-nullable, in each form schemars writes an `Option`:
+/// `type: [T, "null"]`, `nullable: true`, or `anyOf: [S, {type: "null"}]`.
+fn drop_null(property: &mut Map<String, Value>) {
+    property.remove("nullable");
+    if let Some(Value::Array(types)) = property.get_mut("type") {
+        types.retain(|t| t != "null");
+        if let [single] = types.as_slice() {
+            let single = single.clone();
+            property.insert("type".to_string(), single);
+        }
+    }
+    let is_null = |schema: &Value| schema.get("type").is_some_and(|t| t == "null");
+    if let Some(Value::Array(alternatives)) = property.get("anyOf")
+        && alternatives.len() == 2
+        && alternatives.iter().any(is_null)
+        && let Some(Value::Object(other)) = alternatives.iter().find(|s| !is_null(s)).cloned()
+    {
+        property.remove("anyOf");
+        for (key, value) in other {
+            property.entry(key).or_insert(value);
+        }
     }
 }
 

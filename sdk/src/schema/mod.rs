@@ -52,7 +52,7 @@
 //! | `enum = ["a", "b"]` | `enum` |
 //! | `min_items = 1`, `max_items = 5`, `min_properties = 1`, `max_properties = 5` | size limits |
 //! | `default = 3`, `default = "x"`, `default = [1, 2]`, `default = json!({"a": 1})` | `default` |
-//! | `nullable`, `optional`, `required` | `nullable: true`; removed from / added to the parent's `required` |
+//! | `nullable`, `optional`, `required` | `nullable: true` (an `Option` alone is optional, not nullable, as with controller-gen: a `null` sent for it is pruned and defaulted); removed from / added to the parent's `required` |
 //! | `preserve_unknown_fields`, `embedded_resource`, `int_or_string` | the `x-kubernetes-*` extensions |
 //! | `cel = "self > 0"`, `cel(rule = "...", message = "...", message_expression = "...", reason = "FieldValueInvalid", field_path = ".x", optional_old_self)` | `x-kubernetes-validations` |
 //! | `immutable`, `immutable = "message"` | the rule `self == oldSelf` |

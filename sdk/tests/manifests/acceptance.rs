@@ -330,6 +330,20 @@ async fn defaults_are_applied_by_the_server() {
 }
 
 #[tokio::test]
+async fn a_null_option_is_pruned_and_defaulted() {
+    let env = shared().await;
+    let cronjobs = cronjobs(env, "null-default").await;
+    // What a typed client sends for `parallelism: None` unless the field skips serializing.
+    let mut object = cronjob("typed", json!({}));
+    object.data["spec"]["parallelism"] = Value::Null;
+    let created = cronjobs
+        .create(&PostParams::default(), &object)
+        .await
+        .expect("create");
+    assert_eq!(created.data["spec"]["parallelism"], json!(1));
+}
+
+#[tokio::test]
 async fn nullable_fields_keep_null_and_other_fields_drop_it() {
     let env = shared().await;
     let cronjobs = cronjobs(env, "nullable").await;
