@@ -110,7 +110,14 @@ fn marker(variant: &str, payload: Option<TokenStream>) -> TokenStream {
     }
 }
 
-pub fn field_code(rust: String, json: String, args: &[Arg]) -> syn::Result<FieldCode> {
+/// The code for one field's markers; `ty` is the field's Rust type (`None` for type-level
+/// markers), from which a print column's type is inferred when not given.
+pub fn field_code(
+    rust: String,
+    json: String,
+    ty: Option<&syn::Type>,
+    args: &[Arg],
+) -> syn::Result<FieldCode> {
     let mut markers = Vec::new();
     let mut columns = Vec::new();
     let has = |key: &str| args.iter().find(|arg| arg.name() == key);
@@ -199,7 +206,7 @@ pub fn field_code(rust: String, json: String, args: &[Arg]) -> syn::Result<Field
                 marker("StructType", Some(quote!(#struct_type)))
             }
             "print_column" => {
-                columns.push(print_column(arg, &json)?);
+                columns.push(print_column(arg, &json, ty)?);
                 continue;
             }
             _ => return Err(arg.error("not a field marker")),
@@ -310,9 +317,15 @@ fn cel_marker(arg: &Arg) -> syn::Result<TokenStream> {
     ))
 }
 
-fn print_column(arg: &Arg, json: &str) -> syn::Result<TokenStream> {
-    let ArgValue::Nested(tokens) = &arg.value else {
-        return Err(arg.error("expected `print_column(type = \"string\", name = \"...\")`"));
+fn print_column(arg: &Arg, json: &str, ty: Option<&syn::Type>) -> syn::Result<TokenStream> {
+    let tokens = match &arg.value {
+        ArgValue::Nested(tokens) => tokens.clone(),
+        ArgValue::Flag => TokenStream::new(),
+        ArgValue::Expr(_) => {
+            return Err(arg.error(
+                "expected `print_column` or `print_column(type = \"string\", name = \"...\")`",
+            ));
+        }
     };
     let none = quote!(::std::option::Option::None);
     let mut name = capitalize(json);
@@ -320,7 +333,7 @@ fn print_column(arg: &Arg, json: &str) -> syn::Result<TokenStream> {
     let mut json_path = format!(".{json}");
     let mut absolute = false;
     let (mut description, mut format, mut priority) = (none.clone(), none.clone(), none);
-    for inner in PRINT_COLUMN_KEYS.parse(tokens.clone())? {
+    for inner in PRINT_COLUMN_KEYS.parse(tokens)? {
         match inner.name().as_str() {
             "name" => name = value::string(&inner)?.value(),
             "type" => column_type = Some(value::choice(&inner, COLUMN_TYPES)?),
@@ -344,9 +357,13 @@ fn print_column(arg: &Arg, json: &str) -> syn::Result<TokenStream> {
             _ => return Err(inner.error("not a print_column key")),
         }
     }
-    let Some(column_type) = column_type else {
+    let inferred = || {
+        ty.and_then(column_type_of)
+            .map(|name| LitStr::new(&name, arg.key.span()))
+    };
+    let Some(column_type) = column_type.or_else(inferred) else {
         return Err(arg.error(format!(
-            "missing `type = \"...\"` (one of {})",
+            "cannot infer the column type of this field; add `type = \"...\"` (one of {})",
             COLUMN_TYPES.join(", ")
         )));
     };
@@ -361,6 +378,36 @@ fn print_column(arg: &Arg, json: &str) -> syn::Result<TokenStream> {
     }))
 }
 
+/// The print-column type of a field's Rust type, looking through `Option` and `Box`:
+/// strings → `string`, integers → `integer`, floats → `number`, `bool` → `boolean`,
+/// Kubernetes `Time`/`MicroTime` → `date`; `None` for anything else.
+fn column_type_of(ty: &syn::Type) -> Option<String> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    let ident = last.ident.to_string();
+    if matches!(ident.as_str(), "Option" | "Box") {
+        let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+            return None;
+        };
+        return match args.args.first()? {
+            syn::GenericArgument::Type(inner) => column_type_of(inner),
+            _ => None,
+        };
+    }
+    let column = match ident.as_str() {
+        "String" | "str" => "string",
+        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32" | "u64" | "u128"
+        | "usize" => "integer",
+        "f32" | "f64" => "number",
+        "bool" => "boolean",
+        "Time" | "MicroTime" => "date",
+        _ => return None,
+    };
+    Some(column.to_string())
+}
+
 fn pascal(snake: &str) -> String {
     snake.split('_').map(capitalize).collect()
 }
@@ -371,4 +418,38 @@ fn capitalize(word: &str) -> String {
         .next()
         .map(|first| first.to_uppercase().chain(chars).collect())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::column_type_of;
+
+    fn inferred(ty: &str) -> Option<String> {
+        column_type_of(&syn::parse_str(ty).expect("a Rust type"))
+    }
+
+    #[test]
+    fn column_types_follow_the_rust_type_through_option_and_box() {
+        assert_eq!(inferred("String").as_deref(), Some("string"));
+        assert_eq!(inferred("Option<i32>").as_deref(), Some("integer"));
+        assert_eq!(inferred("Option<Box<u64>>").as_deref(), Some("integer"));
+        assert_eq!(inferred("f64").as_deref(), Some("number"));
+        assert_eq!(
+            inferred("std::option::Option<bool>").as_deref(),
+            Some("boolean")
+        );
+        assert_eq!(inferred("Option<meta::v1::Time>").as_deref(), Some("date"));
+    }
+
+    #[test]
+    fn other_types_are_not_guessed() {
+        for ty in [
+            "Vec<String>",
+            "BTreeMap<String, String>",
+            "Quantity",
+            "(i32, i32)",
+        ] {
+            assert_eq!(inferred(ty), None, "{ty}");
+        }
+    }
 }

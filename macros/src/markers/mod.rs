@@ -67,7 +67,7 @@ fn expand_struct(mut item: ItemStruct) -> syn::Result<TokenStream> {
             .rename
             .clone()
             .unwrap_or_else(|| rename(&rust, container.rename_all.as_deref(), false));
-        codes.push(field_code(rust, json, &args)?);
+        codes.push(field_code(rust, json, Some(&field.ty), &args)?);
     }
     let own = type_markers(&type_args, &codes)?;
     let kube = KubeAttrs::read(&item.attrs)?;
@@ -86,7 +86,7 @@ fn expand_newtype(mut item: ItemStruct) -> syn::Result<TokenStream> {
     }) {
         return Err(arg.error("belongs on a field that uses this type, not on the type"));
     }
-    let own = field_code(String::new(), String::new(), &args)?.markers;
+    let own = field_code(String::new(), String::new(), None, &args)?.markers;
     finish(item, Vec::new(), own, None)
 }
 

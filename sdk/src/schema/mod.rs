@@ -22,7 +22,7 @@
 //! #[k8s(exactly_one_of(image, image_ref))]
 //! pub struct CronJobSpec {
 //!     /// Cron schedule.
-//!     #[k8s(min_length = 1, print_column(type = "string"))]
+//!     #[k8s(min_length = 1, print_column)]
 //!     pub schedule: String,
 //!     #[k8s(minimum = 0, default = 3, immutable)]
 //!     pub history_limit: Option<i32>,
@@ -58,7 +58,7 @@
 //! | `immutable`, `immutable = "message"` | the rule `self == oldSelf` |
 //! | `list_type = "atomic" \| "set" \| "map"`, `list_map_keys = ["name"]` | `x-kubernetes-list-type`, `x-kubernetes-list-map-keys` |
 //! | `map_type = "granular" \| "atomic"`, `struct_type = "granular" \| "atomic"` | `x-kubernetes-map-type` |
-//! | `print_column(type = "string", name = "..", description = "..", format = "..", priority = 1, json_path = "..")` | an additional printer column; the JSONPath defaults to `.spec.<field>` / `.status.<field>` |
+//! | `print_column`, or `print_column(type = "string", name = "..", description = "..", format = "..", priority = 1, json_path = "..")` | an additional printer column; the type is inferred for strings, integers, floats, `bool` and `Time` (through `Option`), the name from the field, the JSONPath defaults to `.spec.<field>` / `.status.<field>` |
 //!
 //! `unique_items` is refused at compile time: the API server rejects `uniqueItems: true`; use
 //! `list_type = "set"`.

@@ -45,7 +45,7 @@ pub struct CronJobSpec {
         min_length = 9,
         max_length = 64,
         pattern = "^(\\S+ ){4}\\S+$",
-        print_column(type = "string")
+        print_column
     )]
     pub schedule: String,
     /// How many pods run at once.
@@ -64,7 +64,7 @@ pub struct CronJobSpec {
     )]
     pub backoff_seconds: Option<i32>,
     /// What to do with a run still active at the next schedule.
-    #[k8s(enum = ["Allow", "Forbid", "Replace"], default = "Allow", print_column(type = "string", name = "Policy", priority = 1))]
+    #[k8s(enum = ["Allow", "Forbid", "Replace"], default = "Allow", print_column(name = "Policy", priority = 1))]
     pub concurrency_policy: Option<String>,
     /// Whether runs are paused.
     pub suspend: Option<bool>,
