@@ -22,6 +22,22 @@ fn binding(subject_kind: &str, subject_name: &str) -> RoleBinding {
     .expect("binding")
 }
 
+/// Lists ConfigMaps until RBAC allows it: the authorizer sees new bindings through a cache,
+/// a moment after they are created.
+async fn list_once_allowed(api: &Api<ConfigMap>) -> Result<(), kube::Error> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match api.list(&Default::default()).await {
+            Err(error)
+                if status_code(&error) == Some(403) && std::time::Instant::now() < deadline =>
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            result => return result.map(|_| ()),
+        }
+    }
+}
+
 fn status_code(error: &kube::Error) -> Option<u16> {
     match error {
         kube::Error::Api(status) => Some(status.code),
@@ -55,8 +71,7 @@ async fn an_added_user_is_forbidden_until_a_role_is_bound() {
         .create(&PostParams::default(), &binding("User", "alice"))
         .await
         .expect("binding");
-    as_alice
-        .list(&Default::default())
+    list_once_allowed(&as_alice)
         .await
         .expect("allowed after binding");
 }
@@ -83,8 +98,7 @@ async fn every_group_of_an_added_user_counts() {
         .add_user("bob", &["team:a", "team:b", "team:readers"])
         .await
         .expect("user");
-    Api::<ConfigMap>::namespaced(bob, &namespace)
-        .list(&Default::default())
+    list_once_allowed(&Api::namespaced(bob, &namespace))
         .await
         .expect("bob reads through his third group");
 

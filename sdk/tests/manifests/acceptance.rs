@@ -768,13 +768,22 @@ async fn the_generated_roles_grant_what_was_declared_and_nothing_else() {
             false,
         ),
     ];
-    let mut wrong = Vec::new();
-    for (verb, group, resource, namespace, name, expected) in expectations {
-        if allowed(&manager, verb, group, resource, namespace, name).await != expected {
-            wrong.push(format!(
-                "{verb} {group}/{resource} in {namespace} {name}: expected allowed={expected}"
-            ));
+    // The authorizer sees new bindings through a cache: re-check until the answers match or
+    // 10 s pass (denials hold from the start, grants appear within moments).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let mut wrong = Vec::new();
+        for (verb, group, resource, namespace, name, expected) in expectations {
+            if allowed(&manager, verb, group, resource, namespace, name).await != expected {
+                wrong.push(format!(
+                    "{verb} {group}/{resource} in {namespace} {name}: expected allowed={expected}"
+                ));
+            }
         }
+        if wrong.is_empty() || std::time::Instant::now() >= deadline {
+            assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
