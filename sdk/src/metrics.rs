@@ -227,17 +227,39 @@ impl Metrics {
         text
     }
 
-    /// The handles one controller records with.
+    /// The series one controller records into (created now, at zero).
     pub fn controller(&self, name: &str) -> ControllerMetrics {
+        let controller = ControllerLabels {
+            controller: name.to_string(),
+        };
+        let queue = QueueLabels {
+            name: name.to_string(),
+            controller: name.to_string(),
+        };
+        let result = |result: ReconcileResult| {
+            self.reconcile_total
+                .get_or_create(&ResultLabels {
+                    controller: name.to_string(),
+                    result: result.label().to_string(),
+                })
+                .clone()
+        };
         ControllerMetrics {
-            metrics: self.clone(),
-            controller: ControllerLabels {
-                controller: name.to_string(),
-            },
-            queue: QueueLabels {
-                name: name.to_string(),
-                controller: name.to_string(),
-            },
+            success: result(ReconcileResult::Success),
+            error: result(ReconcileResult::Error),
+            requeue: result(ReconcileResult::Requeue),
+            requeue_after: result(ReconcileResult::RequeueAfter),
+            errors: self.reconcile_errors.get_or_create(&controller).clone(),
+            terminal_errors: self.terminal_errors.get_or_create(&controller).clone(),
+            panics: self.panics.get_or_create(&controller).clone(),
+            reconcile_time: self.reconcile_time.get_or_create(&controller).clone(),
+            max_concurrent: self.max_concurrent.get_or_create(&controller).clone(),
+            active_workers: self.active_workers.get_or_create(&controller).clone(),
+            queue_depth: self.queue_depth.get_or_create(&queue).clone(),
+            queue_adds: self.queue_adds.get_or_create(&queue).clone(),
+            queue_retries: self.queue_retries.get_or_create(&queue).clone(),
+            queue_duration: self.queue_duration.get_or_create(&queue).clone(),
+            work_duration: self.work_duration.get_or_create(&queue).clone(),
         }
     }
 
@@ -257,105 +279,87 @@ impl Metrics {
     }
 }
 
-/// The metric series of one controller.
+/// The metric series of one controller. The series are resolved once, when the controller is
+/// set up, so recording on the reconcile path is a few atomic operations (no label hashing, no
+/// allocation).
 #[derive(Clone)]
 pub struct ControllerMetrics {
-    metrics: Metrics,
-    controller: ControllerLabels,
-    queue: QueueLabels,
+    success: Counter,
+    error: Counter,
+    requeue: Counter,
+    requeue_after: Counter,
+    errors: Counter,
+    terminal_errors: Counter,
+    panics: Counter,
+    reconcile_time: Histogram,
+    max_concurrent: Gauge,
+    active_workers: Gauge,
+    queue_depth: Gauge,
+    queue_adds: Counter,
+    queue_retries: Counter,
+    queue_duration: Histogram,
+    work_duration: Histogram,
 }
 
 impl ControllerMetrics {
-    /// Records the configured concurrency and creates the controller's zero-valued series.
+    /// Records the configured concurrency.
     pub fn register(&self, max_concurrent_reconciles: u16) {
-        let m = &self.metrics;
-        m.max_concurrent
-            .get_or_create(&self.controller)
+        self.max_concurrent
             .set(i64::from(max_concurrent_reconciles));
-        let _ = m.active_workers.get_or_create(&self.controller);
-        for result in [
-            ReconcileResult::Success,
-            ReconcileResult::Error,
-            ReconcileResult::Requeue,
-            ReconcileResult::RequeueAfter,
-        ] {
-            let _ = m.reconcile_total.get_or_create(&self.result(result));
-        }
-        let _ = m.reconcile_errors.get_or_create(&self.controller);
-        let _ = m.terminal_errors.get_or_create(&self.controller);
-        let _ = m.panics.get_or_create(&self.controller);
-        let _ = m.queue_depth.get_or_create(&self.queue);
-        let _ = m.queue_adds.get_or_create(&self.queue);
-        let _ = m.queue_retries.get_or_create(&self.queue);
     }
 
     /// An object started waiting for a reconcile.
     pub fn queued(&self) {
-        self.metrics.queue_adds.get_or_create(&self.queue).inc();
+        self.queue_adds.inc();
     }
 
     /// `waiting` objects wait for a reconcile.
     pub fn set_depth(&self, waiting: usize) {
-        let depth = i64::try_from(waiting).unwrap_or(i64::MAX);
-        self.metrics
-            .queue_depth
-            .get_or_create(&self.queue)
-            .set(depth);
+        self.queue_depth
+            .set(i64::try_from(waiting).unwrap_or(i64::MAX));
     }
 
     /// An object waited `waited` before its reconcile started.
     pub fn waited(&self, waited: Duration) {
-        self.metrics
-            .queue_duration
-            .get_or_create(&self.queue)
-            .observe(waited.as_secs_f64());
+        self.queue_duration.observe(waited.as_secs_f64());
     }
 
     /// A reconcile started (or, with `started == false`, ended).
     pub fn set_active(&self, started: bool) {
-        let gauge = self.metrics.active_workers.get_or_create(&self.controller);
         if started {
-            gauge.inc();
+            self.active_workers.inc();
         } else {
-            gauge.dec();
+            self.active_workers.dec();
         }
     }
 
     /// A reconcile finished with `result` after `elapsed`.
     pub fn finished(&self, result: ReconcileResult, elapsed: Duration) {
-        let m = &self.metrics;
-        m.reconcile_total.get_or_create(&self.result(result)).inc();
-        m.reconcile_time
-            .get_or_create(&self.controller)
-            .observe(elapsed.as_secs_f64());
-        m.work_duration
-            .get_or_create(&self.queue)
-            .observe(elapsed.as_secs_f64());
+        let total = match result {
+            ReconcileResult::Success => &self.success,
+            ReconcileResult::Error => &self.error,
+            ReconcileResult::Requeue => &self.requeue,
+            ReconcileResult::RequeueAfter => &self.requeue_after,
+        };
+        total.inc();
+        self.reconcile_time.observe(elapsed.as_secs_f64());
+        self.work_duration.observe(elapsed.as_secs_f64());
     }
 
     /// A reconcile failed; `terminal` and `panicked` say how.
     pub fn failed(&self, terminal: bool, panicked: bool) {
-        let m = &self.metrics;
-        m.reconcile_errors.get_or_create(&self.controller).inc();
+        self.errors.inc();
         if terminal {
-            m.terminal_errors.get_or_create(&self.controller).inc();
+            self.terminal_errors.inc();
         }
         if panicked {
-            m.panics.get_or_create(&self.controller).inc();
+            self.panics.inc();
         }
     }
 
     /// A request was requeued with backoff.
     pub fn retried(&self) {
-        let m = &self.metrics;
-        m.queue_retries.get_or_create(&self.queue).inc();
-        m.queue_adds.get_or_create(&self.queue).inc();
-    }
-
-    fn result(&self, result: ReconcileResult) -> ResultLabels {
-        ResultLabels {
-            controller: self.controller.controller.clone(),
-            result: result.label().to_string(),
-        }
+        self.queue_retries.inc();
+        self.queue_adds.inc();
     }
 }
