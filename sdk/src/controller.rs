@@ -285,23 +285,13 @@ const OWNED_VERBS: &[&str] = &[
     "create", "delete", "get", "list", "patch", "update", "watch",
 ];
 
-fn kind_rule<K: Kind>(subresource: &str, verbs: &[&str]) -> Rule {
-    let plural = K::plural(&());
-    let resource = if subresource.is_empty() {
-        plural.into_owned()
-    } else {
-        format!("{plural}/{subresource}")
-    };
-    Rule::new(&[&K::group(&())], &[&resource], verbs)
-}
-
 /// The rules reconciling `K` needs: read and update it, its status and its finalizers, and
 /// record events.
 pub fn rules_for<K: Kind>() -> Vec<Rule> {
     let mut rules = vec![
-        kind_rule::<K>("", &["get", "list", "watch", "update", "patch"]),
-        kind_rule::<K>("status", &["get", "update", "patch"]),
-        kind_rule::<K>("finalizers", &["update"]),
+        Rule::for_kind::<K>(&["get", "list", "watch", "update", "patch"]),
+        Rule::for_subresource::<K>("status", &["get", "update", "patch"]),
+        Rule::for_subresource::<K>("finalizers", &["update"]),
     ];
     rules.extend(crate::events::rbac_rules());
     rules
@@ -309,12 +299,12 @@ pub fn rules_for<K: Kind>() -> Vec<Rule> {
 
 /// The rules owning `C` needs: full create, read, update and delete.
 pub fn rules_owns<C: Kind>() -> Vec<Rule> {
-    vec![kind_rule::<C>("", OWNED_VERBS)]
+    vec![Rule::for_kind::<C>(OWNED_VERBS)]
 }
 
 /// The rules watching `W` needs: get, list and watch.
 pub fn rules_watches<W: Kind>() -> Vec<Rule> {
-    vec![kind_rule::<W>("", &["get", "list", "watch"])]
+    vec![Rule::for_kind::<W>(&["get", "list", "watch"])]
 }
 
 #[cfg(test)]
