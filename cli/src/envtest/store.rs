@@ -281,19 +281,20 @@ fn parse_entry_name(name: &str) -> Option<(Version, Platform)> {
 
 /// The binaries in `dir` that are missing or not executable.
 fn missing_binaries(dir: &Path, platform: &Platform) -> Vec<String> {
-    BINARIES
-        .iter()
-        .map(|binary| platform.executable_name(binary))
-        .filter(|name| !is_executable(&dir.join(name)))
-        .collect()
+    missing(dir, platform, is_executable)
 }
 
 /// The binaries in `dir` that are missing (executable or not).
 fn missing_files(dir: &Path, platform: &Platform) -> Vec<String> {
+    missing(dir, platform, Path::is_file)
+}
+
+/// The binaries of `platform` for which `present` does not hold in `dir`.
+fn missing(dir: &Path, platform: &Platform, present: fn(&Path) -> bool) -> Vec<String> {
     BINARIES
         .iter()
         .map(|binary| platform.executable_name(binary))
-        .filter(|name| !dir.join(name).is_file())
+        .filter(|name| !present(&dir.join(name)))
         .collect()
 }
 
