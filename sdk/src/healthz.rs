@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use hyper::StatusCode;
 
-use crate::http_server::{Handler, text};
+use crate::server::http::{Handler, text};
 
 /// Whether the manager is ready (caches synced), shared with the probe server.
 #[derive(Debug, Clone, Default)]

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use futures::{Stream, StreamExt};
 use kube::runtime::reflector::ObjectRef;
 
-use crate::cache::Kind;
+use crate::Kind;
 
 pub use kube::runtime::Predicate;
 pub use kube::runtime::predicates::{
@@ -36,31 +36,58 @@ pub(crate) type SharedPredicate<K> = Arc<dyn Predicate<K> + Send + Sync>;
 /// How many events pass between two prunings of the hashes of objects that left the cache.
 const PRUNE_EVERY: usize = 1024;
 
-/// Keeps the objects of `stream` whose predicate hash changed since that object was last seen
-/// (objects without the property always pass). Hashes of objects for which `still_cached`
-/// is false are dropped now and then, so deleted objects do not accumulate.
-pub(crate) fn filter<K, S>(
-    stream: S,
-    predicate: SharedPredicate<K>,
-    still_cached: impl Fn(&ObjectRef<K>) -> bool + Send + 'static,
-) -> impl Stream<Item = Arc<K>>
-where
-    K: Kind,
-    S: Stream<Item = Arc<K>> + Send + 'static,
-{
-    let mut seen: HashMap<ObjectRef<K>, u64> = HashMap::new();
-    let mut events = 0usize;
-    stream.filter(move |object| {
-        events = events.wrapping_add(1);
-        if events.is_multiple_of(PRUNE_EVERY) {
-            seen.retain(|key, _| still_cached(key));
+/// Predicates that must all pass (each added one narrows what triggers a reconcile).
+pub(crate) struct Predicates<K>(Vec<SharedPredicate<K>>);
+
+impl<K> Default for Predicates<K> {
+    fn default() -> Self {
+        Predicates(Vec::new())
+    }
+}
+
+impl<K: Kind> Predicates<K> {
+    /// Adds `predicate`: an event then also has to pass it.
+    pub(crate) fn and(&mut self, predicate: impl Predicate<K> + Send + Sync + 'static) {
+        self.0.push(Arc::new(predicate));
+    }
+
+    /// Keeps the objects of `stream` that pass every predicate: each predicate passes an
+    /// object whose hash differs from the one it last saw for that object (objects without
+    /// the property always pass). Every predicate records every object it sees, so each
+    /// compares with the previous version, as controller-runtime's `And` does. Hashes of
+    /// objects for which `still_cached` is false are dropped now and then.
+    pub(crate) fn filter<S>(
+        self,
+        stream: S,
+        still_cached: impl Fn(&ObjectRef<K>) -> bool + Send + 'static,
+    ) -> futures::stream::BoxStream<'static, Arc<K>>
+    where
+        S: Stream<Item = Arc<K>> + Send + 'static,
+    {
+        if self.0.is_empty() {
+            return stream.boxed();
         }
-        let pass = match predicate.hash_property(object) {
-            None => true,
-            Some(hash) => seen.insert(ObjectRef::from_obj(object.as_ref()), hash) != Some(hash),
-        };
-        futures::future::ready(pass)
-    })
+        let mut seen: Vec<HashMap<ObjectRef<K>, u64>> = vec![HashMap::new(); self.0.len()];
+        let mut events = 0usize;
+        stream
+            .filter(move |object| {
+                events = events.wrapping_add(1);
+                if events.is_multiple_of(PRUNE_EVERY) {
+                    for hashes in &mut seen {
+                        hashes.retain(|key, _| still_cached(key));
+                    }
+                }
+                let key = ObjectRef::from_obj(object.as_ref());
+                let mut pass = true;
+                for (predicate, hashes) in self.0.iter().zip(&mut seen) {
+                    if let Some(hash) = predicate.hash_property(object) {
+                        pass &= hashes.insert(key.clone(), hash) != Some(hash);
+                    }
+                }
+                futures::future::ready(pass)
+            })
+            .boxed()
+    }
 }
 
 #[cfg(test)]
@@ -77,10 +104,11 @@ mod tests {
     }
 
     async fn passing(
-        predicate: SharedPredicate<ConfigMap>,
+        predicates: Predicates<ConfigMap>,
         objects: Vec<Arc<ConfigMap>>,
     ) -> Vec<(i64, String)> {
-        filter(futures::stream::iter(objects), predicate, |_| true)
+        predicates
+            .filter(futures::stream::iter(objects), |_| true)
             .map(|cm| {
                 let label = cm
                     .metadata
@@ -95,6 +123,14 @@ mod tests {
             .await
     }
 
+    fn only<P: Predicate<ConfigMap> + Send + Sync + 'static>(
+        predicate: P,
+    ) -> Predicates<ConfigMap> {
+        let mut predicates = Predicates::default();
+        predicates.and(predicate);
+        predicates
+    }
+
     #[tokio::test]
     async fn generation_predicate_drops_updates_with_the_same_generation() {
         let objects = vec![
@@ -103,24 +139,16 @@ mod tests {
             config_map("b", 1, "x"),
             config_map("a", 2, "y"),
         ];
-        let passed = passing(Arc::new(generation_changed), objects).await;
+        let passed = passing(only(generation_changed), objects).await;
         assert_eq!(passed, [(1, "x".into()), (1, "x".into()), (2, "y".into())]);
     }
 
     #[tokio::test]
     async fn hashes_of_objects_that_left_the_cache_are_pruned() {
-        let same = || (0..PRUNE_EVERY).map(|_| config_map("a", 1, "x"));
-        let kept = filter(
-            futures::stream::iter(same()),
-            Arc::new(generation_changed),
-            |_| true,
-        );
+        let same = || futures::stream::iter((0..PRUNE_EVERY).map(|_| config_map("a", 1, "x")));
+        let kept = only(generation_changed).filter(same(), |_| true);
         assert_eq!(kept.count().await, 1);
-        let pruned = filter(
-            futures::stream::iter(same()),
-            Arc::new(generation_changed),
-            |_| false,
-        );
+        let pruned = only(generation_changed).filter(same(), |_| false);
         assert_eq!(pruned.count().await, 2, "the pruned object is new again");
     }
 
@@ -132,11 +160,25 @@ mod tests {
             config_map("a", 1, "y"),
             config_map("a", 2, "y"),
         ];
-        let passed = passing(
-            Arc::new(generation_changed.combine(labels_changed)),
-            objects,
-        )
-        .await;
+        let passed = passing(only(generation_changed.combine(labels_changed)), objects).await;
         assert_eq!(passed, [(1, "x".into()), (1, "y".into()), (2, "y".into())]);
+    }
+
+    #[tokio::test]
+    async fn added_predicates_must_all_pass() {
+        let objects = vec![
+            config_map("a", 1, "x"),
+            config_map("a", 1, "y"),
+            config_map("a", 2, "y"),
+            config_map("a", 3, "z"),
+        ];
+        let mut both = only(generation_changed);
+        both.and(labels_changed);
+        let passed = passing(both, objects).await;
+        assert_eq!(
+            passed,
+            [(1, "x".into()), (3, "z".into())],
+            "only the first sight and the change of both generation and labels pass"
+        );
     }
 }

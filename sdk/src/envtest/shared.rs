@@ -4,8 +4,8 @@ use std::sync::{Mutex, Once};
 
 use tokio::sync::OnceCell;
 
+use super::environment::{Environment, EnvironmentBuilder};
 use super::error::Result;
-use super::{Environment, EnvironmentBuilder};
 
 /// A control plane started by the first test that asks for it and stopped when the test
 /// binary exits. Tests isolate themselves with [`Environment::create_namespace`].

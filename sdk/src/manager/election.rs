@@ -6,7 +6,8 @@ use std::future::Future;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use super::{Error, ManagerOptions};
+use super::error::Error;
+use super::options::ManagerOptions;
 use crate::healthz::Readiness;
 use crate::leader_election::{LeaderElectionConfig, LeaseLock};
 use crate::metrics::Metrics;

@@ -4,11 +4,26 @@ use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use super::Error;
-use crate::tls::TlsFiles;
+use super::error::Error;
+use crate::cache::DEFAULT_CACHE_SYNC_TIMEOUT;
+use crate::leader_election::{
+    DEFAULT_LEASE_DURATION, DEFAULT_RENEW_DEADLINE, DEFAULT_RETRY_PERIOD,
+};
+use crate::server::tls::TlsFiles;
+
+/// Default of `--metrics-bind-address`: HTTPS on 8443 (`:8080` for plain HTTP, `0` turns metrics off).
+pub const DEFAULT_METRICS_BIND_ADDRESS: &str = ":8443";
+/// Default of `--health-probe-bind-address`.
+pub const DEFAULT_HEALTH_PROBE_BIND_ADDRESS: &str = ":8081";
+/// Default of `--webhook-cert-name` and `--metrics-cert-name`.
+pub const DEFAULT_CERT_NAME: &str = "tls.crt";
+/// Default of `--webhook-cert-key` and `--metrics-cert-key`.
+pub const DEFAULT_KEY_NAME: &str = "tls.key";
 
 /// Default of [`ManagerOptions::graceful_shutdown_timeout`].
 pub const DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default of [`ManagerOptions::sync_period`] (controller-runtime's cache `SyncPeriod`).
+pub const DEFAULT_SYNC_PERIOD: Duration = Duration::from_secs(10 * 60 * 60);
 /// The environment variable naming the namespace a namespaced manager watches.
 pub const WATCH_NAMESPACE_VAR: &str = "WATCH_NAMESPACE";
 
@@ -36,6 +51,11 @@ impl BindAddress {
         full.parse()
             .map(BindAddress::Address)
             .map_err(|_| Error::BindAddress(text.to_string()))
+    }
+
+    /// A default address constant, which always parses.
+    fn default_of(text: &str) -> Self {
+        BindAddress::parse(text).unwrap_or(BindAddress::Disabled)
     }
 }
 
@@ -75,26 +95,34 @@ pub struct ManagerOptions {
     /// The namespaces to watch namespaced kinds in; all namespaces when empty
     /// (default: from `WATCH_NAMESPACE`, see [`watch_namespaces_from_env`]).
     pub watch_namespaces: Vec<String>,
+    /// Every object of a reconciled kind is reconciled again this often, changed or not
+    /// (default [`DEFAULT_SYNC_PERIOD`], 10 h).
+    pub sync_period: Duration,
+    /// How long a read of a kind that is not cached yet waits for its watch to sync (default
+    /// [`DEFAULT_CACHE_SYNC_TIMEOUT`], 2 min).
+    pub cache_sync_timeout: Duration,
 }
 
 impl Default for ManagerOptions {
     fn default() -> Self {
         ManagerOptions {
-            metrics_bind_address: BindAddress::Address(SocketAddr::from(([0, 0, 0, 0], 8443))),
+            metrics_bind_address: BindAddress::default_of(DEFAULT_METRICS_BIND_ADDRESS),
             metrics_secure: true,
             metrics_tls: None,
             enable_http2: false,
-            health_probe_bind_address: BindAddress::Address(SocketAddr::from(([0, 0, 0, 0], 8081))),
+            health_probe_bind_address: BindAddress::default_of(DEFAULT_HEALTH_PROBE_BIND_ADDRESS),
             leader_election: false,
             leader_election_id: String::new(),
             leader_election_namespace: None,
             leader_election_release_on_cancel: false,
-            lease_duration: crate::leader_election::DEFAULT_LEASE_DURATION,
-            renew_deadline: crate::leader_election::DEFAULT_RENEW_DEADLINE,
-            retry_period: crate::leader_election::DEFAULT_RETRY_PERIOD,
+            lease_duration: DEFAULT_LEASE_DURATION,
+            renew_deadline: DEFAULT_RENEW_DEADLINE,
+            retry_period: DEFAULT_RETRY_PERIOD,
             graceful_shutdown_timeout: DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT,
             cache_managed_fields: false,
             watch_namespaces: Vec::new(),
+            sync_period: DEFAULT_SYNC_PERIOD,
+            cache_sync_timeout: DEFAULT_CACHE_SYNC_TIMEOUT,
         }
     }
 }

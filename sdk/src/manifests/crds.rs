@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::core::crd::merge_crds;
 
-use super::Error;
+use super::error::Error;
 
 /// Groups CRDs by name and merges each group's versions; exactly one must be the storage
 /// version. Versions are sorted by name.

@@ -5,7 +5,7 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::Error;
+use super::error::Error;
 
 /// `object` as JSON with `apiVersion` and `kind` set (k8s-openapi omits them on plain structs).
 pub fn with_type<T: Serialize + k8s_openapi::Resource>(object: &T, kind: &str) -> Value {

@@ -78,14 +78,6 @@ fn of_schema(schema: &Value) -> Ty<'_> {
     }
 }
 
-/// Turns a property name into the identifier CEL uses for it (`a-b` → `a__dash__b`).
-pub fn escape_property(name: &str) -> String {
-    name.replace("__", "__underscores__")
-        .replace('.', "__dot__")
-        .replace('-', "__dash__")
-        .replace('/', "__slash__")
-}
-
 fn unescape_property(name: &str) -> String {
     name.replace("__dash__", "-")
         .replace("__dot__", ".")

@@ -6,7 +6,7 @@
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 
-use super::TypeMarkers;
+use super::marker::TypeMarkers;
 
 /// The recorded names of one type.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -70,6 +70,7 @@ pub fn record(markers: &TypeMarkers) {
 }
 
 /// Runs `build` while recording the names of the marked types it generates schemas for.
+#[cfg(feature = "manifests")]
 pub fn recording<T>(build: impl FnOnce() -> T) -> (T, RustNames) {
     RECORDING.with(|recording| *recording.borrow_mut() = Some(Vec::new()));
     let out = build();

@@ -1,4 +1,4 @@
-//! One controller's reconcile loop on kube-runtime's `Controller`: per-object error backoff,
+//! One controller's reconcile worker on kube-runtime's `Controller`: per-object error backoff,
 //! terminal errors, panic recovery, an optional per-reconcile timeout and the metrics.
 //!
 //! kube-runtime's scheduler guarantees that one object is never reconciled twice at once and
@@ -13,10 +13,10 @@ use kube::runtime::controller::Action as KubeAction;
 use kube::runtime::reflector::{ObjectRef, Store};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::backoff::ErrorBackoff;
-use crate::cache::Kind;
+use super::backoff::ErrorBackoff;
+use super::queue::QueueTracker;
+use crate::Kind;
 use crate::metrics::{ControllerMetrics, ReconcileResult};
-use crate::queue::QueueTracker;
 use crate::reconcile::{Action, Context, ReconcileError, Reconciler};
 
 /// A failed reconcile, as kube-runtime's error policy sees it.
@@ -45,7 +45,7 @@ enum Fault {
 }
 
 /// Everything a controller's reconciles share.
-pub(crate) struct ReconcileLoop<K: Kind, R> {
+pub(crate) struct Worker<K: Kind, R> {
     pub(crate) reconciler: R,
     pub(crate) context: Context,
     pub(crate) metrics: ControllerMetrics,
@@ -62,7 +62,7 @@ pub(crate) struct ReconcileLoop<K: Kind, R> {
 /// How many reconciles pass between two prunings of deleted objects' failure counts.
 const PRUNE_EVERY: usize = 1024;
 
-impl<K: Kind, R: Reconciler<K>> ReconcileLoop<K, R> {
+impl<K: Kind, R: Reconciler<K>> Worker<K, R> {
     /// Runs the reconciler once for `object` and decides what comes next.
     pub(crate) async fn reconcile(self: Arc<Self>, object: Arc<K>) -> Result<KubeAction, Failure> {
         let key = ObjectRef::from_obj(&*object);

@@ -1,13 +1,13 @@
 //! Per-object exponential backoff of failed reconciles.
 //!
 //! Each object has its own failure count: the n-th consecutive failure waits
-//! `BASE_DELAY * 2^(n-1)`, capped at [`MAX_DELAY`]. A success or a requeue-after forgets the
-//! count, so the next failure starts again at [`BASE_DELAY`] (controller-runtime's
+//! `DEFAULT_BACKOFF_BASE * 2^(n-1)`, capped at [`DEFAULT_BACKOFF_MAX`]. A success or a requeue-after forgets the
+//! count, so the next failure starts again at [`DEFAULT_BACKOFF_BASE`] (controller-runtime's
 //! per-item exponential failure rate limiter, 5 ms to 1000 s).
 //!
 //! ```
 //! use std::time::Duration;
-//! use kubesmith::backoff::ErrorBackoff;
+//! use kubesmith::controller::ErrorBackoff;
 //!
 //! let backoff = ErrorBackoff::default();
 //! assert_eq!(backoff.next_delay(&"a"), Duration::from_millis(5));
@@ -23,9 +23,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 /// Delay after the first failure of an object.
-pub const BASE_DELAY: Duration = Duration::from_millis(5);
+pub const DEFAULT_BACKOFF_BASE: Duration = Duration::from_millis(5);
 /// Longest delay between retries of one object.
-pub const MAX_DELAY: Duration = Duration::from_secs(1000);
+pub const DEFAULT_BACKOFF_MAX: Duration = Duration::from_secs(1000);
 
 /// Failure counts per object and the delays they lead to.
 #[derive(Debug)]
@@ -37,7 +37,7 @@ pub struct ErrorBackoff<Key> {
 
 impl<Key: Hash + Eq + Clone> Default for ErrorBackoff<Key> {
     fn default() -> Self {
-        ErrorBackoff::new(BASE_DELAY, MAX_DELAY)
+        ErrorBackoff::new(DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX)
     }
 }
 
@@ -96,9 +96,9 @@ mod tests {
         assert_eq!(delays[0], Duration::from_millis(5));
         assert_eq!(delays[1], Duration::from_millis(10));
         assert_eq!(delays[10], Duration::from_millis(5 * 1024));
-        assert_eq!(delays[19], MAX_DELAY);
+        assert_eq!(delays[19], DEFAULT_BACKOFF_MAX);
         for _ in 0..100 {
-            assert_eq!(backoff.next_delay(&1), MAX_DELAY);
+            assert_eq!(backoff.next_delay(&1), DEFAULT_BACKOFF_MAX);
         }
         assert_eq!(backoff.failures(&1), 120);
     }
@@ -108,10 +108,10 @@ mod tests {
         let backoff = ErrorBackoff::default();
         backoff.next_delay(&"a");
         backoff.next_delay(&"a");
-        assert_eq!(backoff.next_delay(&"b"), BASE_DELAY);
+        assert_eq!(backoff.next_delay(&"b"), DEFAULT_BACKOFF_BASE);
         backoff.forget(&"a");
         assert_eq!(backoff.failures(&"a"), 0);
-        assert_eq!(backoff.next_delay(&"a"), BASE_DELAY);
+        assert_eq!(backoff.next_delay(&"a"), DEFAULT_BACKOFF_BASE);
         backoff.retain(|key| *key != "b");
         assert_eq!((backoff.failures(&"a"), backoff.failures(&"b")), (1, 0));
     }

@@ -13,7 +13,7 @@ use futures::{Stream, StreamExt};
 use kube::runtime::reflector::{ObjectRef, Store};
 use kube::runtime::watcher::{Error, Event};
 
-use crate::cache::Kind;
+use super::kind::Kind;
 
 /// Merges the watch streams of `namespaces` (in the same order) into one stream for the
 /// reflector that fills `store`.

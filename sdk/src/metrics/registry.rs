@@ -1,24 +1,5 @@
-//! Prometheus metrics with controller-runtime's names, so existing dashboards keep working.
-//!
-//! The [`Metrics`] registry is created by the manager and served on `/metrics` (see
-//! [`metrics_server`](crate::metrics_server)). Register your own metrics on
-//! [`Metrics::registry`] before the manager runs.
-//!
-//! | metric | labels | meaning |
-//! |---|---|---|
-//! | `controller_runtime_reconcile_total` | controller, result | reconciles by result: success, error, requeue, requeue_after |
-//! | `controller_runtime_reconcile_errors_total` | controller | failed reconciles (terminal errors, panics and timeouts included) |
-//! | `controller_runtime_terminal_reconcile_errors_total` | controller | terminal errors (not retried) |
-//! | `controller_runtime_reconcile_panics_total` | controller | panics recovered from the reconciler |
-//! | `controller_runtime_reconcile_time_seconds` | controller | reconcile duration histogram |
-//! | `controller_runtime_max_concurrent_reconciles` | controller | configured concurrency |
-//! | `controller_runtime_active_workers` | controller | reconciles running now |
-//! | `workqueue_depth` | name, controller | objects waiting for a reconcile |
-//! | `workqueue_adds_total` | name, controller | objects that started waiting (changes of an object already waiting are not counted), plus rate-limited requeues |
-//! | `workqueue_queue_duration_seconds` | name, controller | how long an object waited between a change and its reconcile |
-//! | `workqueue_retries_total` | name, controller | rate-limited requeues (errors and [`Action::Requeue`](crate::reconcile::Action::Requeue)) |
-//! | `workqueue_work_duration_seconds` | name, controller | time spent processing one request |
-//! | `leader_election_master_status` | name | 1 while this process holds the lease |
+//! The [`Metrics`] registry with controller-runtime's metric families, and the series of one
+//! controller.
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -39,7 +20,7 @@ pub const RECONCILE_TIME_BUCKETS: &[f64] = &[
 
 /// The result label of `controller_runtime_reconcile_total`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReconcileResult {
+pub(crate) enum ReconcileResult {
     /// Succeeded and waits for the next change.
     Success,
     /// Failed (an error, a panic or a timeout).
@@ -228,7 +209,7 @@ impl Metrics {
     }
 
     /// The series one controller records into (created now, at zero).
-    pub fn controller(&self, name: &str) -> ControllerMetrics {
+    pub(crate) fn controller(&self, name: &str) -> ControllerMetrics {
         let controller = ControllerLabels {
             controller: name.to_string(),
         };
@@ -283,7 +264,7 @@ impl Metrics {
 /// set up, so recording on the reconcile path is a few atomic operations (no label hashing, no
 /// allocation).
 #[derive(Clone)]
-pub struct ControllerMetrics {
+pub(crate) struct ControllerMetrics {
     success: Counter,
     error: Counter,
     requeue: Counter,
@@ -303,29 +284,29 @@ pub struct ControllerMetrics {
 
 impl ControllerMetrics {
     /// Records the configured concurrency.
-    pub fn register(&self, max_concurrent_reconciles: u16) {
+    pub(crate) fn register(&self, max_concurrent_reconciles: u16) {
         self.max_concurrent
             .set(i64::from(max_concurrent_reconciles));
     }
 
     /// An object started waiting for a reconcile.
-    pub fn queued(&self) {
+    pub(crate) fn queued(&self) {
         self.queue_adds.inc();
     }
 
     /// `waiting` objects wait for a reconcile.
-    pub fn set_depth(&self, waiting: usize) {
+    pub(crate) fn set_depth(&self, waiting: usize) {
         self.queue_depth
             .set(i64::try_from(waiting).unwrap_or(i64::MAX));
     }
 
     /// An object waited `waited` before its reconcile started.
-    pub fn waited(&self, waited: Duration) {
+    pub(crate) fn waited(&self, waited: Duration) {
         self.queue_duration.observe(waited.as_secs_f64());
     }
 
     /// A reconcile started (or, with `started == false`, ended).
-    pub fn set_active(&self, started: bool) {
+    pub(crate) fn set_active(&self, started: bool) {
         if started {
             self.active_workers.inc();
         } else {
@@ -334,7 +315,7 @@ impl ControllerMetrics {
     }
 
     /// A reconcile finished with `result` after `elapsed`.
-    pub fn finished(&self, result: ReconcileResult, elapsed: Duration) {
+    pub(crate) fn finished(&self, result: ReconcileResult, elapsed: Duration) {
         let total = match result {
             ReconcileResult::Success => &self.success,
             ReconcileResult::Error => &self.error,
@@ -347,7 +328,7 @@ impl ControllerMetrics {
     }
 
     /// A reconcile failed; `terminal` and `panicked` say how.
-    pub fn failed(&self, terminal: bool, panicked: bool) {
+    pub(crate) fn failed(&self, terminal: bool, panicked: bool) {
         self.errors.inc();
         if terminal {
             self.terminal_errors.inc();
@@ -358,7 +339,7 @@ impl ControllerMetrics {
     }
 
     /// A request was requeued with backoff.
-    pub fn retried(&self) {
+    pub(crate) fn retried(&self) {
         self.queue_retries.inc();
         self.queue_adds.inc();
     }

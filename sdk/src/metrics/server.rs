@@ -16,9 +16,9 @@ use k8s_openapi::api::authorization::v1::{
 use kube::api::PostParams;
 use kube::{Api, Client};
 
-use crate::http_server::{Handler, text};
-use crate::metrics::Metrics;
+use super::registry::Metrics;
 use crate::rbac::Rule;
+use crate::server::http::{Handler, text};
 
 /// The path metrics are served on.
 pub const METRICS_PATH: &str = "/metrics";

@@ -1,12 +1,11 @@
 //! The standard manager flags of a kubebuilder project, as a ready clap struct.
 //!
 //! Flatten [`ManagerFlags`] into your `main`'s arguments and turn it into
-//! [`ManagerOptions`](crate::manager::ManagerOptions) with
-//! [`ManagerFlags::manager_options`]:
+//! [`ManagerOptions`] with [`ManagerFlags::manager_options`]:
 //!
 //! ```
 //! use clap::Parser;
-//! use kubesmith::flags::ManagerFlags;
+//! use kubesmith::manager::ManagerFlags;
 //!
 //! #[derive(Parser)]
 //! struct Args {
@@ -21,16 +20,13 @@
 
 use std::path::PathBuf;
 
-use crate::manager::{BindAddress, ManagerOptions, TlsFiles};
-
-/// Default of `--metrics-bind-address`: HTTPS on 8443 (`:8080` for plain HTTP, `0` turns metrics off).
-pub const DEFAULT_METRICS_BIND_ADDRESS: &str = ":8443";
-/// Default of `--health-probe-bind-address`.
-pub const DEFAULT_HEALTH_PROBE_BIND_ADDRESS: &str = ":8081";
-/// Default of `--webhook-cert-name` and `--metrics-cert-name`.
-pub const DEFAULT_CERT_NAME: &str = "tls.crt";
-/// Default of `--webhook-cert-key` and `--metrics-cert-key`.
-pub const DEFAULT_KEY_NAME: &str = "tls.key";
+use super::error::Error;
+use super::options::{BindAddress, ManagerOptions};
+use super::options::{
+    DEFAULT_CERT_NAME, DEFAULT_HEALTH_PROBE_BIND_ADDRESS, DEFAULT_KEY_NAME,
+    DEFAULT_METRICS_BIND_ADDRESS,
+};
+use crate::server::tls::TlsFiles;
 
 /// The manager flags of a kubebuilder go/v4 project, with the same names and defaults.
 #[derive(Debug, Clone, clap::Args)]
@@ -72,7 +68,7 @@ pub struct ManagerFlags {
 
 impl ManagerFlags {
     /// Manager options with these flags applied to [`ManagerOptions::default`].
-    pub fn manager_options(&self) -> Result<ManagerOptions, crate::manager::Error> {
+    pub fn manager_options(&self) -> Result<ManagerOptions, Error> {
         let metrics_tls = (!self.metrics_cert_path.is_empty()).then(|| TlsFiles {
             certificate: PathBuf::from(&self.metrics_cert_path).join(&self.metrics_cert_name),
             key: PathBuf::from(&self.metrics_cert_path).join(&self.metrics_cert_key),
@@ -92,7 +88,6 @@ impl ManagerFlags {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manager::BindAddress;
     use clap::Parser;
     use std::net::SocketAddr;
 

@@ -5,7 +5,7 @@
 //! mapped to objects) and what leaves it (a reconcile starting), which gives
 //! `workqueue_depth`, `workqueue_queue_duration_seconds` and `workqueue_adds_total` with the
 //! workqueue's meaning: an object that is already waiting is not added twice. Requeues after
-//! a delay are counted by the reconcile loop (`workqueue_retries_total`).
+//! a delay are counted by the worker (`workqueue_retries_total`).
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use kube::runtime::reflector::{ObjectRef, Store};
 
-use crate::cache::Kind;
+use crate::Kind;
 use crate::metrics::ControllerMetrics;
 
 /// Objects waiting for a reconcile, with the time each started waiting.

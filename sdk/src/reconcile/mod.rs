@@ -1,5 +1,5 @@
 //! The [`Reconciler`] a controller calls, what it returns ([`Action`]) and how it fails
-//! ([`ReconcileError`]).
+//! ([`ReconcileError`]), and the [`Context`] it reads and writes through.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -24,8 +24,9 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use kube::Client;
-use kube::runtime::events::Recorder;
+mod context;
+
+pub use context::{Context, ContextBuilder};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -41,39 +42,6 @@ pub trait Reconciler<K>: Send + Sync + 'static {
         object: Arc<K>,
         ctx: &Context,
     ) -> impl Future<Output = Result<Action, ReconcileError>> + Send;
-}
-
-/// What a reconcile hands to the reconciler besides the object.
-#[derive(Clone)]
-pub struct Context {
-    client: Client,
-    recorder: Recorder,
-    controller: Arc<str>,
-}
-
-impl Context {
-    pub(crate) fn new(client: Client, recorder: Recorder, controller: &str) -> Self {
-        Context {
-            client,
-            recorder,
-            controller: controller.into(),
-        }
-    }
-
-    /// The manager's client.
-    pub fn client(&self) -> &Client {
-        &self.client
-    }
-
-    /// The event recorder of this controller (reporting component: the controller's name).
-    pub fn recorder(&self) -> &Recorder {
-        &self.recorder
-    }
-
-    /// The controller's name (its metrics label).
-    pub fn controller_name(&self) -> &str {
-        &self.controller
-    }
 }
 
 /// What to do with an object after a successful reconcile.

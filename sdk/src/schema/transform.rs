@@ -2,18 +2,42 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{CelRule, Marker, TypeMarkers, names};
+use kube::CustomResourceExt;
+
+use super::marker::{CelRule, Marker, PrintColumn, TypeMarkers};
+use super::names;
+
+/// A type whose schema carries `#[k8s(...)]` markers; implemented by `#[kubesmith::markers]`.
+pub trait SchemaMarkers {
+    /// The markers of the type and its fields.
+    fn markers() -> TypeMarkers;
+
+    /// Print columns declared on fields, with paths relative to this type (`.field`).
+    fn print_columns() -> Vec<PrintColumn>;
+
+    /// The schemars transform: writes the markers into the type's schema.
+    fn apply_markers(schema: &mut schemars::Schema) {
+        apply_markers(schema, &Self::markers());
+    }
+}
+
+/// A custom resource kind whose spec (and status) carry markers; implemented by
+/// `#[kubesmith::markers]` on the struct with `#[kube(...)]`.
+pub trait CustomResourceMarkers: CustomResourceExt {
+    /// Print columns of spec and status fields, with absolute JSONPaths.
+    fn print_columns() -> Vec<PrintColumn>;
+}
 
 /// Writes `markers` into `schema`, the schema schemars generated for the type they belong to.
 ///
 /// ```
-/// use kubesmith::schema::{FieldMarkers, Marker, TypeMarkers, apply};
+/// use kubesmith::schema::{FieldMarkers, Marker, TypeMarkers, apply_markers};
 /// let mut schema = schemars::json_schema!({
 ///     "type": "object",
 ///     "properties": { "size": { "type": "integer" } },
 ///     "required": ["size"],
 /// });
-/// apply(&mut schema, &TypeMarkers {
+/// apply_markers(&mut schema, &TypeMarkers {
 ///     type_name: "WidgetSpec",
 ///     fields: vec![FieldMarkers {
 ///         rust: "size",
@@ -25,7 +49,7 @@ use super::{CelRule, Marker, TypeMarkers, names};
 /// assert_eq!(schema.get("properties").unwrap()["size"]["minimum"], 1);
 /// assert!(schema.get("required").is_none());
 /// ```
-pub fn apply(schema: &mut schemars::Schema, markers: &TypeMarkers) {
+pub fn apply_markers(schema: &mut schemars::Schema, markers: &TypeMarkers) {
     names::record(markers);
     let node = schema.ensure_object();
     drop_implicit_nullable(node, markers);
@@ -216,11 +240,19 @@ fn rule_json(rule: &CelRule) -> Value {
 fn one_of_rule(fields: &[&str], comparison: &str, lead: &str, tail: &str) -> Value {
     let tests = fields
         .iter()
-        .map(|field| format!("has(self.{})", super::cel::escape_property(field)))
+        .map(|field| format!("has(self.{})", escape_property(field)))
         .collect::<Vec<_>>()
         .join(",");
     json!({
         "rule": format!("[{tests}].filter(x,x==true).size() {comparison} 1"),
         "message": format!("{lead} [{}] {tail}", fields.join(" ")),
     })
+}
+
+/// Turns a property name into the identifier CEL uses for it (`a-b` → `a__dash__b`).
+pub(crate) fn escape_property(name: &str) -> String {
+    name.replace("__", "__underscores__")
+        .replace('.', "__dot__")
+        .replace('-', "__dash__")
+        .replace('/', "__slash__")
 }

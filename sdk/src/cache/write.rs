@@ -1,0 +1,252 @@
+//! Writes through [`CachedApi`]: each sends the API server only the requests its outcome
+//! needs. The current object comes from the cache, a write is skipped when it would change
+//! nothing, and a stale cached read (a 409) is answered with one live read and one retry.
+
+use std::sync::Arc;
+
+use kube::ResourceExt;
+use kube::api::{Patch, PatchParams, PostParams};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::api::CachedApi;
+use super::error::WriteError;
+use super::kind::{Kind, kind_name};
+
+/// An error a mutation may return; nothing is written then.
+pub type MutateError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// What a write did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OperationResult {
+    /// The object did not exist and was created.
+    Created,
+    /// The object existed and was changed.
+    Updated,
+    /// The object already was as desired; no request was sent.
+    Unchanged,
+}
+
+impl<K> CachedApi<K>
+where
+    K: Kind + Serialize + Default + PartialEq,
+{
+    /// Makes the object `name` what `mutate` says: reads it from the cache, applies `mutate`
+    /// to a copy and sends an update only when the copy differs; creates it (`mutate` applied
+    /// to a default object with this name and namespace) when the cache does not have it.
+    ///
+    /// One request when something changes, none otherwise. When the cache was behind (the
+    /// create finds the object, or the update meets a newer version), the object is read once
+    /// from the API server and the mutation applied again.
+    ///
+    /// ```no_run
+    /// use k8s_openapi::api::core::v1::ConfigMap;
+    /// # async fn example(cache: &kubesmith::cache::Cache, owner: &ConfigMap) -> Result<(), kubesmith::cache::WriteError> {
+    /// let config_maps = cache.namespaced::<ConfigMap>("default");
+    /// let (result, stored) = config_maps
+    ///     .create_or_update("settings", |cm| {
+    ///         cm.data.get_or_insert_with(Default::default).insert("mode".into(), "fast".into());
+    ///         kubesmith::owner::set_controller_reference(owner, cm)?;
+    ///         Ok(())
+    ///     })
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn create_or_update(
+        &self,
+        name: &str,
+        mut mutate: impl FnMut(&mut K) -> Result<(), MutateError>,
+    ) -> Result<(OperationResult, Arc<K>), WriteError> {
+        let current = match self.get(name).await? {
+            Some(current) => current,
+            None => {
+                let mut object = K::default();
+                object.meta_mut().name = Some(name.to_string());
+                object.meta_mut().namespace = self.namespace.clone();
+                self.mutated(name, &mut object, &mut mutate)?;
+                match self.api.create(&PostParams::default(), &object).await {
+                    Ok(created) => return Ok((OperationResult::Created, Arc::new(created))),
+                    Err(kube::Error::Api(status)) if status.is_already_exists() => {
+                        Arc::new(self.api.get(name).await?)
+                    }
+                    Err(error) => return Err(error.into()),
+                }
+            }
+        };
+        let mut current = current;
+        let mut retried = false;
+        loop {
+            let mut object = (*current).clone();
+            self.mutated(name, &mut object, &mut mutate)?;
+            if object == *current {
+                return Ok((OperationResult::Unchanged, current));
+            }
+            match self
+                .api
+                .replace(name, &PostParams::default(), &object)
+                .await
+            {
+                Ok(updated) => return Ok((OperationResult::Updated, Arc::new(updated))),
+                Err(kube::Error::Api(status)) if status.is_conflict() && !retried => {
+                    retried = true;
+                    current = Arc::new(self.api.get(name).await?);
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+    }
+
+    fn mutated(
+        &self,
+        name: &str,
+        object: &mut K,
+        mutate: &mut impl FnMut(&mut K) -> Result<(), MutateError>,
+    ) -> Result<(), WriteError> {
+        mutate(object).map_err(|source| WriteError::Mutate {
+            kind: kind_name::<K>(),
+            name: name.to_string(),
+            source,
+        })
+    }
+}
+
+impl<K> CachedApi<K>
+where
+    K: Kind + Serialize + PartialEq,
+{
+    /// Writes the status `mutate` gives `object` (usually the object being reconciled, as
+    /// cached) with one `PUT` of the status subresource, carrying `object`'s resourceVersion;
+    /// sends nothing when `mutate` changes nothing. A newer version on the server fails with
+    /// a conflict (409), which the reconcile loop retries with the fresh object.
+    ///
+    /// ```no_run
+    /// # use k8s_openapi::api::apps::v1::Deployment;
+    /// # async fn example(cache: &kubesmith::cache::Cache, deployment: &Deployment) -> Result<(), kubesmith::cache::WriteError> {
+    /// cache
+    ///     .namespaced::<Deployment>("default")
+    ///     .update_status(deployment, |d| {
+    ///         d.status.get_or_insert_with(Default::default).observed_generation = d.metadata.generation;
+    ///     })
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn update_status(
+        &self,
+        object: &K,
+        mutate: impl FnOnce(&mut K),
+    ) -> Result<OperationResult, WriteError> {
+        let Some(updated) = changed(object, mutate) else {
+            return Ok(OperationResult::Unchanged);
+        };
+        let name = name_of(object)?;
+        self.api
+            .replace_status(&name, &PostParams::default(), &updated)
+            .await?;
+        Ok(OperationResult::Updated)
+    }
+
+    /// Like [`update_status`](Self::update_status), but sends the new `status` as a JSON
+    /// merge patch without a resourceVersion: it never conflicts, and replaces what others
+    /// wrote to the same status fields.
+    pub async fn patch_status(
+        &self,
+        object: &K,
+        mutate: impl FnOnce(&mut K),
+    ) -> Result<OperationResult, WriteError> {
+        let Some(updated) = changed(object, mutate) else {
+            return Ok(OperationResult::Unchanged);
+        };
+        let name = name_of(object)?;
+        let mut body = serde_json::to_value(&updated).map_err(|source| WriteError::Serialize {
+            kind: kind_name::<K>(),
+            name: name.clone(),
+            source,
+        })?;
+        let status = body
+            .as_object_mut()
+            .and_then(|fields| fields.remove("status"))
+            .unwrap_or(Value::Null);
+        let patch = serde_json::json!({ "status": status });
+        self.api
+            .patch_status(&name, &PatchParams::default(), &Patch::Merge(&patch))
+            .await?;
+        Ok(OperationResult::Updated)
+    }
+}
+
+impl<K> CachedApi<K>
+where
+    K: Kind + Serialize,
+{
+    /// Server-side applies `object` (which must carry its name) as `field_manager`, taking over
+    /// conflicting fields, and returns the object as stored. For objects whose fields several
+    /// managers share; `apiVersion` and `kind` are filled in from the type.
+    pub async fn apply(&self, object: &K, field_manager: &str) -> Result<K, WriteError> {
+        let (name, body) = apply_body(object)?;
+        Ok(self
+            .api
+            .patch(
+                &name,
+                &PatchParams::apply(field_manager).force(),
+                &Patch::Apply(&body),
+            )
+            .await?)
+    }
+
+    /// Server-side applies the status subresource from `object`'s `status`.
+    pub async fn apply_status(&self, object: &K, field_manager: &str) -> Result<K, WriteError> {
+        let (name, body) = apply_body(object)?;
+        Ok(self
+            .api
+            .patch_status(
+                &name,
+                &PatchParams::apply(field_manager).force(),
+                &Patch::Apply(&body),
+            )
+            .await?)
+    }
+}
+
+/// `object` after `mutate`, when that changed it.
+fn changed<K: Clone + PartialEq>(object: &K, mutate: impl FnOnce(&mut K)) -> Option<K> {
+    let mut updated = object.clone();
+    mutate(&mut updated);
+    (updated != *object).then_some(updated)
+}
+
+fn name_of<K: Kind>(object: &K) -> Result<String, WriteError> {
+    object
+        .meta()
+        .name
+        .clone()
+        .ok_or_else(|| WriteError::MissingName {
+            kind: kind_name::<K>(),
+        })
+}
+
+/// The body of a server-side apply: the object with its type and without read-only metadata.
+fn apply_body<K: Kind + Serialize>(object: &K) -> Result<(String, Value), WriteError> {
+    let name = object.name_any();
+    let mut body = serde_json::to_value(object).map_err(|source| WriteError::Serialize {
+        kind: kind_name::<K>(),
+        name: name.clone(),
+        source,
+    })?;
+    if let Some(fields) = body.as_object_mut() {
+        fields.insert("apiVersion".into(), K::api_version(&()).into());
+        fields.insert("kind".into(), K::kind(&()).into());
+        // Server-side apply owns what is sent; never send read-only metadata.
+        if let Some(meta) = fields.get_mut("metadata").and_then(|m| m.as_object_mut()) {
+            for key in [
+                "resourceVersion",
+                "uid",
+                "creationTimestamp",
+                "managedFields",
+                "generation",
+            ] {
+                meta.remove(key);
+            }
+        }
+    }
+    Ok((name, body))
+}

@@ -1,0 +1,212 @@
+//! The [`Manager`]: controllers are added, then [`Manager::run`] starts everything in order
+//! and stops it gracefully.
+
+use std::collections::BTreeSet;
+use std::future::Future;
+
+use kube::Client;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use super::election::Election;
+use super::error::Error;
+use super::options::{ManagerOptions, watch_namespaces_from_env};
+use crate::Kind;
+use crate::cache::Cache;
+use crate::controller::{Controller, Registration, Start};
+use crate::healthz::Readiness;
+use crate::metrics::Metrics;
+use crate::rbac::Rule;
+use crate::reconcile::{Context, Reconciler};
+
+/// Runs controllers sharing one client and one cache. See the [module docs](super).
+pub struct Manager {
+    client: Client,
+    options: ManagerOptions,
+    cache: Cache,
+    metrics: Metrics,
+    readiness: Readiness,
+    identity: String,
+    controllers: Vec<Registration>,
+    rules: BTreeSet<Rule>,
+}
+
+impl Manager {
+    /// A manager using `client`. The watch namespace comes from `options`, else `WATCH_NAMESPACE`.
+    pub fn new(client: Client, mut options: ManagerOptions) -> Result<Self, Error> {
+        if options.watch_namespaces.is_empty() {
+            options.watch_namespaces = watch_namespaces_from_env();
+        }
+        if options.leader_election && options.leader_election_id.is_empty() {
+            return Err(Error::MissingLeaderElectionId);
+        }
+        Ok(Manager {
+            cache: Cache::new(
+                client.clone(),
+                options.watch_namespaces.clone(),
+                !options.cache_managed_fields,
+                options.cache_sync_timeout,
+            ),
+            client,
+            options,
+            metrics: Metrics::new(),
+            readiness: Readiness::default(),
+            identity: crate::leader_election::default_identity(),
+            controllers: Vec::new(),
+            rules: BTreeSet::new(),
+        })
+    }
+
+    /// Registers `controller`, reconciled by `reconciler`; it runs with the manager.
+    ///
+    /// Fails when a controller of the same name exists, or when the controller watches a kind
+    /// that another declaration already watches with a different selection.
+    pub fn add<K: Kind, R: Reconciler<K>>(
+        &mut self,
+        controller: Controller<K>,
+        reconciler: R,
+    ) -> Result<(), Error> {
+        let name = controller.name();
+        if self.controllers.iter().any(|c| c.name == name) {
+            return Err(Error::DuplicateController(name));
+        }
+        let registration = controller.register(reconciler, &self.cache)?;
+        self.metrics
+            .controller(&registration.name)
+            .register(registration.max_concurrent);
+        self.rules.extend(registration.rules.iter().cloned());
+        self.controllers.push(registration);
+        Ok(())
+    }
+
+    /// Registers a field index on `K` in the manager's cache (see [`Cache::index_field`]).
+    pub fn index_field<K: Kind>(
+        &mut self,
+        name: &str,
+        function: impl Fn(&K) -> Vec<String> + Send + Sync + 'static,
+    ) -> Result<(), Error> {
+        Ok(self.cache.index_field(name, function)?)
+    }
+
+    /// The manager's client.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The manager's cache, shared by its controllers.
+    pub fn cache(&self) -> &Cache {
+        &self.cache
+    }
+
+    /// The metrics registry (register your own metrics before [`run`](Self::run)).
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// This process's leader-election identity (`hostname_uuid`).
+    pub fn identity(&self) -> &str {
+        &self.identity
+    }
+
+    /// The RBAC rules of every registered controller, plus those of the secure metrics server
+    /// (unmerged; leader election's rules are in [`leader_election::rbac_rules`](crate::leader_election::rbac_rules)).
+    pub fn rbac_rules(&self) -> Vec<Rule> {
+        let mut rules: Vec<Rule> = self.rules.iter().cloned().collect();
+        if self.options.metrics_secure {
+            rules.extend(crate::metrics::server::rbac_rules());
+        }
+        rules
+    }
+
+    /// Runs until SIGTERM or SIGINT, then shuts down gracefully.
+    pub async fn run(self) -> Result<(), Error> {
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .map_err(Error::Signal)?;
+        self.run_until(async move {
+            tokio::select! {
+                _ = terminate.recv() => tracing::info!("SIGTERM received; shutting down"),
+                _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received; shutting down"),
+            }
+        })
+        .await
+    }
+
+    /// Runs until `shutdown` completes, then shuts down gracefully.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send) -> Result<(), Error> {
+        let Manager {
+            client,
+            options,
+            cache,
+            metrics,
+            readiness,
+            identity,
+            controllers,
+            ..
+        } = self;
+        let (stop_servers, servers_stopped) = watch::channel(false);
+        super::servers::start_servers(&client, &options, &metrics, &readiness, &servers_stopped)
+            .await?;
+
+        let synced = cache.start();
+        let (open_gate, gate) = watch::channel(false);
+        let mut stops = Vec::new();
+        let mut running = Vec::new();
+        for registered in controllers {
+            let (stop, stopped) = futures::channel::oneshot::channel();
+            stops.push(stop);
+            let recorder = crate::events::recorder(client.clone(), &registered.name, &identity);
+            let start = Start {
+                context: Context::new(client.clone(), cache.clone(), recorder, &registered.name),
+                metrics: metrics.controller(&registered.name),
+                gate: gate.clone(),
+                shutdown: stopped,
+                sync_period: options.sync_period,
+            };
+            tracing::debug!(controller = %registered.name, max_concurrent = registered.max_concurrent, "controller registered");
+            running.push(tokio::spawn((registered.run)(start)));
+        }
+
+        tokio::pin!(shutdown);
+        let grace = options.graceful_shutdown_timeout;
+        let release = options.leader_election_release_on_cancel;
+        let election = Election {
+            client,
+            options,
+            metrics: metrics.clone(),
+            readiness,
+            identity,
+            kinds: cache.len(),
+        };
+        let outcome = election
+            .lead(synced, &open_gate, &mut shutdown, &mut running)
+            .await;
+
+        // Controllers that never passed the gate have nothing in flight; a lost lease stops at once.
+        let started = *open_gate.borrow();
+        if !started || outcome.error.is_some() {
+            running.iter().for_each(JoinHandle::abort);
+        }
+        for stop in stops {
+            let _ = stop.send(());
+        }
+        let finished =
+            tokio::time::timeout(grace, futures::future::join_all(running.iter_mut())).await;
+        if finished.is_err() {
+            running.iter().for_each(JoinHandle::abort);
+        }
+        if let Some(mut lock) = outcome.leadership {
+            if release && let Err(error) = lock.release().await {
+                tracing::warn!(%error, "could not release the lease");
+            }
+            metrics.set_leader(&lock.config().name, false);
+        }
+        cache.stop();
+        let _ = stop_servers.send(true);
+        match (outcome.error, finished) {
+            (Some(error), _) => Err(error),
+            (None, Err(_)) => Err(Error::GracefulShutdownTimeout(grace)),
+            (None, Ok(_)) => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! The manager's HTTP servers: health probes and metrics.
+
+use std::net::SocketAddr;
+
+use kube::Client;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use super::error::Error;
+use super::options::{BindAddress, ManagerOptions};
+use crate::healthz::Readiness;
+use crate::metrics::Metrics;
+
+/// Starts the probe and metrics servers the options turn on; they stop when `stopped` turns true.
+pub(super) async fn start_servers(
+    client: &Client,
+    options: &ManagerOptions,
+    metrics: &Metrics,
+    readiness: &Readiness,
+    stopped: &watch::Receiver<bool>,
+) -> Result<(), Error> {
+    if let BindAddress::Address(address) = options.health_probe_bind_address {
+        let listener = bind("health probes", address).await?;
+        let handler = crate::healthz::handler(readiness.clone());
+        tokio::spawn(crate::server::http::serve(
+            listener,
+            None,
+            false,
+            handler,
+            wait_true(stopped.clone()),
+        ));
+    }
+    if let BindAddress::Address(address) = options.metrics_bind_address {
+        let listener = bind("metrics", address).await?;
+        let (tls, auth) = if options.metrics_secure {
+            let tls =
+                crate::server::tls::acceptor(options.metrics_tls.as_ref(), options.enable_http2)?;
+            (Some(tls), Some(client.clone()))
+        } else {
+            (None, None)
+        };
+        let handler = crate::metrics::server::handler(metrics.clone(), auth);
+        tokio::spawn(crate::server::http::serve(
+            listener,
+            tls,
+            options.enable_http2,
+            handler,
+            wait_true(stopped.clone()),
+        ));
+    }
+    Ok(())
+}
+
+async fn bind(server: &'static str, address: SocketAddr) -> Result<TcpListener, Error> {
+    TcpListener::bind(address)
+        .await
+        .map_err(|source| Error::Bind {
+            server,
+            address,
+            source,
+        })
+}
+
+async fn wait_true(mut flag: watch::Receiver<bool>) {
+    let _ = flag.wait_for(|set| *set).await;
+}

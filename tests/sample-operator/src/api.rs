@@ -1,0 +1,56 @@
+//! The `Greeting` API, `demo.kubesmith.dev/v1`.
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
+use kube::CustomResource;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A greeting to publish as a ConfigMap.
+#[kubesmith::markers]
+#[derive(CustomResource, Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[kube(
+    group = "demo.kubesmith.dev",
+    version = "v1",
+    kind = "Greeting",
+    namespaced
+)]
+#[kube(status = "GreetingStatus", shortname = "gr", derive = "PartialEq")]
+pub struct GreetingSpec {
+    /// The text to publish.
+    #[k8s(min_length = 1, print_column)]
+    pub message: String,
+}
+
+/// What the controller last did for a `Greeting`.
+#[kubesmith::markers]
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GreetingStatus {
+    /// Name of the ConfigMap holding the message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_map: Option<String>,
+    /// The `metadata.generation` this status reflects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+    /// `Ready` once the ConfigMap holds the current message.
+    #[serde(default)]
+    pub conditions: Vec<Condition>,
+}
+
+impl Greeting {
+    /// The name of the ConfigMap that belongs to this Greeting.
+    pub fn config_map_name(&self) -> String {
+        format!(
+            "{}-greeting",
+            self.metadata.name.as_deref().unwrap_or_default()
+        )
+    }
+
+    /// Whether the status reflects the current generation and is `Ready`.
+    pub fn is_converged(&self) -> bool {
+        self.status.as_ref().is_some_and(|status| {
+            status.observed_generation == self.metadata.generation
+                && kubesmith::conditions::is_true(&status.conditions, "Ready")
+        })
+    }
+}
