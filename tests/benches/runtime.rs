@@ -23,7 +23,7 @@ use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::{ListParams, PostParams};
 use kube::{Api, Client, CustomResourceExt};
 use kubesmith::envtest::Environment;
-use kubesmith_e2e::sample::{Greeting, GreetingSpec, is_converged};
+use greeting_operator::api::{Greeting, GreetingSpec};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
@@ -168,7 +168,7 @@ async fn measure(
             .await?
             .items
             .iter()
-            .filter(|g| is_converged(g))
+            .filter(|g| g.is_converged())
             .count();
         if converged == objects
             && config_maps.list(&ListParams::default()).await?.items.len() >= objects

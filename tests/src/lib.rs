@@ -1,8 +1,11 @@
-//! End-to-end checks of kubesmith, and the sample controller the README's first command runs.
+//! End-to-end checks of kubesmith, the README's demo, and the benchmark's peers.
 //!
-//! [`sample`] holds a small operator written on kube-runtime: a `Greeting` custom resource that
-//! is reconciled into an owned ConfigMap. [`sample::run`] drives it on a real control plane
-//! started by [`kubesmith::envtest`].
+//! - [`demo`] runs the sample Greeting operator (`tests/sample-operator`) on kubesmith's
+//!   manager against a real control plane started by [`kubesmith::envtest`].
+//! - [`managed`] registers the sample operator with a manager, with the knobs tests need.
+//! - [`peer`] is the same reconcile logic on a plain kube-runtime `Controller`, the
+//!   benchmark's point of comparison.
 
+pub mod demo;
 pub mod managed;
-pub mod sample;
+pub mod peer;

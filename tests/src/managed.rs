@@ -1,25 +1,24 @@
-//! The sample operator on kubesmith's manager: the same logic as [`crate::sample`], driven by
-//! a kubesmith controller instead of a hand-wired kube-runtime `Controller`.
+//! The sample operator on kubesmith's manager, with the knobs tests need: which replica did
+//! the work, and how long each reconcile takes.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use k8s_openapi::api::core::v1::ConfigMap;
+use greeting_operator::api::Greeting;
+use greeting_operator::controller::{GreetingReconciler, controller};
 use kubesmith::manager::{Error, Manager};
 use kubesmith::reconcile::{Action, Context, ReconcileError, Reconciler};
 
-use crate::sample::{Greeting, converge};
-
-/// Reconciles a `Greeting` into its ConfigMap and `Ready` condition.
+/// The sample reconciler, slowed down by `delay` (to observe in-flight reconciles).
 #[derive(Debug, Clone, Default)]
-pub struct GreetingReconciler {
-    /// Recorded in each ConfigMap as `reconciledBy` (which process did the work).
+pub struct SampleReconciler {
+    /// Recorded in each ConfigMap (which process did the work).
     pub reconciled_by: Option<String>,
-    /// Extra time every reconcile takes (to observe in-flight reconciles).
+    /// Extra time every reconcile takes.
     pub delay: Duration,
 }
 
-impl Reconciler<Greeting> for GreetingReconciler {
+impl Reconciler<Greeting> for SampleReconciler {
     async fn reconcile(
         &self,
         greeting: Arc<Greeting>,
@@ -28,29 +27,21 @@ impl Reconciler<Greeting> for GreetingReconciler {
         if !self.delay.is_zero() {
             tokio::time::sleep(self.delay).await;
         }
-        converge(ctx.client(), &greeting, self.reconciled_by.as_deref()).await?;
-        Ok(Action::await_change())
+        let inner = GreetingReconciler {
+            reconciled_by: self.reconciled_by.clone(),
+        };
+        inner.reconcile(greeting, ctx).await
     }
 }
 
-/// Registers the Greeting controller (owning ConfigMaps) with `manager`.
-pub fn register(manager: &mut Manager, reconciler: GreetingReconciler) -> Result<(), Error> {
-    register_with_concurrency(
-        manager,
-        reconciler,
-        kubesmith::controller::DEFAULT_MAX_CONCURRENT_RECONCILES,
-    )
-}
-
-/// [`register`] with `max_concurrent` reconciles at once.
-pub fn register_with_concurrency(
+/// Registers the sample controller with `manager`, `max_concurrent` reconciles at once.
+pub fn register(
     manager: &mut Manager,
-    reconciler: GreetingReconciler,
+    reconciler: SampleReconciler,
     max_concurrent: u16,
 ) -> Result<(), Error> {
-    manager
-        .controller::<Greeting>()
-        .owns::<ConfigMap>()
-        .max_concurrent_reconciles(max_concurrent)
-        .complete(reconciler)
+    manager.add(
+        controller().max_concurrent_reconciles(max_concurrent),
+        reconciler,
+    )
 }

@@ -11,7 +11,7 @@ use k8s_openapi::jiff::Timestamp;
 use kube::api::{Patch, PatchParams, PostParams};
 use kube::{Api, Client, CustomResourceExt};
 use kubesmith::envtest::{Environment, SharedEnvironment};
-use kubesmith_e2e::sample::{Greeting, GreetingSpec};
+use greeting_operator::api::{Greeting, GreetingSpec};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command};
 

@@ -1,16 +1,16 @@
-//! The sample controller of the README's first command converges on a real control plane.
+//! The demo of the README's first command converges on a real control plane.
 
 use std::time::Duration;
 
 use kube::ResourceExt;
 use kubesmith::envtest::Environment;
-use kubesmith_e2e::sample;
+use kubesmith_e2e::demo;
 
 #[tokio::test]
 async fn sample_greeting_gets_an_owned_config_map_and_status() {
     let env = Environment::start().await.expect("no test control plane");
     let namespace = env.create_namespace("sample").await.expect("namespace");
-    let outcome = sample::run(&env, &namespace, Duration::from_secs(30))
+    let outcome = demo::run(&env, &namespace, Duration::from_secs(30), |_| {})
         .await
         .expect("sample converges");
 

@@ -87,11 +87,11 @@ impl<K: Kind> CachedApi<K> {
 
     /// The cached object `name`, if it exists.
     pub async fn get(&self, name: &str) -> Result<Option<Arc<K>>, CacheError> {
-        self.ready().await?;
         let mut key = ObjectRef::<K>::new(name);
         if let Some(namespace) = &self.namespace {
             key = key.within(namespace);
         }
+        self.ready(|written| *written == key).await?;
         Ok(self.informer.store().get(&key))
     }
 
@@ -111,7 +111,7 @@ impl<K: Kind> CachedApi<K> {
     /// # Ok(()) }
     /// ```
     pub async fn list_with_labels(&self, selector: &Selector) -> Result<Vec<Arc<K>>, CacheError> {
-        self.ready().await?;
+        self.ready(|written| self.key_in_scope(written)).await?;
         let empty = BTreeMap::new();
         let matching = self.informer.store().state().into_iter().filter(|object| {
             self.in_scope(object)
@@ -123,7 +123,7 @@ impl<K: Kind> CachedApi<K> {
     /// The cached objects in scope that the field index `index` finds under `value` (see
     /// [`Cache::index_field`]).
     pub async fn list_by_index(&self, index: &str, value: &str) -> Result<Vec<Arc<K>>, CacheError> {
-        self.ready().await?;
+        self.ready(|written| self.key_in_scope(written)).await?;
         let unknown = || CacheError::UnknownIndex {
             kind: kind_name::<K>(),
             index: index.to_string(),
@@ -154,7 +154,9 @@ impl<K: Kind> CachedApi<K> {
         }
     }
 
-    async fn ready(&self) -> Result<(), CacheError> {
+    /// Waits until the kind has synced and the cache shows this process's writes to the
+    /// objects `wanted` picks (see [`Informer::wait_for_writes`]).
+    async fn ready(&self, wanted: impl Fn(&ObjectRef<K>) -> bool) -> Result<(), CacheError> {
         let watched = self.cache.namespaces();
         if let Some(namespace) = &self.namespace
             && <K::Scope as super::kind::WatchScope>::NAMESPACED
@@ -167,7 +169,18 @@ impl<K: Kind> CachedApi<K> {
                 watched: watched.to_vec(),
             });
         }
-        self.cache.wait_synced(&self.informer).await
+        self.cache.wait_synced(&self.informer).await?;
+        self.informer.wait_for_writes(wanted).await;
+        Ok(())
+    }
+
+    /// Records a write this process made, so that later reads wait until the cache shows it.
+    pub(super) fn wrote(&self, object: &K) {
+        self.informer.expect_written(object);
+    }
+
+    fn key_in_scope(&self, key: &ObjectRef<K>) -> bool {
+        self.namespace.is_none() || key.namespace == self.namespace
     }
 
     fn in_scope(&self, object: &K) -> bool {

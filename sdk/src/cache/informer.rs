@@ -2,6 +2,7 @@
 //! field indexes kept beside the store, whether it has synced, and the subscriptions of the
 //! controllers that react to its changes.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -11,9 +12,9 @@ use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
 use kube::Client;
 use kube::runtime::WatchStreamExt;
-use kube::runtime::reflector::{self, ReflectHandle, Store};
+use kube::runtime::reflector::{self, ObjectRef, ReflectHandle, Store};
 use kube::runtime::watcher::{self, Event};
-use tokio::sync::{broadcast, watch};
+use tokio::sync::{Notify, broadcast, watch};
 
 use super::error::CacheError;
 use super::index::Indexes;
@@ -21,6 +22,10 @@ use super::kind::{Kind, WatchScope, kind_name};
 
 /// How many change notifications a kind buffers for its slowest controller.
 const SUBSCRIBER_BUFFER: usize = 1024;
+
+/// How long a read waits for the watch to deliver this process's own write before it answers
+/// from the cache as it is.
+pub const WRITE_VISIBILITY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Which objects of a kind the cache holds: label and field selectors of its watch.
 ///
@@ -109,6 +114,10 @@ pub(crate) struct Informer<W: Kind> {
     /// Deleted objects: shared reflectors only notify about applied objects.
     deleted: broadcast::Sender<Arc<W>>,
     started: AtomicBool,
+    /// This process's writes the watch has not delivered yet: the resourceVersion written.
+    written: Mutex<HashMap<ObjectRef<W>, String>>,
+    /// Wakes readers waiting for a write to arrive.
+    written_seen: Notify,
 }
 
 impl<W: Kind> Informer<W> {
@@ -129,6 +138,8 @@ impl<W: Kind> Informer<W> {
             state: watch::channel(SyncState::Pending).0,
             deleted: broadcast::channel(SUBSCRIBER_BUFFER).0,
             started: AtomicBool::new(false),
+            written: Mutex::new(HashMap::new()),
+            written_seen: Notify::new(),
         }
     }
 
@@ -228,17 +239,26 @@ impl<W: Kind> Informer<W> {
         }
     }
 
-    /// After the store applied an event: the sync state.
+    /// After the store applied an event: the sync state, and which of this process's writes
+    /// the cache now shows.
     fn settle(&self, event: watcher::Result<Event<W>>) {
         match event {
+            Ok(Event::Apply(object)) => self.arrived(&object, false),
+            Ok(Event::Delete(object)) => self.arrived(&object, true),
             Ok(Event::InitDone) => {
+                // A complete list shows every write made before it.
+                let cleared = !lock(&self.written).is_empty();
+                lock(&self.written).clear();
+                if cleared {
+                    self.written_seen.notify_waiters();
+                }
                 self.state.send_if_modified(|state| {
                     let changed = *state != SyncState::Synced;
                     *state = SyncState::Synced;
                     changed
                 });
             }
-            Ok(_) => {}
+            Ok(Event::Init | Event::InitApply(_)) => {}
             Err(error) => {
                 tracing::warn!(%error, kind = %self.kind, "watch failed; retrying with backoff");
                 self.state.send_if_modified(|state| match state {
@@ -249,6 +269,75 @@ impl<W: Kind> Informer<W> {
                     }
                 });
             }
+        }
+    }
+
+    /// Records that this process wrote `object` (as the API server returned it), so that reads
+    /// wait for the watch to deliver it instead of answering with an older version. Only for
+    /// a running watch.
+    pub(crate) fn expect_written(&self, object: &W) {
+        let Some(version) = object.meta().resource_version.clone() else {
+            return;
+        };
+        if !self.is_started() {
+            return;
+        }
+        let key = ObjectRef::from_obj(object);
+        let cached = self.store.get(&key);
+        if cached.is_some_and(|cached| {
+            cached
+                .meta()
+                .resource_version
+                .as_deref()
+                .is_some_and(|seen| not_older(seen, &version))
+        }) {
+            return;
+        }
+        lock(&self.written).insert(key, version);
+    }
+
+    /// Waits until the cache shows this process's writes to objects `in_scope`, or
+    /// [`WRITE_VISIBILITY_TIMEOUT`] passed (then answers with what the cache has).
+    pub(crate) async fn wait_for_writes(&self, in_scope: impl Fn(&ObjectRef<W>) -> bool) {
+        let deadline = tokio::time::Instant::now() + WRITE_VISIBILITY_TIMEOUT;
+        loop {
+            let notified = self.written_seen.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if !lock(&self.written).keys().any(&in_scope) {
+                return;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                lock(&self.written).retain(|key, _| !in_scope(key));
+                return;
+            }
+        }
+    }
+
+    /// Whether a write of this process to `key` has not reached the cache yet.
+    pub(crate) fn awaits_write(&self, key: &ObjectRef<W>) -> bool {
+        lock(&self.written).contains_key(key)
+    }
+
+    /// The watch delivered `object` (`deleted`: its deletion): forget the writes it shows.
+    fn arrived(&self, object: &W, deleted: bool) {
+        let key = ObjectRef::from_obj(object);
+        let mut written = lock(&self.written);
+        let shown = match written.get(&key) {
+            None => return,
+            Some(version) => {
+                deleted
+                    || object
+                        .meta()
+                        .resource_version
+                        .as_deref()
+                        .is_some_and(|seen| not_older(seen, version))
+            }
+        };
+        if shown {
+            written.remove(&key);
+            drop(written);
+            self.written_seen.notify_waiters();
         }
     }
 
@@ -267,25 +356,27 @@ impl<W: Kind> Informer<W> {
         Ok(())
     }
 
-    /// Waits until the store holds a complete list; fails when the first list failed, when
-    /// `stopped` turns true, or after `timeout`.
+    /// Waits until the store holds a complete list; fails when `stopped` turns true, after
+    /// `timeout`, and — with `fail_fast` — when the first list failed (the watch keeps
+    /// retrying; without `fail_fast` the wait goes on).
     pub(crate) async fn wait_synced(
         &self,
         mut stopped: watch::Receiver<bool>,
         timeout: Duration,
+        fail_fast: bool,
     ) -> Result<(), CacheError> {
         let mut state = self.state.subscribe();
         let settled = async {
             loop {
                 match &*state.borrow_and_update() {
                     SyncState::Synced => return Ok(()),
-                    SyncState::Failed(reason) => {
+                    SyncState::Failed(reason) if fail_fast => {
                         return Err(CacheError::Watch {
                             kind: self.kind.clone(),
                             reason: reason.clone(),
                         });
                     }
-                    SyncState::Pending => {}
+                    SyncState::Pending | SyncState::Failed(_) => {}
                 }
                 if state.changed().await.is_err() {
                     return Err(CacheError::Stopped);
@@ -305,6 +396,16 @@ impl<W: Kind> Informer<W> {
     /// Whether the store holds a complete list.
     pub(crate) fn is_synced(&self) -> bool {
         *self.state.borrow() == SyncState::Synced
+    }
+}
+
+/// Whether resourceVersion `seen` is at least `written`. Versions are opaque to clients, but
+/// the API server's are etcd revisions, which increase: compare them as numbers when both are,
+/// and only by equality otherwise.
+fn not_older(seen: &str, written: &str) -> bool {
+    match (seen.parse::<u64>(), written.parse::<u64>()) {
+        (Ok(seen), Ok(written)) => seen >= written,
+        _ => seen == written,
     }
 }
 

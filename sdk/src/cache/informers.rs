@@ -51,7 +51,7 @@ impl<W: Kind> Erased for Informer<W> {
         stopped: watch::Receiver<bool>,
         timeout: Duration,
     ) -> BoxFuture<'static, Result<(), CacheError>> {
-        async move { self.wait_synced(stopped, timeout).await }.boxed()
+        async move { self.wait_synced(stopped, timeout, false).await }.boxed()
     }
 }
 
@@ -316,7 +316,7 @@ impl Cache {
             return Ok(());
         }
         informer
-            .wait_synced(self.inner.stopped.subscribe(), self.inner.sync_timeout)
+            .wait_synced(self.inner.stopped.subscribe(), self.inner.sync_timeout, true)
             .await
     }
 

@@ -1,6 +1,10 @@
 //! Writes through [`CachedApi`]: each sends the API server only the requests its outcome
 //! needs. The current object comes from the cache, a write is skipped when it would change
 //! nothing, and a stale cached read (a 409) is answered with one live read and one retry.
+//!
+//! Every successful write is remembered until the watch delivers it: reads of that object
+//! (and reconciles of it) wait for it rather than act on the version before the write, which
+//! would only lead to a redundant write or a conflict.
 
 use std::sync::Arc;
 
@@ -65,7 +69,10 @@ where
                 object.meta_mut().namespace = self.namespace.clone();
                 self.mutated(name, &mut object, &mut mutate)?;
                 match self.api.create(&PostParams::default(), &object).await {
-                    Ok(created) => return Ok((OperationResult::Created, Arc::new(created))),
+                    Ok(created) => {
+                        self.wrote(&created);
+                        return Ok((OperationResult::Created, Arc::new(created)));
+                    }
                     Err(kube::Error::Api(status)) if status.is_already_exists() => {
                         Arc::new(self.api.get(name).await?)
                     }
@@ -86,7 +93,10 @@ where
                 .replace(name, &PostParams::default(), &object)
                 .await
             {
-                Ok(updated) => return Ok((OperationResult::Updated, Arc::new(updated))),
+                Ok(updated) => {
+                    self.wrote(&updated);
+                    return Ok((OperationResult::Updated, Arc::new(updated)));
+                }
                 Err(kube::Error::Api(status)) if status.is_conflict() && !retried => {
                     retried = true;
                     current = Arc::new(self.api.get(name).await?);
@@ -139,9 +149,11 @@ where
             return Ok(OperationResult::Unchanged);
         };
         let name = name_of(object)?;
-        self.api
+        let stored = self
+            .api
             .replace_status(&name, &PostParams::default(), &updated)
             .await?;
+        self.wrote(&stored);
         Ok(OperationResult::Updated)
     }
 
@@ -167,9 +179,11 @@ where
             .and_then(|fields| fields.remove("status"))
             .unwrap_or(Value::Null);
         let patch = serde_json::json!({ "status": status });
-        self.api
+        let stored = self
+            .api
             .patch_status(&name, &PatchParams::default(), &Patch::Merge(&patch))
             .await?;
+        self.wrote(&stored);
         Ok(OperationResult::Updated)
     }
 }
@@ -183,27 +197,31 @@ where
     /// managers share; `apiVersion` and `kind` are filled in from the type.
     pub async fn apply(&self, object: &K, field_manager: &str) -> Result<K, WriteError> {
         let (name, body) = apply_body(object)?;
-        Ok(self
+        let stored = self
             .api
             .patch(
                 &name,
                 &PatchParams::apply(field_manager).force(),
                 &Patch::Apply(&body),
             )
-            .await?)
+            .await?;
+        self.wrote(&stored);
+        Ok(stored)
     }
 
     /// Server-side applies the status subresource from `object`'s `status`.
     pub async fn apply_status(&self, object: &K, field_manager: &str) -> Result<K, WriteError> {
         let (name, body) = apply_body(object)?;
-        Ok(self
+        let stored = self
             .api
             .patch_status(
                 &name,
                 &PatchParams::apply(field_manager).force(),
                 &Patch::Apply(&body),
             )
-            .await?)
+            .await?;
+        self.wrote(&stored);
+        Ok(stored)
     }
 }
 

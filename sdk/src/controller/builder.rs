@@ -225,3 +225,47 @@ fn owner_mapper<W: Kind, K: Kind>(controller_only: bool) -> Mapper<W, K> {
         futures::future::ready(owners).boxed()
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::api::apps::v1::Deployment;
+    use k8s_openapi::api::core::v1::{ConfigMap, Secret};
+    use kube::core::PartialObjectMeta;
+
+    #[test]
+    fn a_declaration_knows_its_rules_without_a_client_or_a_manager() {
+        let controller = Controller::<Deployment>::new()
+            .owns::<ConfigMap>()
+            .owns_metadata::<Secret>()
+            .watches(|_: Arc<PartialObjectMeta<k8s_openapi::api::core::v1::Pod>>, _| async {
+                Vec::<ObjectRef<Deployment>>::new()
+            })
+            .reads::<k8s_openapi::api::core::v1::ServiceAccount>()
+            .with_rules([Rule::new(&["example.com"], &["things"], &["get"])])
+            .named("deployments");
+        let mut expected = rules_for::<Deployment>();
+        expected.extend(rules_owns::<ConfigMap>());
+        expected.extend(rules_owns::<Secret>());
+        expected.push(Rule::new(&[""], &["pods"], &["get", "list", "watch"]));
+        expected.push(Rule::new(
+            &[""],
+            &["serviceaccounts"],
+            &["get", "list", "watch"],
+        ));
+        expected.push(Rule::new(&["example.com"], &["things"], &["get"]));
+        assert_eq!(controller.rbac_rules(), expected);
+        assert_eq!(controller.name(), "deployments");
+        assert_eq!(Controller::<Deployment>::new().name(), "deployment");
+    }
+
+    #[test]
+    fn concurrency_is_at_least_one() {
+        let controller = Controller::<Deployment>::new().max_concurrent_reconciles(0);
+        assert_eq!(controller.max_concurrent, 1);
+        assert_eq!(
+            Controller::<Deployment>::new().max_concurrent,
+            DEFAULT_MAX_CONCURRENT_RECONCILES
+        );
+    }
+}

@@ -8,7 +8,7 @@ use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
 use kube::runtime::Controller as KubeController;
 use kube::runtime::controller::Config as KubeConfig;
-use kube::runtime::reflector::{ObjectRef, Store};
+use kube::runtime::reflector::ObjectRef;
 
 use super::backoff::ErrorBackoff;
 use super::builder::Controller;
@@ -17,7 +17,7 @@ use super::trigger::{Gate, Trigger, subscribe};
 use super::watch::Watch;
 use super::worker::{Failure, Worker};
 use crate::Kind;
-use crate::cache::{Cache, CacheError, Subscription};
+use crate::cache::{Cache, CacheError, Informer, Subscription};
 use crate::metrics::ControllerMetrics;
 use crate::predicate::Predicates;
 use crate::rbac::Rule;
@@ -54,7 +54,7 @@ impl<K: Kind> Controller<K> {
             selection,
             predicates,
         } = self.watch;
-        let (store, subscription) = subscribe(cache, selection)?;
+        let (informer, subscription) = subscribe(cache, selection)?;
         let triggers = self
             .relations
             .into_iter()
@@ -64,7 +64,7 @@ impl<K: Kind> Controller<K> {
             read(cache)?;
         }
         let running = Running {
-            store,
+            informer,
             subscription,
             predicates,
             triggers,
@@ -82,7 +82,7 @@ impl<K: Kind> Controller<K> {
 
 /// What a registered controller runs with.
 struct Running<K: Kind> {
-    store: Store<K>,
+    informer: Arc<Informer<K>>,
     subscription: Subscription<K>,
     predicates: Predicates<K>,
     triggers: Vec<Trigger<K>>,
@@ -99,7 +99,7 @@ impl<K: Kind> Running<K> {
             shutdown,
             sync_period,
         } = start;
-        let store = self.store;
+        let store = self.informer.store().clone();
         let queue = Arc::new(QueueTracker::new(metrics.clone(), store.clone()));
         // Every subscription is drained while the gate is closed, all at once.
         let opened = self
@@ -131,7 +131,7 @@ impl<K: Kind> Running<K> {
             metrics,
             backoff: ErrorBackoff::default(),
             timeout: self.timeout,
-            store,
+            informer: self.informer,
             queue,
             reconciles: Default::default(),
         });

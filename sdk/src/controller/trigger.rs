@@ -5,7 +5,7 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use futures::{FutureExt, StreamExt};
-use kube::runtime::reflector::{ObjectRef, Store};
+use kube::runtime::reflector::ObjectRef;
 use tokio::sync::watch;
 
 use super::queue::QueueTracker;
@@ -43,7 +43,8 @@ impl<K: Kind> Trigger<K> {
             selection,
             predicates,
         } = watch;
-        let (store, subscription) = subscribe(cache, selection)?;
+        let (informer, subscription) = subscribe(cache, selection)?;
+        let store = informer.store().clone();
         let cache = cache.clone();
         let open: OpenTrigger<K> = Box::new(move |gate, queue| {
             async move {
@@ -76,12 +77,12 @@ impl<K: Kind> Trigger<K> {
 pub(crate) fn subscribe<W: Kind>(
     cache: &Cache,
     selection: Selection,
-) -> Result<(Store<W>, Subscription<W>), CacheError> {
+) -> Result<(Arc<Informer<W>>, Subscription<W>), CacheError> {
     let informer: Arc<Informer<W>> = cache.declare(selection)?;
     let subscription = informer
         .subscribe()
         .ok_or_else(|| CacheError::AlreadyStarted {
             kind: informer.kind().to_string(),
         })?;
-    Ok((informer.store().clone(), subscription))
+    Ok((informer, subscription))
 }

@@ -10,12 +10,13 @@ use std::time::{Duration, Instant};
 
 use futures::FutureExt;
 use kube::runtime::controller::Action as KubeAction;
-use kube::runtime::reflector::{ObjectRef, Store};
+use kube::runtime::reflector::ObjectRef;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::backoff::ErrorBackoff;
 use super::queue::QueueTracker;
 use crate::Kind;
+use crate::cache::Informer;
 use crate::metrics::{ControllerMetrics, ReconcileResult};
 use crate::reconcile::{Action, Context, ReconcileError, Reconciler};
 
@@ -51,8 +52,9 @@ pub(crate) struct Worker<K: Kind, R> {
     pub(crate) metrics: ControllerMetrics,
     pub(crate) backoff: ErrorBackoff<ObjectRef<K>>,
     pub(crate) timeout: Option<Duration>,
-    /// The controller's cache of `K`, to forget the failures of deleted objects.
-    pub(crate) store: Store<K>,
+    /// The controller's informer of `K`: to forget the failures of deleted objects, and to
+    /// wait for this process's own writes to reach the cache.
+    pub(crate) informer: Arc<Informer<K>>,
     /// Objects waiting for a reconcile.
     pub(crate) queue: Arc<QueueTracker<K>>,
     /// Reconciles so far, to prune the backoff now and then.
@@ -66,8 +68,17 @@ impl<K: Kind, R: Reconciler<K>> Worker<K, R> {
     /// Runs the reconciler once for `object` and decides what comes next.
     pub(crate) async fn reconcile(self: Arc<Self>, object: Arc<K>) -> Result<KubeAction, Failure> {
         let key = ObjectRef::from_obj(&*object);
+        // A write of ours to this object is on its way: reconcile the version it made, not
+        // the one before it (which would only conflict or repeat the write).
+        let object = if self.informer.awaits_write(&key) {
+            self.informer.wait_for_writes(|written| *written == key).await;
+            self.informer.store().get(&key).unwrap_or(object)
+        } else {
+            object
+        };
         if (self.reconciles.fetch_add(1, Ordering::Relaxed) + 1).is_multiple_of(PRUNE_EVERY) {
-            self.backoff.retain(|key| self.store.get(key).is_some());
+            self.backoff
+                .retain(|key| self.informer.store().get(key).is_some());
             self.queue.prune();
         }
         self.queue.started(&key);

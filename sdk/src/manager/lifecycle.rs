@@ -210,3 +210,98 @@ impl Manager {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use k8s_openapi::api::apps::v1::Deployment;
+    use k8s_openapi::api::core::v1::{ConfigMap, Secret};
+
+    use super::*;
+    use crate::cache::{CacheError, Selection};
+    use crate::controller::{rules_for, rules_owns};
+    use crate::reconcile::{Action, ReconcileError};
+
+    struct Noop;
+
+    impl Reconciler<Deployment> for Noop {
+        async fn reconcile(
+            &self,
+            _: Arc<Deployment>,
+            _: &Context,
+        ) -> Result<Action, ReconcileError> {
+            Ok(Action::await_change())
+        }
+    }
+
+    /// A manager whose client points nowhere: nothing here talks to a server.
+    fn manager() -> Manager {
+        let config = kube::Config::new("https://127.0.0.1:1".parse().expect("url"));
+        let client = Client::try_from(config).expect("client");
+        let options = ManagerOptions {
+            metrics_secure: false,
+            watch_namespaces: vec!["default".into()],
+            ..ManagerOptions::default()
+        };
+        Manager::new(client, options).expect("manager")
+    }
+
+    #[tokio::test]
+    async fn controllers_share_one_watch_per_kind_and_contribute_their_rules() {
+        let mut manager = manager();
+        manager
+            .add(Controller::<Deployment>::new().owns::<ConfigMap>(), Noop)
+            .expect("first");
+        manager
+            .add(
+                Controller::<Deployment>::new()
+                    .owns::<ConfigMap>()
+                    .reads::<Secret>()
+                    .named("second"),
+                Noop,
+            )
+            .expect("second");
+        assert_eq!(
+            manager.cache().len(),
+            3,
+            "Deployments, ConfigMaps and Secrets are watched once each"
+        );
+        let mut expected = rules_for::<Deployment>();
+        expected.extend(rules_owns::<ConfigMap>());
+        expected.extend(crate::controller::rules_watches::<Secret>());
+        expected.sort();
+        expected.dedup();
+        assert_eq!(manager.rbac_rules(), expected);
+    }
+
+    #[tokio::test]
+    async fn duplicate_names_and_conflicting_selections_are_refused() {
+        let mut manager = manager();
+        manager
+            .add(Controller::<Deployment>::new(), Noop)
+            .expect("first");
+        let duplicate = manager.add(Controller::<Deployment>::new(), Noop);
+        assert!(matches!(duplicate, Err(Error::DuplicateController(name)) if name == "deployment"));
+        let conflicting = manager.add(
+            Controller::<Deployment>::new()
+                .with_selection(Selection::default().labels("team=a"))
+                .named("team-a"),
+            Noop,
+        );
+        assert!(
+            matches!(
+                conflicting,
+                Err(Error::Cache(CacheError::ConflictingWatch { ref kind, .. })) if kind == "Deployment"
+            ),
+            "{conflicting:?}"
+        );
+        manager
+            .index_field::<ConfigMap>("data.key", |cm| {
+                cm.data.iter().flatten().map(|(k, _)| k.clone()).collect()
+            })
+            .expect("index before start");
+        let again = manager.index_field::<ConfigMap>("data.key", |_| Vec::new());
+        assert!(matches!(again, Err(Error::Cache(CacheError::IndexRegistration { .. }))));
+    }
+}

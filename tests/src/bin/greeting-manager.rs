@@ -7,10 +7,10 @@ use std::io::Write;
 use std::time::Duration;
 
 use clap::Parser;
-use kubesmith::flags::ManagerFlags;
+use kubesmith::manager::ManagerFlags;
 use kubesmith::manager::Manager;
-use kubesmith_e2e::managed::{self, GreetingReconciler};
-use kubesmith_e2e::sample;
+use kubesmith_e2e::managed::{self, SampleReconciler};
+use kubesmith_e2e::peer;
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum Mode {
@@ -68,7 +68,7 @@ async fn main() -> anyhow::Result<()> {
             let mut terminate =
                 tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
             tokio::select! {
-                _ = sample::run_controller(client, namespace.as_deref(), args.max_concurrent_reconciles) => {}
+                _ = peer::run_controller(client, namespace.as_deref(), args.max_concurrent_reconciles) => {}
                 _ = terminate.recv() => {}
             }
             Ok(())
@@ -82,15 +82,11 @@ async fn main() -> anyhow::Result<()> {
             options.cache_managed_fields = args.cache_managed_fields;
             let mut manager = Manager::new(client, options)?;
             let identity = manager.identity().to_string();
-            let reconciler = GreetingReconciler {
+            let reconciler = SampleReconciler {
                 reconciled_by: Some(identity.clone()),
                 delay: Duration::from_millis(args.reconcile_delay_ms),
             };
-            managed::register_with_concurrency(
-                &mut manager,
-                reconciler,
-                args.max_concurrent_reconciles,
-            )?;
+            managed::register(&mut manager, reconciler, args.max_concurrent_reconciles)?;
             announce(&identity)?;
             manager.run().await?;
             eprintln!("manager stopped");

@@ -10,7 +10,7 @@ use kube::{Api, Client};
 use kubesmith::manager::Manager;
 use kubesmith::manifests::Manifests;
 use kubesmith::rbac::Rule;
-use kubesmith_e2e::sample::{Greeting, is_converged};
+use greeting_operator::api::Greeting;
 
 use crate::{Running, create_greeting, options, shared};
 
@@ -18,7 +18,7 @@ use crate::{Running, create_greeting, options, shared};
 fn declared_rules(client: &Client, namespace: &str) -> Vec<Rule> {
     let (options, _, _) = options(namespace);
     let mut manager = Manager::new(client.clone(), options).expect("manager");
-    kubesmith_e2e::managed::register(&mut manager, Default::default()).expect("controller");
+    kubesmith_e2e::managed::register(&mut manager, Default::default(), 1).expect("controller");
     manager.rbac_rules()
 }
 
@@ -71,14 +71,14 @@ async fn client_bound_to(admin: &Client, role: ClusterRole, user: &str) -> Clien
 async fn converges_as(operator: Client, admin: &Client, namespace: &str, wait: Duration) -> bool {
     let (options, _, _) = options(namespace);
     let mut manager = Manager::new(operator, options).expect("manager");
-    kubesmith_e2e::managed::register(&mut manager, Default::default()).expect("controller");
+    kubesmith_e2e::managed::register(&mut manager, Default::default(), 1).expect("controller");
     let running = Running::spawn(manager);
     create_greeting(admin, namespace, "hello", "least privilege").await;
     let greetings: Api<Greeting> = Api::namespaced(admin.clone(), namespace);
     let deadline = Instant::now() + wait;
     let mut converged = false;
     while !converged && Instant::now() < deadline {
-        converged = greetings.get("hello").await.is_ok_and(|g| is_converged(&g));
+        converged = greetings.get("hello").await.is_ok_and(|g| g.is_converged());
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     if converged {

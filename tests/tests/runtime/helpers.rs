@@ -5,22 +5,23 @@ use k8s_openapi::api::core::v1::ConfigMap;
 use k8s_openapi::api::events::v1::Event as EventObject;
 use kube::api::{DeleteParams, ListParams};
 use kube::{Api, Resource, ResourceExt};
-use kubesmith::apply::{OperationResult, create_or_update};
+use kubesmith::cache::OperationResult;
 use kubesmith::events::{Event, EventType};
 use kubesmith::finalizer::{self, finalize};
+use kubesmith::controller::Controller;
 use kubesmith::manager::Manager;
 use kubesmith::reconcile::{Action, Context, ReconcileError, Reconciler};
-use kubesmith_e2e::sample::Greeting;
+use greeting_operator::api::Greeting;
 
 use crate::{Running, create_greeting, eventually, options, shared};
 
 const FINALIZER: &str = "demo.kubesmith.dev/cleanup";
 
-fn mark_cleaned(config_map: &mut ConfigMap) {
+fn mark(config_map: &mut ConfigMap, value: &str) {
     config_map
         .data
         .get_or_insert_with(Default::default)
-        .insert("cleaned".into(), "yes".into());
+        .insert("cleaned".into(), value.into());
 }
 
 /// Records an event while the Greeting lives; on deletion leaves a `<name>-cleaned` ConfigMap.
@@ -34,7 +35,7 @@ impl Reconciler<Greeting> for Tidy {
     ) -> Result<Action, ReconcileError> {
         let namespace = greeting.namespace().unwrap_or_default();
         let greetings: Api<Greeting> = Api::namespaced(ctx.client().clone(), &namespace);
-        let config_maps: Api<ConfigMap> = Api::namespaced(ctx.client().clone(), &namespace);
+        let config_maps = ctx.namespaced::<ConfigMap>(&namespace);
         let recorder = ctx.recorder().clone();
         finalize(&greetings, FINALIZER, greeting, |event| async move {
             match event {
@@ -49,12 +50,12 @@ impl Reconciler<Greeting> for Tidy {
                     recorder.publish(&event, &greeting.object_ref(&())).await?;
                 }
                 finalizer::Event::Cleanup(greeting) => {
-                    create_or_update(
-                        &config_maps,
-                        &format!("{}-cleaned", greeting.name_any()),
-                        mark_cleaned,
-                    )
-                    .await?;
+                    config_maps
+                        .create_or_update(&format!("{}-cleaned", greeting.name_any()), |cm| {
+                            mark(cm, "yes");
+                            Ok(())
+                        })
+                        .await?;
                 }
             }
             Ok(Action::await_change())
@@ -70,9 +71,7 @@ async fn finalizer_cleanup_runs_before_deletion_and_events_are_recorded() {
     let client = env.client().expect("client");
     let (options, _, _) = options(&namespace);
     let mut manager = Manager::new(client.clone(), options).expect("manager");
-    manager
-        .controller::<Greeting>()
-        .complete(Tidy)
+    manager.add(Controller::<Greeting>::new(), Tidy)
         .expect("controller");
     let running = Running::spawn(manager);
 
@@ -138,25 +137,80 @@ async fn finalizer_cleanup_runs_before_deletion_and_events_are_recorded() {
         Some("yes")
     );
 
-    let (unchanged, _) = create_or_update(&config_maps, "tidy-cleaned", mark_cleaned)
-        .await
-        .expect("again");
-    assert_eq!(unchanged, OperationResult::Unchanged);
-    let (updated, stored) = create_or_update(&config_maps, "tidy-cleaned", |cm: &mut ConfigMap| {
-        cm.data
-            .get_or_insert_with(Default::default)
-            .insert("cleaned".into(), "twice".into());
-    })
-    .await
-    .expect("update");
-    assert_eq!(updated, OperationResult::Updated);
-    assert_eq!(
-        stored
-            .data
-            .unwrap_or_default()
-            .get("cleaned")
-            .map(String::as_str),
-        Some("twice")
-    );
     running.stop().await;
+}
+
+/// A context whose cache holds `objects` as read now, writing through the real API server.
+async fn cached(client: &kube::Client, objects: Vec<ConfigMap>) -> kubesmith::reconcile::Context {
+    let mut builder = kubesmith::reconcile::Context::builder(client.clone());
+    for object in objects {
+        builder = builder.object(object).expect("fixture");
+    }
+    builder.build()
+}
+
+#[tokio::test]
+async fn create_or_update_writes_only_changes_and_recovers_from_a_stale_cache() {
+    let env = shared().await;
+    let namespace = env.create_namespace("write").await.expect("namespace");
+    let client = env.client().expect("client");
+    let live: Api<ConfigMap> = Api::namespaced(client.clone(), &namespace);
+
+    // Not cached: created.
+    let ctx = cached(&client, Vec::new()).await;
+    let config_maps = ctx.namespaced::<ConfigMap>(&namespace);
+    let (created, stored) = config_maps
+        .create_or_update("settings", |cm| {
+            mark(cm, "yes");
+            Ok(())
+        })
+        .await
+        .expect("create");
+    assert_eq!(created, OperationResult::Created);
+    assert_eq!(stored.metadata.namespace.as_deref(), Some(namespace.as_str()));
+
+    // Cached as it is: nothing to send.
+    let current = live.get("settings").await.expect("get");
+    let ctx = cached(&client, vec![current.clone()]).await;
+    let config_maps = ctx.namespaced::<ConfigMap>(&namespace);
+    let (unchanged, _) = config_maps
+        .create_or_update("settings", |cm| {
+            mark(cm, "yes");
+            Ok(())
+        })
+        .await
+        .expect("unchanged");
+    assert_eq!(unchanged, OperationResult::Unchanged);
+
+    // Someone else changed it since it was cached: the update conflicts (409), the object is
+    // read once and the change applied to the fresh version.
+    let mut other = current.clone();
+    mark(&mut other, "by someone else");
+    live.replace("settings", &Default::default(), &other)
+        .await
+        .expect("concurrent update");
+    let (updated, stored) = config_maps
+        .create_or_update("settings", |cm| {
+            mark(cm, "twice");
+            Ok(())
+        })
+        .await
+        .expect("update after a conflict");
+    assert_eq!(updated, OperationResult::Updated);
+    let data = stored.data.clone().unwrap_or_default();
+    assert_eq!(data.get("cleaned").map(String::as_str), Some("twice"));
+
+    // The cache says it is missing but it exists: the create finds it and updates instead.
+    let ctx = cached(&client, Vec::new()).await;
+    let (updated, _) = ctx
+        .namespaced::<ConfigMap>(&namespace)
+        .create_or_update("settings", |cm| {
+            mark(cm, "thrice");
+            Ok(())
+        })
+        .await
+        .expect("update after AlreadyExists");
+    assert_eq!(updated, OperationResult::Updated);
+    let data = live.get("settings").await.expect("get").data.unwrap_or_default();
+    assert_eq!(data.get("cleaned").map(String::as_str), Some("thrice"));
 }

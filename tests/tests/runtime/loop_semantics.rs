@@ -2,8 +2,9 @@ use std::time::{Duration, Instant};
 
 use kube::Api;
 use kube::api::{Patch, PatchParams};
+use kubesmith::controller::Controller;
 use kubesmith::manager::Manager;
-use kubesmith_e2e::sample::Greeting;
+use greeting_operator::api::Greeting;
 
 use crate::{Running, Scripted, Step, create_greeting, eventually, options, shared};
 
@@ -51,10 +52,8 @@ async fn error_backoff_doubles_per_object_and_resets_on_success_and_requeue_afte
     );
     let (options, _, _) = options(&namespace);
     let mut manager = Manager::new(client.clone(), options).expect("manager");
-    manager
-        .controller::<Greeting>()
-        .max_concurrent_reconciles(2)
-        .complete(scripted.clone())
+    manager.add(Controller::<Greeting>::new()
+        .max_concurrent_reconciles(2), scripted.clone())
         .expect("controller");
     let running = Running::spawn(manager);
     create_greeting(&client, &namespace, "flaky", "x").await;
@@ -115,11 +114,9 @@ async fn terminal_errors_are_not_retried_and_timeouts_are() {
     scripted.script("slow", &[Step::Hang]);
     let (options, _, _) = options(&namespace);
     let mut manager = Manager::new(client.clone(), options).expect("manager");
-    manager
-        .controller::<Greeting>()
+    manager.add(Controller::<Greeting>::new()
         .max_concurrent_reconciles(2)
-        .reconcile_timeout(Duration::from_millis(300))
-        .complete(scripted.clone())
+        .reconcile_timeout(Duration::from_millis(300)), scripted.clone())
         .expect("controller");
     let running = Running::spawn(manager);
     create_greeting(&client, &namespace, "doomed", "x").await;
@@ -170,10 +167,8 @@ async fn one_object_is_never_reconciled_twice_at_once() {
     };
     let (options, _, _) = options(&namespace);
     let mut manager = Manager::new(client.clone(), options).expect("manager");
-    manager
-        .controller::<Greeting>()
-        .max_concurrent_reconciles(4)
-        .complete(scripted.clone())
+    manager.add(Controller::<Greeting>::new()
+        .max_concurrent_reconciles(4), scripted.clone())
         .expect("controller");
     let running = Running::spawn(manager);
     let greetings: Api<Greeting> = Api::namespaced(client.clone(), &namespace);

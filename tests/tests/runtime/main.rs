@@ -1,6 +1,7 @@
 //! kubesmith's runtime (manager, controller builder, reconcile loop, metrics, probes) on a real
 //! control plane. Each test runs its own manager watching its own namespace.
 
+mod cached_reads;
 mod generated_rbac;
 mod helpers;
 mod http;
@@ -9,6 +10,7 @@ mod metrics;
 mod namespaces;
 mod outage;
 mod owned;
+mod requests;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::Future;
@@ -21,7 +23,7 @@ use kube::{Api, Client, CustomResourceExt, ResourceExt};
 use kubesmith::envtest::{Environment, SharedEnvironment};
 use kubesmith::manager::{BindAddress, Manager, ManagerOptions};
 use kubesmith::reconcile::{Action, Context, ReconcileError, Reconciler};
-use kubesmith_e2e::sample::{Greeting, GreetingSpec};
+use greeting_operator::api::{Greeting, GreetingSpec};
 use tokio::task::JoinHandle;
 
 static SHARED: SharedEnvironment =
@@ -90,7 +92,7 @@ impl Running {
 fn run_sample(client: &Client, namespace: &str) -> Running {
     let (options, _, _) = options(namespace);
     let mut manager = Manager::new(client.clone(), options).expect("manager");
-    kubesmith_e2e::managed::register(&mut manager, Default::default()).expect("controller");
+    kubesmith_e2e::managed::register(&mut manager, Default::default(), 1).expect("controller");
     Running::spawn(manager)
 }
 

@@ -7,9 +7,10 @@ use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding};
 use kube::api::PostParams;
 use kube::{Api, CustomResource, CustomResourceExt};
 use kubesmith::envtest::CrdInstallOptions;
+use kubesmith::controller::Controller;
 use kubesmith::manager::{Manager, TlsFiles};
 use kubesmith::reconcile::{Action, Context, ReconcileError, Reconciler};
-use kubesmith_e2e::sample::Greeting;
+use greeting_operator::api::Greeting;
 use rustls_pki_types::CertificateDer;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -52,13 +53,9 @@ async fn readyz_turns_200_when_caches_sync_and_metrics_count_what_happened() {
     scripted.script("later", &[Step::RequeueAfter(Duration::from_millis(100))]);
     let (options, probes, metrics) = options(&namespace);
     let mut manager = Manager::new(client.clone(), options).expect("manager");
-    manager
-        .controller::<Greeting>()
-        .complete(scripted.clone())
+    manager.add(Controller::<Greeting>::new(), scripted.clone())
         .expect("greeting controller");
-    manager
-        .controller::<Farewell>()
-        .complete(Noop)
+    manager.add(Controller::<Farewell>::new(), Noop)
         .expect("farewell controller");
     let running = Running::spawn(manager);
 
@@ -198,9 +195,7 @@ async fn secure_metrics_require_an_authorized_token() {
     options.metrics_secure = true;
     options.metrics_tls = Some(tls);
     let mut manager = Manager::new(client.clone(), options).expect("manager");
-    manager
-        .controller::<Greeting>()
-        .complete(Scripted::default())
+    manager.add(Controller::<Greeting>::new(), Scripted::default())
         .expect("controller");
     let running = Running::spawn(manager);
 

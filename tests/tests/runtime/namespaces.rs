@@ -5,7 +5,7 @@ use kube::Api;
 use kube::api::DeleteParams;
 use kubesmith::manager::Manager;
 use kubesmith_e2e::managed;
-use kubesmith_e2e::sample::{Greeting, is_converged};
+use greeting_operator::api::Greeting;
 
 use crate::{Running, create_greeting, eventually, options, shared};
 
@@ -21,7 +21,7 @@ async fn a_manager_reconciles_exactly_the_namespaces_it_watches() {
     let (mut options, _, _) = options(&first);
     options.watch_namespaces = vec![first.clone(), second.clone()];
     let mut manager = Manager::new(client.clone(), options).expect("manager");
-    managed::register(&mut manager, Default::default()).expect("controller");
+    managed::register(&mut manager, Default::default(), 1).expect("controller");
     let running = Running::spawn(manager);
     create_greeting(&client, &second, "late", "x").await;
     create_greeting(&client, &ignored, "never", "x").await;
@@ -31,7 +31,7 @@ async fn a_manager_reconciles_exactly_the_namespaces_it_watches() {
         eventually(
             Duration::from_secs(20),
             "a watched Greeting to converge",
-            || async { greetings.get(name).await.ok().filter(is_converged) },
+            || async { greetings.get(name).await.ok().filter(Greeting::is_converged) },
         )
         .await;
     }

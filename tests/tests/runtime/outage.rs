@@ -5,7 +5,7 @@ use kube::Api;
 use kube::api::{ListParams, Patch, PatchParams};
 use kube::{CustomResourceExt, ResourceExt};
 use kubesmith::envtest::Environment;
-use kubesmith_e2e::sample::{Greeting, is_converged};
+use greeting_operator::api::Greeting;
 
 use crate::{create_greeting, eventually, run_sample};
 
@@ -14,7 +14,7 @@ async fn converged(greetings: &Api<Greeting>, config_maps: &Api<ConfigMap>) -> O
     let greetings = greetings.list(&ListParams::default()).await.ok()?;
     let config_maps = config_maps.list(&ListParams::default()).await.ok()?;
     let mut names = Vec::new();
-    for greeting in greetings.items.iter().filter(|g| is_converged(g)) {
+    for greeting in greetings.items.iter().filter(|g| g.is_converged()) {
         let cm_name = format!("{}-greeting", greeting.name_any());
         let matches = config_maps.items.iter().any(|cm| {
             cm.name_any() == cm_name

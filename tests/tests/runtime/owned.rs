@@ -4,7 +4,7 @@ use k8s_openapi::api::core::v1::ConfigMap;
 use kube::Api;
 use kube::api::{DeleteParams, Patch, PatchParams};
 use kubesmith::conditions::find_condition;
-use kubesmith_e2e::sample::{Greeting, is_converged};
+use greeting_operator::api::Greeting;
 
 use crate::{create_greeting, eventually, run_sample, shared};
 
@@ -21,7 +21,7 @@ async fn deleted_owned_config_map_is_recreated_and_status_tracks_generation() {
     let first = eventually(
         Duration::from_secs(20),
         "the Greeting to converge",
-        || async { greetings.get("hello").await.ok().filter(is_converged) },
+        || async { greetings.get("hello").await.ok().filter(Greeting::is_converged) },
     )
     .await;
     let original = config_maps
@@ -75,7 +75,7 @@ async fn deleted_owned_config_map_is_recreated_and_status_tracks_generation() {
                 .get("hello")
                 .await
                 .ok()
-                .filter(|g| g.metadata.generation == Some(2) && is_converged(g))
+                .filter(|g| g.metadata.generation == Some(2) && g.is_converged())
         },
     )
     .await;
