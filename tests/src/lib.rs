@@ -3,9 +3,11 @@
 //! - [`demo`] runs the sample Greeting operator (`tests/sample-operator`) on kubesmith's
 //!   manager against a real control plane started by [`kubesmith::envtest`].
 //! - [`managed`] registers the sample operator with a manager, with the knobs tests need.
-//! - [`peer`] is the same reconcile logic on a plain kube-runtime `Controller`, the
-//!   benchmark's point of comparison.
+//! - [`peer`] is the same reconcile logic on a plain kube-runtime `Controller`, and
+//!   [`floor`] the fewest requests that converge the same objects: the benchmark's points of
+//!   comparison.
 
 pub mod demo;
+pub mod floor;
 pub mod managed;
 pub mod peer;

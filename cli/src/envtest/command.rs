@@ -13,7 +13,7 @@ use super::manager::{AssetManager, Assets, Availability, Source};
 use super::platform::Platform;
 use super::store::{Removed, Store};
 use super::version::Selector;
-use super::{
+use super::defaults::{
     DEFAULT_GO, DEFAULT_INDEX_URL, DEFAULT_KUBERNETES_VERSION, INDEX_ENV, INSTALLED_ONLY_ENV,
     NO_GO_BUILD_ENV,
 };

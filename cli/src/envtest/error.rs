@@ -3,39 +3,20 @@
 use std::io;
 use std::path::PathBuf;
 
-use super::platform::Platform;
-use super::version::Selector;
+use super::platform::{InvalidPlatform, Platform};
+use super::version::{InvalidVersion, Selector};
 
 /// Why an envtest command failed. Each message says what was expected and what was found.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// A Kubernetes version could not be parsed.
-    #[error(
-        "invalid Kubernetes version `{input}`: expected X.Y.Z (optionally prefixed with v), e.g. 1.37.2"
-    )]
-    InvalidVersion {
-        /// The text that was given.
-        input: String,
-    },
-
-    /// A version selector could not be parsed.
-    #[error("invalid Kubernetes version selector `{input}`: expected X.Y.Z, X.Y, X.Y.x or latest")]
-    InvalidSelector {
-        /// The text that was given.
-        input: String,
-    },
+    /// A Kubernetes version or version selector could not be parsed.
+    #[error(transparent)]
+    InvalidVersion(#[from] InvalidVersion),
 
     /// An OS or architecture name is not usable in store paths.
-    #[error(
-        "invalid {what} `{input}`: expected a Go name such as linux/amd64 (lowercase letters, digits, _)"
-    )]
-    InvalidPlatform {
-        /// `OS` or `architecture`.
-        what: &'static str,
-        /// The text that was given.
-        input: String,
-    },
+    #[error(transparent)]
+    InvalidPlatform(#[from] InvalidPlatform),
 
     /// Neither `--bin-dir`, `XDG_DATA_HOME` nor `HOME` says where the store is.
     #[error(

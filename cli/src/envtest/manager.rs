@@ -19,7 +19,7 @@ use super::go_build;
 use super::platform::Platform;
 use super::store::{Removed, Store};
 use super::version::{Selector, Version};
-use super::{DEFAULT_GO, DEFAULT_INDEX_URL};
+use super::defaults::{DEFAULT_GO, DEFAULT_INDEX_URL};
 
 /// Where a version's binaries came from in a [`AssetManager::use_version`] call.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,7 +2,17 @@
 
 use std::fmt;
 
-use super::error::Error;
+/// An OS or architecture name that is not usable in store paths.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "invalid {what} `{input}`: expected a Go name such as linux/amd64 (lowercase letters, digits, _)"
+)]
+pub struct InvalidPlatform {
+    /// `OS` or `architecture`.
+    pub what: &'static str,
+    /// The text that was given.
+    pub input: String,
+}
 
 /// An OS/architecture pair in Go's vocabulary (`linux`/`amd64`, `darwin`/`arm64`, …).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -19,14 +29,14 @@ impl Platform {
     /// Both must be non-empty lowercase ASCII words (letters, digits, `_`): they become part of
     /// directory and archive names such as `1.37.2-linux-amd64`, where a `-` or `/` would be
     /// ambiguous or unsafe.
-    pub fn new(os: &str, arch: &str) -> Result<Self, Error> {
+    pub fn new(os: &str, arch: &str) -> Result<Self, InvalidPlatform> {
         for (what, value) in [("OS", os), ("architecture", arch)] {
             let valid = !value.is_empty()
                 && value
                     .bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
             if !valid {
-                return Err(Error::InvalidPlatform {
+                return Err(InvalidPlatform {
                     what,
                     input: value.to_owned(),
                 });

@@ -6,7 +6,18 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::error::Error;
+/// Text that is not a Kubernetes version or version selector.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidVersion {
+    /// Not `X.Y.Z`.
+    #[error(
+        "invalid Kubernetes version `{0}`: expected X.Y.Z (optionally prefixed with v), e.g. 1.37.2"
+    )]
+    Version(String),
+    /// Not `X.Y.Z`, `X.Y`, `X.Y.x` or `latest`.
+    #[error("invalid Kubernetes version selector `{0}`: expected X.Y.Z, X.Y, X.Y.x or latest")]
+    Selector(String),
+}
 
 /// A stable Kubernetes release, `major.minor.patch`; ordered oldest to newest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -38,14 +49,12 @@ impl fmt::Display for Version {
 }
 
 impl FromStr for Version {
-    type Err = Error;
+    type Err = InvalidVersion;
 
     /// Parses `X.Y.Z` with an optional leading `v` (`v1.37.2` as Go modules and the release
     /// index spell it). Anything else, pre-releases included, is rejected.
-    fn from_str(input: &str) -> Result<Self, Error> {
-        let invalid = || Error::InvalidVersion {
-            input: input.to_owned(),
-        };
+    fn from_str(input: &str) -> Result<Self, InvalidVersion> {
+        let invalid = || InvalidVersion::Version(input.to_owned());
         let numbers =
             parse_numbers(input.strip_prefix('v').unwrap_or(input)).ok_or_else(invalid)?;
         match numbers[..] {
@@ -110,13 +119,11 @@ impl fmt::Display for Selector {
 }
 
 impl FromStr for Selector {
-    type Err = Error;
+    type Err = InvalidVersion;
 
     /// Parses `X.Y.Z`, `X.Y`, `X.Y.x` (each with an optional leading `v`) or `latest`.
-    fn from_str(input: &str) -> Result<Self, Error> {
-        let invalid = || Error::InvalidSelector {
-            input: input.to_owned(),
-        };
+    fn from_str(input: &str) -> Result<Self, InvalidVersion> {
+        let invalid = || InvalidVersion::Selector(input.to_owned());
         let trimmed = input.trim();
         if trimmed.eq_ignore_ascii_case("latest") {
             return Ok(Self::Latest);

@@ -321,6 +321,34 @@ impl Environment {
     /// The configuration of a client authenticated as `user` in `groups`, by a certificate
     /// signed by the control plane's client CA.
     pub async fn user_config(&self, user: &str, groups: &[&str]) -> Result<kube::Config> {
+        kubeconfig::client_config(self.user_kubeconfig(user, groups)?).await
+    }
+
+    /// Writes a kubeconfig file (mode 0600) for `user` in `groups` into the environment's
+    /// directory and returns its path: for a separate process — an operator under test, `kubectl`
+    /// — that should act as that user.
+    ///
+    /// ```no_run
+    /// # async fn example(env: &kubesmith::envtest::Environment) -> kubesmith::envtest::Result<()> {
+    /// let path = env.write_user_kubeconfig("operator", &["system:masters"])?;
+    /// std::process::Command::new("my-operator").env("KUBECONFIG", &path);
+    /// # Ok(()) }
+    /// ```
+    pub fn write_user_kubeconfig(&self, user: &str, groups: &[&str]) -> Result<PathBuf> {
+        let kubeconfig = self.user_kubeconfig(user, groups)?;
+        let dir = self
+            .work_directory()
+            .ok_or(Error::NotSupportedOnExistingCluster("writing a user kubeconfig"))?;
+        let file_name: String = user
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+            .collect();
+        let path = dir.join(format!("{file_name}.kubeconfig"));
+        kubeconfig::write_kubeconfig(&kubeconfig, &path)?;
+        Ok(path)
+    }
+
+    fn user_kubeconfig(&self, user: &str, groups: &[&str]) -> Result<kube::config::Kubeconfig> {
         let groups: Vec<String> = groups.iter().map(|g| g.to_string()).collect();
         let (server, ca, identity) = self
             .with_control_plane(|plane| {
@@ -332,7 +360,7 @@ impl Environment {
                 ))
             })
             .ok_or(Error::NotSupportedOnExistingCluster("adding a user"))??;
-        kubeconfig::client_config(kubeconfig::kubeconfig_for(&server, &ca, user, &identity)).await
+        Ok(kubeconfig::kubeconfig_for(&server, &ca, user, &identity))
     }
 
     /// A client authenticated as `user` in `groups`; what it may do is decided by RBAC.

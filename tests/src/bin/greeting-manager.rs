@@ -1,7 +1,8 @@
 //! The sample operator as a process, for tests and benchmarks that need separate operator
 //! processes: `--mode kubesmith` runs it on kubesmith's manager (with the standard manager
-//! flags), `--mode kube-runtime` on a plain kube-runtime `Controller`. The cluster comes from
-//! `KUBECONFIG`. The first line on stdout is `IDENTITY <leader-election identity>`.
+//! flags), `--mode kube-runtime` on a plain kube-runtime `Controller`, `--mode floor` sends the
+//! fewest requests that converge the Greetings once. The cluster comes from `KUBECONFIG`. The
+//! first line on stdout is `IDENTITY <leader-election identity>`.
 
 use std::io::Write;
 use std::time::Duration;
@@ -10,12 +11,13 @@ use clap::Parser;
 use kubesmith::manager::ManagerFlags;
 use kubesmith::manager::Manager;
 use kubesmith_e2e::managed::{self, SampleReconciler};
-use kubesmith_e2e::peer;
+use kubesmith_e2e::{floor, peer};
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum Mode {
     Kubesmith,
     KubeRuntime,
+    Floor,
 }
 
 #[derive(Parser)]
@@ -57,6 +59,19 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let client = kube::Client::try_default().await?;
     match args.mode {
+        Mode::Floor => {
+            let namespace = kubesmith::manager::watch_namespaces_from_env()
+                .into_iter()
+                .next()
+                .ok_or_else(|| anyhow::anyhow!("the floor mode needs WATCH_NAMESPACE"))?;
+            announce("floor")?;
+            let concurrency = usize::from(args.max_concurrent_reconciles);
+            let failed = floor::converge_all(client, &namespace, concurrency).await?;
+            anyhow::ensure!(failed == 0, "{failed} Greetings failed to converge");
+            // Stay alive like an operator until the benchmark stops the process.
+            std::future::pending::<()>().await;
+            Ok(())
+        }
         Mode::KubeRuntime => {
             let namespaces = kubesmith::manager::watch_namespaces_from_env();
             anyhow::ensure!(
