@@ -8,7 +8,10 @@
 //! Operators, each a separate process with OBJECTS (default 1000) Greetings waiting in a
 //! fresh API server, CONCURRENCY reconciles at once (default 4):
 //!
-//! - `kubesmith`: the sample operator on kubesmith's manager (`greeting-manager`);
+//! - `kubesmith`: the sample operator on kubesmith's manager: the `greeting-operator` binary of
+//!   `tests/sample-operator` when `KUBESMITH_OPERATOR` names it (built with
+//!   `cargo build --release -p kubesmith-sample-operator`: only kubesmith's default features,
+//!   as an operator ships), else `greeting-manager --mode kubesmith`;
 //! - `kube-runtime`: the same logic on a plain kube-runtime `Controller`, written as kube-rs
 //!   users write it (server-side apply);
 //! - `floor`: one LIST, then one create and one status update per Greeting — the fewest
@@ -20,7 +23,8 @@
 //! - `before`, when `KUBESMITH_BEFORE` names a `greeting-manager` binary built from an earlier
 //!   commit (run with `--mode kubesmith`), to compare a change with its parent in one run.
 //!
-//! `BENCH_MODES=kubesmith,floor` restricts the list. Each of ROUNDS rounds (default 3) runs
+//! `BENCH_MODES=kubesmith,floor` restricts the list; `BENCH_LOG` (a `RUST_LOG` filter) shows
+//! the operators' logs, which are discarded otherwise. Each of ROUNDS rounds (default 3) runs
 //! every operator once, in an order that rotates per round; the table shows medians.
 //!
 //! Measured per run: wall time from process start until every Greeting is converged (seen
@@ -135,12 +139,20 @@ fn operators(concurrency: u16) -> Vec<Operator> {
             concurrency.clone(),
         ]
     };
-    let mut operators = vec![
-        Operator {
+    let kubesmith = match std::env::var_os("KUBESMITH_OPERATOR") {
+        Some(binary) => Operator {
+            name: "kubesmith",
+            binary: binary.into(),
+            args: quiet("kubesmith").split_off(2),
+        },
+        None => Operator {
             name: "kubesmith",
             binary: ours.clone(),
             args: quiet("kubesmith"),
         },
+    };
+    let mut operators = vec![
+        kubesmith,
         Operator {
             name: "kube-runtime",
             binary: ours.clone(),
@@ -218,9 +230,14 @@ async fn race(
         .env("WATCH_NAMESPACE", &namespace)
         .env(
             "RUST_LOG",
-            std::env::var("BENCH_LOG").unwrap_or_else(|_| "error".into()),
+            std::env::var("BENCH_LOG").unwrap_or_else(|_| "off".into()),
         )
         .stdout(Stdio::null())
+        .stderr(if std::env::var_os("BENCH_LOG").is_some() {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        })
         .kill_on_drop(true)
         .spawn()?;
     let pid = child
@@ -255,7 +272,9 @@ async fn race(
     let first_write_seconds = first_write
         .map(|at| {
             let at: SystemTime = at.into();
-            at.duration_since(started_at).unwrap_or_default().as_secs_f64()
+            at.duration_since(started_at)
+                .unwrap_or_default()
+                .as_secs_f64()
         })
         .unwrap_or(f64::NAN);
     Ok(Run {
@@ -375,13 +394,14 @@ fn print_table(
     rounds: usize,
 ) {
     let per_object = |verb: &'static str| -> Field {
-        Box::new(move |run: &Run| {
-            run.requests.get(verb).copied().unwrap_or(0.0) / objects as f64
-        })
+        Box::new(move |run: &Run| run.requests.get(verb).copied().unwrap_or(0.0) / objects as f64)
     };
     let rows: Vec<(&str, Field)> = vec![
         ("time to converge (s)", Box::new(|run: &Run| run.seconds)),
-        ("first write (s)", Box::new(|run: &Run| run.first_write_seconds)),
+        (
+            "first write (s)",
+            Box::new(|run: &Run| run.first_write_seconds),
+        ),
         ("CPU (s)", Box::new(|run: &Run| run.cpu_seconds)),
         ("peak RSS (MiB)", Box::new(|run: &Run| run.peak_rss_mib)),
         (
@@ -396,8 +416,14 @@ fn print_table(
         ("  update / object", per_object("update")),
         ("  patch / object", per_object("patch")),
         ("  get / object", per_object("get")),
-        ("list requests", Box::new(|run: &Run| run.requests.get("list").copied().unwrap_or(0.0))),
-        ("watch requests", Box::new(|run: &Run| run.requests.get("watch").copied().unwrap_or(0.0))),
+        (
+            "list requests",
+            Box::new(|run: &Run| run.requests.get("list").copied().unwrap_or(0.0)),
+        ),
+        (
+            "watch requests",
+            Box::new(|run: &Run| run.requests.get("watch").copied().unwrap_or(0.0)),
+        ),
         ("conflicts (409)", Box::new(|run: &Run| run.conflicts)),
     ];
     println!(

@@ -12,7 +12,11 @@ use kube::{Api, Client, ResourceExt};
 use kubesmith::conditions::{ConditionBuilder, set_condition};
 
 /// Converges every Greeting in `namespace`, `concurrency` at a time; returns how many failed.
-pub async fn converge_all(client: Client, namespace: &str, concurrency: usize) -> kube::Result<usize> {
+pub async fn converge_all(
+    client: Client,
+    namespace: &str,
+    concurrency: usize,
+) -> kube::Result<usize> {
     let greetings: Api<Greeting> = Api::namespaced(client.clone(), namespace);
     let config_maps: Api<ConfigMap> = Api::namespaced(client, namespace);
     let listed = greetings.list(&ListParams::default()).await?;
@@ -38,7 +42,9 @@ async fn converge(
     config_map.metadata.name = Some(name.clone());
     config_map.data = Some([(MESSAGE_KEY.to_string(), greeting.spec.message.clone())].into());
     kubesmith::owner::set_controller_reference(&greeting, &mut config_map)?;
-    config_maps.create(&PostParams::default(), &config_map).await?;
+    config_maps
+        .create(&PostParams::default(), &config_map)
+        .await?;
     let mut status = GreetingStatus {
         config_map: Some(name),
         observed_generation: greeting.metadata.generation,

@@ -4,6 +4,7 @@
 use std::process::{ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
+use greeting_operator::api::{Greeting, GreetingSpec};
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::ConfigMap;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime;
@@ -11,7 +12,6 @@ use k8s_openapi::jiff::Timestamp;
 use kube::api::{Patch, PatchParams, PostParams};
 use kube::{Api, Client, CustomResourceExt};
 use kubesmith::envtest::{Environment, SharedEnvironment};
-use greeting_operator::api::{Greeting, GreetingSpec};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command};
 

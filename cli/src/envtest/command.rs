@@ -8,15 +8,15 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 
+use super::defaults::{
+    DEFAULT_GO, DEFAULT_INDEX_URL, DEFAULT_KUBERNETES_VERSION, INDEX_ENV, INSTALLED_ONLY_ENV,
+    NO_GO_BUILD_ENV,
+};
 use super::error::Error;
 use super::manager::{AssetManager, Assets, Availability, Source};
 use super::platform::Platform;
 use super::store::{Removed, Store};
 use super::version::Selector;
-use super::defaults::{
-    DEFAULT_GO, DEFAULT_INDEX_URL, DEFAULT_KUBERNETES_VERSION, INDEX_ENV, INSTALLED_ONLY_ENV,
-    NO_GO_BUILD_ENV,
-};
 
 /// Manage the control-plane binaries (etcd, kube-apiserver, kubectl) envtest runs.
 #[derive(Debug, Subcommand)]

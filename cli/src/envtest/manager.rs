@@ -13,13 +13,13 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use super::defaults::{DEFAULT_GO, DEFAULT_INDEX_URL};
 use super::download::Downloader;
 use super::error::{Error, list_or_nothing};
 use super::go_build;
 use super::platform::Platform;
 use super::store::{Removed, Store};
 use super::version::{Selector, Version};
-use super::defaults::{DEFAULT_GO, DEFAULT_INDEX_URL};
 
 /// Where a version's binaries came from in a [`AssetManager::use_version`] call.
 #[derive(Debug, Clone, PartialEq, Eq)]

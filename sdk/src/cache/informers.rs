@@ -316,7 +316,11 @@ impl Cache {
             return Ok(());
         }
         informer
-            .wait_synced(self.inner.stopped.subscribe(), self.inner.sync_timeout, true)
+            .wait_synced(
+                self.inner.stopped.subscribe(),
+                self.inner.sync_timeout,
+                true,
+            )
             .await
     }
 

@@ -238,9 +238,11 @@ mod tests {
         let controller = Controller::<Deployment>::new()
             .owns::<ConfigMap>()
             .owns_metadata::<Secret>()
-            .watches(|_: Arc<PartialObjectMeta<k8s_openapi::api::core::v1::Pod>>, _| async {
-                Vec::<ObjectRef<Deployment>>::new()
-            })
+            .watches(
+                |_: Arc<PartialObjectMeta<k8s_openapi::api::core::v1::Pod>>, _| async {
+                    Vec::<ObjectRef<Deployment>>::new()
+                },
+            )
             .reads::<k8s_openapi::api::core::v1::ServiceAccount>()
             .with_rules([Rule::new(&["example.com"], &["things"], &["get"])])
             .named("deployments");

@@ -68,14 +68,15 @@ impl<K: Kind, R: Reconciler<K>> Worker<K, R> {
     /// Runs the reconciler once for `object` and decides what comes next.
     pub(crate) async fn reconcile(self: Arc<Self>, object: Arc<K>) -> Result<KubeAction, Failure> {
         let key = ObjectRef::from_obj(&*object);
-        // A write of ours to this object is on its way: reconcile the version it made, not
-        // the one before it (which would only conflict or repeat the write).
-        let object = if self.informer.awaits_write(&key) {
-            self.informer.wait_for_writes(|written| *written == key).await;
-            self.informer.store().get(&key).unwrap_or(object)
-        } else {
-            object
-        };
+        // Reconcile the latest cached version: kube-runtime may hand over the version from when
+        // the request was queued. When a write of ours to this object is on its way, wait for
+        // it: the version before it would only conflict or repeat the write.
+        if self.informer.awaits_write(&key) {
+            self.informer
+                .wait_for_writes(|written| *written == key)
+                .await;
+        }
+        let object = self.informer.store().get(&key).unwrap_or(object);
         if (self.reconciles.fetch_add(1, Ordering::Relaxed) + 1).is_multiple_of(PRUNE_EVERY) {
             self.backoff
                 .retain(|key| self.informer.store().get(key).is_some());

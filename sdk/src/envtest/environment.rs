@@ -338,10 +338,18 @@ impl Environment {
         let kubeconfig = self.user_kubeconfig(user, groups)?;
         let dir = self
             .work_directory()
-            .ok_or(Error::NotSupportedOnExistingCluster("writing a user kubeconfig"))?;
+            .ok_or(Error::NotSupportedOnExistingCluster(
+                "writing a user kubeconfig",
+            ))?;
         let file_name: String = user
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         let path = dir.join(format!("{file_name}.kubeconfig"));
         kubeconfig::write_kubeconfig(&kubeconfig, &path)?;

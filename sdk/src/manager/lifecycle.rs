@@ -302,6 +302,9 @@ mod tests {
             })
             .expect("index before start");
         let again = manager.index_field::<ConfigMap>("data.key", |_| Vec::new());
-        assert!(matches!(again, Err(Error::Cache(CacheError::IndexRegistration { .. }))));
+        assert!(matches!(
+            again,
+            Err(Error::Cache(CacheError::IndexRegistration { .. }))
+        ));
     }
 }

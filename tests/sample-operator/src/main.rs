@@ -9,6 +9,9 @@ use kubesmith::manager::{Manager, ManagerFlags};
 struct Args {
     #[command(flatten)]
     manager: ManagerFlags,
+    /// How many Greetings are reconciled at once.
+    #[arg(long, default_value_t = kubesmith::controller::DEFAULT_MAX_CONCURRENT_RECONCILES)]
+    max_concurrent_reconciles: u16,
 }
 
 #[tokio::main]
@@ -17,7 +20,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut options = args.manager.manager_options()?;
     options.leader_election_id = "greeting-operator.demo.kubesmith.dev".into();
     let mut manager = Manager::new(kube::Client::try_default().await?, options)?;
-    manager.add(controller(), GreetingReconciler::default())?;
+    manager.add(
+        controller().max_concurrent_reconciles(args.max_concurrent_reconciles),
+        GreetingReconciler::default(),
+    )?;
     manager.run().await?;
     Ok(())
 }

@@ -8,8 +8,8 @@ use std::io::Write;
 use std::time::Duration;
 
 use clap::Parser;
-use kubesmith::manager::ManagerFlags;
 use kubesmith::manager::Manager;
+use kubesmith::manager::ManagerFlags;
 use kubesmith_e2e::managed::{self, SampleReconciler};
 use kubesmith_e2e::{floor, peer};
 

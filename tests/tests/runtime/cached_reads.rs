@@ -143,9 +143,17 @@ async fn owned_jobs_and_an_unowned_secret_are_read_from_the_cache_and_follow_cha
         job("j2", Some(&greeting)),
         job("unowned", None),
     ] {
-        jobs.create(&PostParams::default(), &job).await.expect("job");
+        jobs.create(&PostParams::default(), &job)
+            .await
+            .expect("job");
     }
-    latest_jobs(&observer, "g1", &["j1", "j2"], "the owned Jobs in the index").await;
+    latest_jobs(
+        &observer,
+        "g1",
+        &["j1", "j2"],
+        "the owned Jobs in the index",
+    )
+    .await;
 
     // Steady state: reconciles keep coming (every 100 ms), requests do not.
     let (requests, reconciles) = (log.len(), observer.count());
@@ -164,7 +172,13 @@ async fn owned_jobs_and_an_unowned_secret_are_read_from_the_cache_and_follow_cha
     jobs.delete("j1", &DeleteParams::background())
         .await
         .expect("delete j1");
-    latest_jobs(&observer, "g1", &["j2"], "the deleted Job to leave the index").await;
+    latest_jobs(
+        &observer,
+        "g1",
+        &["j2"],
+        "the deleted Job to leave the index",
+    )
+    .await;
 
     env.stop_api_server().await.expect("stop the API server");
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -228,9 +242,11 @@ async fn reading_an_undeclared_kind_starts_one_shared_watch() {
     for name in ["a", "b", "c"] {
         create_greeting(&admin, &namespace, name, "hi").await;
     }
-    eventually(Duration::from_secs(20), "60 reads of ConfigMaps", || async {
-        (reader.reads.load(Ordering::SeqCst) >= 60).then_some(())
-    })
+    eventually(
+        Duration::from_secs(20),
+        "60 reads of ConfigMaps",
+        || async { (reader.reads.load(Ordering::SeqCst) >= 60).then_some(()) },
+    )
     .await;
     running.stop().await;
     let config_maps = format!("/api/v1/namespaces/{namespace}/configmaps");

@@ -4,13 +4,13 @@
 
 use std::time::{Duration, Instant};
 
+use greeting_operator::api::Greeting;
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding};
 use kube::api::{ObjectMeta, PostParams};
 use kube::{Api, Client};
 use kubesmith::manager::Manager;
 use kubesmith::manifests::Manifests;
 use kubesmith::rbac::Rule;
-use greeting_operator::api::Greeting;
 
 use crate::{Running, create_greeting, options, shared};
 

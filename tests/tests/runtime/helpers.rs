@@ -1,17 +1,17 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use greeting_operator::api::Greeting;
 use k8s_openapi::api::core::v1::ConfigMap;
 use k8s_openapi::api::events::v1::Event as EventObject;
 use kube::api::{DeleteParams, ListParams};
 use kube::{Api, Resource, ResourceExt};
 use kubesmith::cache::OperationResult;
+use kubesmith::controller::Controller;
 use kubesmith::events::{Event, EventType};
 use kubesmith::finalizer::{self, finalize};
-use kubesmith::controller::Controller;
 use kubesmith::manager::Manager;
 use kubesmith::reconcile::{Action, Context, ReconcileError, Reconciler};
-use greeting_operator::api::Greeting;
 
 use crate::{Running, create_greeting, eventually, options, shared};
 
@@ -71,7 +71,8 @@ async fn finalizer_cleanup_runs_before_deletion_and_events_are_recorded() {
     let client = env.client().expect("client");
     let (options, _, _) = options(&namespace);
     let mut manager = Manager::new(client.clone(), options).expect("manager");
-    manager.add(Controller::<Greeting>::new(), Tidy)
+    manager
+        .add(Controller::<Greeting>::new(), Tidy)
         .expect("controller");
     let running = Running::spawn(manager);
 
@@ -167,7 +168,10 @@ async fn create_or_update_writes_only_changes_and_recovers_from_a_stale_cache() 
         .await
         .expect("create");
     assert_eq!(created, OperationResult::Created);
-    assert_eq!(stored.metadata.namespace.as_deref(), Some(namespace.as_str()));
+    assert_eq!(
+        stored.metadata.namespace.as_deref(),
+        Some(namespace.as_str())
+    );
 
     // Cached as it is: nothing to send.
     let current = live.get("settings").await.expect("get");
@@ -211,6 +215,11 @@ async fn create_or_update_writes_only_changes_and_recovers_from_a_stale_cache() 
         .await
         .expect("update after AlreadyExists");
     assert_eq!(updated, OperationResult::Updated);
-    let data = live.get("settings").await.expect("get").data.unwrap_or_default();
+    let data = live
+        .get("settings")
+        .await
+        .expect("get")
+        .data
+        .unwrap_or_default();
     assert_eq!(data.get("cleaned").map(String::as_str), Some("thrice"));
 }

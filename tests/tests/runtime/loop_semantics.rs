@@ -1,10 +1,10 @@
 use std::time::{Duration, Instant};
 
+use greeting_operator::api::Greeting;
 use kube::Api;
 use kube::api::{Patch, PatchParams};
 use kubesmith::controller::Controller;
 use kubesmith::manager::Manager;
-use greeting_operator::api::Greeting;
 
 use crate::{Running, Scripted, Step, create_greeting, eventually, options, shared};
 
@@ -52,8 +52,11 @@ async fn error_backoff_doubles_per_object_and_resets_on_success_and_requeue_afte
     );
     let (options, _, _) = options(&namespace);
     let mut manager = Manager::new(client.clone(), options).expect("manager");
-    manager.add(Controller::<Greeting>::new()
-        .max_concurrent_reconciles(2), scripted.clone())
+    manager
+        .add(
+            Controller::<Greeting>::new().max_concurrent_reconciles(2),
+            scripted.clone(),
+        )
         .expect("controller");
     let running = Running::spawn(manager);
     create_greeting(&client, &namespace, "flaky", "x").await;
@@ -114,9 +117,13 @@ async fn terminal_errors_are_not_retried_and_timeouts_are() {
     scripted.script("slow", &[Step::Hang]);
     let (options, _, _) = options(&namespace);
     let mut manager = Manager::new(client.clone(), options).expect("manager");
-    manager.add(Controller::<Greeting>::new()
-        .max_concurrent_reconciles(2)
-        .reconcile_timeout(Duration::from_millis(300)), scripted.clone())
+    manager
+        .add(
+            Controller::<Greeting>::new()
+                .max_concurrent_reconciles(2)
+                .reconcile_timeout(Duration::from_millis(300)),
+            scripted.clone(),
+        )
         .expect("controller");
     let running = Running::spawn(manager);
     create_greeting(&client, &namespace, "doomed", "x").await;
@@ -167,8 +174,11 @@ async fn one_object_is_never_reconciled_twice_at_once() {
     };
     let (options, _, _) = options(&namespace);
     let mut manager = Manager::new(client.clone(), options).expect("manager");
-    manager.add(Controller::<Greeting>::new()
-        .max_concurrent_reconciles(4), scripted.clone())
+    manager
+        .add(
+            Controller::<Greeting>::new().max_concurrent_reconciles(4),
+            scripted.clone(),
+        )
         .expect("controller");
     let running = Running::spawn(manager);
     let greetings: Api<Greeting> = Api::namespaced(client.clone(), &namespace);

@@ -18,12 +18,12 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use greeting_operator::api::{Greeting, GreetingSpec};
 use kube::api::PostParams;
 use kube::{Api, Client, CustomResourceExt, ResourceExt};
 use kubesmith::envtest::{Environment, SharedEnvironment};
 use kubesmith::manager::{BindAddress, Manager, ManagerOptions};
 use kubesmith::reconcile::{Action, Context, ReconcileError, Reconciler};
-use greeting_operator::api::{Greeting, GreetingSpec};
 use tokio::task::JoinHandle;
 
 static SHARED: SharedEnvironment =

@@ -1,16 +1,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use greeting_operator::api::Greeting;
 use k8s_openapi::api::authentication::v1::TokenRequest;
 use k8s_openapi::api::core::v1::ServiceAccount;
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding};
 use kube::api::PostParams;
 use kube::{Api, CustomResource, CustomResourceExt};
-use kubesmith::envtest::CrdInstallOptions;
 use kubesmith::controller::Controller;
+use kubesmith::envtest::CrdInstallOptions;
 use kubesmith::manager::{Manager, TlsFiles};
 use kubesmith::reconcile::{Action, Context, ReconcileError, Reconciler};
-use greeting_operator::api::Greeting;
 use rustls_pki_types::CertificateDer;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -53,9 +53,11 @@ async fn readyz_turns_200_when_caches_sync_and_metrics_count_what_happened() {
     scripted.script("later", &[Step::RequeueAfter(Duration::from_millis(100))]);
     let (options, probes, metrics) = options(&namespace);
     let mut manager = Manager::new(client.clone(), options).expect("manager");
-    manager.add(Controller::<Greeting>::new(), scripted.clone())
+    manager
+        .add(Controller::<Greeting>::new(), scripted.clone())
         .expect("greeting controller");
-    manager.add(Controller::<Farewell>::new(), Noop)
+    manager
+        .add(Controller::<Farewell>::new(), Noop)
         .expect("farewell controller");
     let running = Running::spawn(manager);
 
@@ -195,7 +197,8 @@ async fn secure_metrics_require_an_authorized_token() {
     options.metrics_secure = true;
     options.metrics_tls = Some(tls);
     let mut manager = Manager::new(client.clone(), options).expect("manager");
-    manager.add(Controller::<Greeting>::new(), Scripted::default())
+    manager
+        .add(Controller::<Greeting>::new(), Scripted::default())
         .expect("controller");
     let running = Running::spawn(manager);
 

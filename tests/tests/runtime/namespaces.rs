@@ -1,11 +1,11 @@
 use std::time::Duration;
 
+use greeting_operator::api::Greeting;
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::Api;
 use kube::api::DeleteParams;
 use kubesmith::manager::Manager;
 use kubesmith_e2e::managed;
-use greeting_operator::api::Greeting;
 
 use crate::{Running, create_greeting, eventually, options, shared};
 
@@ -31,7 +31,13 @@ async fn a_manager_reconciles_exactly_the_namespaces_it_watches() {
         eventually(
             Duration::from_secs(20),
             "a watched Greeting to converge",
-            || async { greetings.get(name).await.ok().filter(Greeting::is_converged) },
+            || async {
+                greetings
+                    .get(name)
+                    .await
+                    .ok()
+                    .filter(Greeting::is_converged)
+            },
         )
         .await;
     }

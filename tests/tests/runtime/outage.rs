@@ -1,11 +1,11 @@
 use std::time::Duration;
 
+use greeting_operator::api::Greeting;
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::Api;
 use kube::api::{ListParams, Patch, PatchParams};
 use kube::{CustomResourceExt, ResourceExt};
 use kubesmith::envtest::Environment;
-use greeting_operator::api::Greeting;
 
 use crate::{create_greeting, eventually, run_sample};
 

@@ -1,10 +1,10 @@
 use std::time::Duration;
 
+use greeting_operator::api::Greeting;
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::Api;
 use kube::api::{DeleteParams, Patch, PatchParams};
 use kubesmith::conditions::find_condition;
-use greeting_operator::api::Greeting;
 
 use crate::{create_greeting, eventually, run_sample, shared};
 
@@ -21,7 +21,13 @@ async fn deleted_owned_config_map_is_recreated_and_status_tracks_generation() {
     let first = eventually(
         Duration::from_secs(20),
         "the Greeting to converge",
-        || async { greetings.get("hello").await.ok().filter(Greeting::is_converged) },
+        || async {
+            greetings
+                .get("hello")
+                .await
+                .ok()
+                .filter(Greeting::is_converged)
+        },
     )
     .await;
     let original = config_maps
