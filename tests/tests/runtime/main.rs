@@ -11,6 +11,7 @@ mod namespaces;
 mod outage;
 mod owned;
 mod requests;
+mod watch_scope;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::Future;

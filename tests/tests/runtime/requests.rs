@@ -15,6 +15,8 @@ pub struct Sent {
     pub path: String,
     /// Whether it opened a watch (`?watch=true`).
     pub watch: bool,
+    /// Whether it asked for metadata only (`Accept: ...;as=PartialObjectMetadata...`).
+    pub metadata_only: bool,
 }
 
 impl Sent {
@@ -83,10 +85,16 @@ where
             .uri()
             .query()
             .is_some_and(|query| query.split('&').any(|pair| pair == "watch=true"));
+        let metadata_only = request
+            .headers()
+            .get(http::header::ACCEPT)
+            .and_then(|accept| accept.to_str().ok())
+            .is_some_and(|accept| accept.contains("as=PartialObjectMetadata"));
         self.log.0.lock().expect("lock").push(Sent {
             method: request.method().clone(),
             path: request.uri().path().to_string(),
             watch,
+            metadata_only,
         });
         self.inner.call(request)
     }
