@@ -45,6 +45,7 @@ use kube::api::PostParams;
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Api, Client, CustomResourceExt, ResourceExt};
 use kubesmith::envtest::Environment;
+use kubesmith_e2e::measure::{self, median};
 use tokio::process::Command;
 
 /// The user the operators run as; the audit policy records only this user's requests.
@@ -266,7 +267,7 @@ async fn race(
         }
     }
     let seconds = started.elapsed().as_secs_f64();
-    let (cpu_seconds, peak_rss_mib) = process_usage(pid)?;
+    let (cpu_seconds, peak_rss_mib) = (measure::cpu_seconds(pid)?, measure::peak_rss_mib(pid)?);
     child.kill().await?;
     let (requests, conflicts, first_write) = audited_requests(audit_log)?;
     let first_write_seconds = first_write
@@ -343,44 +344,6 @@ fn audited_requests(
         }
     }
     Ok((requests, conflicts, first_write))
-}
-
-/// CPU seconds (user + system) and peak RSS of a running process, from /proc.
-fn process_usage(pid: u32) -> anyhow::Result<(f64, f64)> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-    let after_name = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest)
-        .unwrap_or_default();
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let ticks = |index: usize| -> anyhow::Result<f64> {
-        Ok(fields
-            .get(index)
-            .ok_or_else(|| anyhow::anyhow!("short /proc stat"))?
-            .parse::<f64>()?)
-    };
-    // SAFETY: sysconf has no preconditions.
-    let ticks_per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
-    let cpu = (ticks(11)? + ticks(12)?) / ticks_per_second;
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    let hwm_kib: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.split_whitespace().next())
-        .ok_or_else(|| anyhow::anyhow!("no VmHWM in /proc/{pid}/status"))?
-        .parse()?;
-    Ok((cpu, hwm_kib / 1024.0))
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let middle = values.len() / 2;
-    match values.len() {
-        0 => f64::NAN,
-        n if n % 2 == 0 => (values[middle - 1] + values[middle]) / 2.0,
-        _ => values[middle],
-    }
 }
 
 /// Reads one number out of a [`Run`].

@@ -5,9 +5,10 @@
 //! - [`managed`] registers the sample operator with a manager, with the knobs tests need.
 //! - [`peer`] is the same reconcile logic on a plain kube-runtime `Controller`, and
 //!   [`floor`] the fewest requests that converge the same objects: the benchmark's points of
-//!   comparison.
+//!   comparison; [`measure`] reads processes for the benchmarks.
 
 pub mod demo;
 pub mod floor;
 pub mod managed;
+pub mod measure;
 pub mod peer;
