@@ -69,7 +69,10 @@ async fn main() -> anyhow::Result<()> {
     };
     let http1 = env.client()?;
     let http2 = http2_client(env.config())?;
-    println!("HTTP/2 client speaks {:?}", negotiated_version(&http2).await?);
+    println!(
+        "HTTP/2 client speaks {:?}",
+        negotiated_version(&http2).await?
+    );
 
     let mut costs: BTreeMap<&'static str, Vec<Cost>> = BTreeMap::new();
     let mut order: Vec<&'static str> = Vec::new();
@@ -135,7 +138,10 @@ impl<F: Fn() -> anyhow::Result<Cpu>> Bench<'_, F> {
         let created = self
             .measure(n, |i| {
                 let api = config_maps.clone();
-                async move { api.create(&PostParams::default(), &config_map(i, "a")).await }
+                async move {
+                    api.create(&PostParams::default(), &config_map(i, "a"))
+                        .await
+                }
             })
             .await?;
         costs.push(("ConfigMap create (POST)", created.0));
@@ -168,37 +174,27 @@ impl<F: Fn() -> anyhow::Result<Cpu>> Bench<'_, F> {
             .await?
             .0,
         ));
-        costs.push((
-            "ConfigMap server-side apply (change)",
-            self.measure(n, |i| {
+        let apply_all = |value: &'static str| {
+            let config_maps = &config_maps;
+            self.measure(n, move |i| {
                 let api = config_maps.clone();
                 async move {
                     api.patch(
                         &name(i),
                         &PatchParams::apply(MANAGER).force(),
-                        &Patch::Apply(&config_map(i, "d")),
+                        &Patch::Apply(&config_map(i, value)),
                     )
                     .await
                 }
             })
-            .await?
-            .0,
+        };
+        costs.push((
+            "ConfigMap server-side apply (change)",
+            apply_all("d").await?.0,
         ));
         costs.push((
             "ConfigMap server-side apply (no-op)",
-            self.measure(n, |i| {
-                let api = config_maps.clone();
-                async move {
-                    api.patch(
-                        &name(i),
-                        &PatchParams::apply(MANAGER).force(),
-                        &Patch::Apply(&config_map(i, "d")),
-                    )
-                    .await
-                }
-            })
-            .await?
-            .0,
+            apply_all("d").await?.0,
         ));
         let current: Vec<ConfigMap> = {
             let mut items = config_maps.list(&ListParams::default()).await?.items;
@@ -210,7 +206,10 @@ impl<F: Fn() -> anyhow::Result<Cpu>> Bench<'_, F> {
             self.measure(n, |i| {
                 let api = config_maps.clone();
                 let same = current[i].clone();
-                async move { api.replace(&same.name_any(), &PostParams::default(), &same).await }
+                async move {
+                    api.replace(&same.name_any(), &PostParams::default(), &same)
+                        .await
+                }
             })
             .await?
             .0,
@@ -264,7 +263,10 @@ impl<F: Fn() -> anyhow::Result<Cpu>> Bench<'_, F> {
             "ConfigMap create over HTTP/2",
             self.measure(n, |i| {
                 let api = over_h2.clone();
-                async move { api.create(&PostParams::default(), &config_map(i, "a")).await }
+                async move {
+                    api.create(&PostParams::default(), &config_map(i, "a"))
+                        .await
+                }
             })
             .await?
             .0,
@@ -383,14 +385,16 @@ impl<F: Fn() -> anyhow::Result<Cpu>> Bench<'_, F> {
             .unwrap_or_default();
         let full: Api<ConfigMap> = Api::namespaced(client.clone(), &namespace);
         let meta: Api<PartialObjectMeta<ConfigMap>> = Api::namespaced(client.clone(), &namespace);
-        let whole = self
-            .timed(self.objects, synced(full))
-            .await?;
+        let whole = self.timed(self.objects, synced(full)).await?;
         let metadata = self.timed(self.objects, synced(meta)).await?;
         Ok((whole, metadata))
     }
 
-    async fn timed(&self, objects: usize, work: impl Future<Output = anyhow::Result<()>>) -> anyhow::Result<Cost> {
+    async fn timed(
+        &self,
+        objects: usize,
+        work: impl Future<Output = anyhow::Result<()>>,
+    ) -> anyhow::Result<Cost> {
         let before = (self.cpu)()?;
         let started = Instant::now();
         work.await?;
@@ -472,7 +476,11 @@ fn http2_client(config: &kube::Config) -> anyhow::Result<Client> {
     let service = tower::ServiceBuilder::new()
         .layer(config.base_uri_layer())
         .option_layer(config.auth_layer()?)
-        .map_err(|error: hyper_util::client::legacy::Error| -> Box<dyn std::error::Error + Send + Sync> { Box::new(error) })
+        .map_err(
+            |error: hyper_util::client::legacy::Error| -> Box<dyn std::error::Error + Send + Sync> {
+                Box::new(error)
+            },
+        )
         .service(hyper);
     Ok(Client::new(service, config.default_namespace.clone()))
 }

@@ -2,8 +2,8 @@
 //! a Secret nobody owns, a kind nobody declared — with no GET or LIST reaching the API server
 //! once the cache is filled, and indexes that follow deletes and an API-server restart.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use greeting_operator::api::Greeting;
@@ -17,7 +17,7 @@ use kubesmith::manager::Manager;
 use kubesmith::reconcile::{Action, Context, ReconcileError, Reconciler};
 
 use crate::requests::RequestLog;
-use crate::{Running, create_greeting, eventually, options, shared};
+use crate::{Running, Sightings, create_greeting, eventually, options, shared};
 
 const SECRET: &str = "shared-settings";
 
@@ -32,18 +32,7 @@ struct Seen {
 /// Lists the Jobs a Greeting owns and reads a Secret it does not own, every 100 ms.
 #[derive(Clone, Default)]
 struct Observer {
-    seen: Arc<Mutex<Vec<Seen>>>,
-}
-
-impl Observer {
-    fn latest(&self, greeting: &str) -> Option<Seen> {
-        let seen = self.seen.lock().expect("lock");
-        seen.iter().rev().find(|s| s.greeting == greeting).cloned()
-    }
-
-    fn count(&self) -> usize {
-        self.seen.lock().expect("lock").len()
-    }
+    seen: Sightings<Seen>,
 }
 
 impl Reconciler<Greeting> for Observer {
@@ -58,7 +47,7 @@ impl Reconciler<Greeting> for Observer {
             .list_owned_by(&*greeting)
             .await?;
         let secret = ctx.namespaced::<Secret>(&namespace).get(SECRET).await?;
-        self.seen.lock().expect("lock").push(Seen {
+        self.seen.record(Seen {
             greeting: greeting.name_any(),
             jobs: jobs.iter().map(|job| job.name_any()).collect(),
             secret: secret.is_some(),
@@ -99,7 +88,8 @@ fn job(name: &str, owner: Option<&Greeting>) -> Job {
 async fn latest_jobs(observer: &Observer, greeting: &str, want: &[&str], what: &str) {
     eventually(Duration::from_secs(20), what, || async {
         observer
-            .latest(greeting)
+            .seen
+            .latest(|seen| seen.greeting == greeting)
             .filter(|seen| seen.secret && seen.jobs == want)
     })
     .await;
@@ -156,9 +146,9 @@ async fn owned_jobs_and_an_unowned_secret_are_read_from_the_cache_and_follow_cha
     .await;
 
     // Steady state: reconciles keep coming (every 100 ms), requests do not.
-    let (requests, reconciles) = (log.len(), observer.count());
+    let (requests, reconciles) = (log.len(), observer.seen.count());
     eventually(Duration::from_secs(10), "ten more reconciles", || async {
-        (observer.count() >= reconciles + 10).then_some(())
+        (observer.seen.count() >= reconciles + 10).then_some(())
     })
     .await;
     let steady: Vec<_> = log.sent().into_iter().skip(requests).collect();

@@ -131,6 +131,38 @@ where
     }
 }
 
+/// What reconciles saw, in order, shared between a reconciler and its test.
+#[derive(Debug)]
+struct Sightings<T>(Arc<Mutex<Vec<T>>>);
+
+impl<T> Clone for Sightings<T> {
+    fn clone(&self) -> Self {
+        Sightings(Arc::clone(&self.0))
+    }
+}
+
+impl<T> Default for Sightings<T> {
+    fn default() -> Self {
+        Sightings(Arc::default())
+    }
+}
+
+impl<T: Clone> Sightings<T> {
+    fn record(&self, seen: T) {
+        self.0.lock().expect("lock").push(seen);
+    }
+
+    /// The latest sighting that `matches`.
+    fn latest(&self, matches: impl Fn(&T) -> bool) -> Option<T> {
+        let seen = self.0.lock().expect("lock");
+        seen.iter().rev().find(|s| matches(s)).cloned()
+    }
+
+    fn count(&self) -> usize {
+        self.0.lock().expect("lock").len()
+    }
+}
+
 /// What a [`Scripted`] reconcile does.
 #[derive(Debug, Clone, Copy)]
 enum Step {

@@ -1,7 +1,7 @@
 //! How much a controller watches: owned Secrets as metadata only (the API server sends no
 //! data), a watched kind narrowed by a label selector, and predicates that must all pass.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use greeting_operator::api::Greeting;
@@ -16,7 +16,7 @@ use kubesmith::predicate::{generation_changed, labels_changed};
 use kubesmith::reconcile::{Action, Context, ReconcileError, Reconciler};
 
 use crate::requests::RequestLog;
-use crate::{Running, create_greeting, eventually, options, shared};
+use crate::{Running, Sightings, create_greeting, eventually, options, shared};
 
 /// What one reconcile saw: the owned Secrets' names and whether they carried data, and the
 /// ConfigMaps in the cache.
@@ -28,17 +28,7 @@ struct Seen {
 
 #[derive(Clone, Default)]
 struct Looker {
-    seen: Arc<Mutex<Vec<Seen>>>,
-}
-
-impl Looker {
-    fn latest(&self) -> Option<Seen> {
-        self.seen.lock().expect("lock").last().cloned()
-    }
-
-    fn count(&self) -> usize {
-        self.seen.lock().expect("lock").len()
-    }
+    seen: Sightings<Seen>,
 }
 
 impl Reconciler<Greeting> for Looker {
@@ -53,7 +43,7 @@ impl Reconciler<Greeting> for Looker {
             .list_owned_by(&*greeting)
             .await?;
         let config_maps = ctx.namespaced::<ConfigMap>(&namespace).list().await?;
-        self.seen.lock().expect("lock").push(Seen {
+        self.seen.record(Seen {
             secrets: secrets.iter().map(|s| s.name_any()).collect(),
             config_maps: config_maps.iter().map(|c| c.name_any()).collect(),
         });
@@ -107,17 +97,22 @@ async fn metadata_only_owned_kinds_selected_watches_and_and_combined_predicates(
             .await
             .expect("config map");
     }
-    let seen = eventually(Duration::from_secs(20), "the owned Secret and our ConfigMap", || async {
-        looker
-            .latest()
-            .filter(|seen| seen.secrets == ["owned"] && seen.config_maps == ["ours"])
-    })
+    let seen = eventually(
+        Duration::from_secs(20),
+        "the owned Secret and our ConfigMap",
+        || async {
+            looker
+                .seen
+                .latest(|_| true)
+                .filter(|seen| seen.secrets == ["owned"] && seen.config_maps == ["ours"])
+        },
+    )
     .await;
     assert_eq!(seen.config_maps, ["ours"], "team=b is not cached");
 
     // A change of the Greeting's labels alone passes labels_changed but not
     // generation_changed: no reconcile.
-    let before = looker.count();
+    let before = looker.seen.count();
     let greetings: Api<Greeting> = Api::namespaced(admin.clone(), &namespace);
     greetings
         .patch(
@@ -128,7 +123,11 @@ async fn metadata_only_owned_kinds_selected_watches_and_and_combined_predicates(
         .await
         .expect("label the Greeting");
     tokio::time::sleep(Duration::from_secs(1)).await;
-    assert_eq!(looker.count(), before, "one of two predicates is not enough");
+    assert_eq!(
+        looker.seen.count(),
+        before,
+        "one of two predicates is not enough"
+    );
     running.stop().await;
 
     let secret_requests: Vec<_> = log
