@@ -13,7 +13,7 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use kube::runtime::reflector::ObjectRef;
 use kube::runtime::watcher::Event;
 
-use super::kind::Kind;
+use super::kind::{Kind, key_of};
 
 /// The built-in index: the uid of an object's controller owner reference
 /// (`ownerReferences[controller=true].uid`). See [`CachedApi::list_owned_by`](super::CachedApi::list_owned_by).
@@ -129,16 +129,16 @@ impl<K: Kind> Indexes<K> {
         match event {
             Event::Apply(object) => {
                 let values = self.values_of(object);
-                state.live.insert(ObjectRef::from_obj(object), values);
+                state.live.insert(key_of(object), values);
             }
-            Event::Delete(object) => state.live.remove(&ObjectRef::from_obj(object)),
+            Event::Delete(object) => state.live.remove(&key_of(object)),
             Event::Init => state.relist = Some(Entries::default()),
             Event::InitApply(object) => {
                 let values = self.values_of(object);
                 state
                     .relist
                     .get_or_insert_with(Entries::default)
-                    .insert(ObjectRef::from_obj(object), values);
+                    .insert(key_of(object), values);
             }
             Event::InitDone => {
                 if let Some(relisted) = state.relist.take() {

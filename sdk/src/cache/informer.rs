@@ -21,7 +21,7 @@ use super::index::Indexes;
 use super::kind::{Kind, WatchScope, kind_name};
 
 /// How many change notifications a kind buffers for its slowest controller.
-const SUBSCRIBER_BUFFER: usize = 1024;
+const SUBSCRIBER_BUFFER: usize = 256;
 
 /// How long a read waits for the watch to deliver this process's own write before it answers
 /// from the cache as it is.

@@ -76,6 +76,18 @@ impl<K> Kind for K where
 {
 }
 
+/// The key of `object` in indexes and queues: its name and namespace, without the uid and
+/// resourceVersion `ObjectRef::from_obj` also copies (keys are compared by name and namespace
+/// only, and thousands of them are kept).
+pub(crate) fn key_of<K: Kind>(object: &K) -> kube::runtime::reflector::ObjectRef<K> {
+    let meta = object.meta();
+    let key = kube::runtime::reflector::ObjectRef::new(meta.name.as_deref().unwrap_or_default());
+    match meta.namespace.as_deref() {
+        Some(namespace) => key.within(namespace),
+        None => key,
+    }
+}
+
 /// `K`'s kind name, for messages.
 pub(crate) fn kind_name<K: Kind>() -> String {
     K::kind(&()).into_owned()

@@ -53,3 +53,4 @@ pub use informers::{Cache, DEFAULT_CACHE_SYNC_TIMEOUT};
 pub use write::{MutateError, OperationResult};
 
 pub(crate) use informer::{Informer, Subscription};
+pub(crate) use kind::key_of;

@@ -8,7 +8,6 @@ use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
 use kube::runtime::Controller as KubeController;
 use kube::runtime::controller::Config as KubeConfig;
-use kube::runtime::reflector::ObjectRef;
 
 use super::backoff::ErrorBackoff;
 use super::builder::Controller;
@@ -17,7 +16,7 @@ use super::trigger::{Gate, Trigger, subscribe};
 use super::watch::Watch;
 use super::worker::{Failure, Worker};
 use crate::Kind;
-use crate::cache::{Cache, CacheError, Informer, Subscription};
+use crate::cache::{Cache, CacheError, Informer, Subscription, key_of};
 use crate::metrics::ControllerMetrics;
 use crate::predicate::Predicates;
 use crate::rbac::Rule;
@@ -117,7 +116,7 @@ impl<K: Kind> Running<K> {
             .filter(initial.chain(subscription.into_stream()), move |key| {
                 cached.get(key).is_some()
             })
-            .inspect(move |object| queued.enqueued(ObjectRef::from_obj(object.as_ref())));
+            .inspect(move |object| queued.enqueued(key_of(object.as_ref())));
         let mut controller = KubeController::for_shared_stream(changes, store.clone())
             .with_config(KubeConfig::default().concurrency(self.max_concurrent))
             .reconcile_all_on(ticks(sync_period))
