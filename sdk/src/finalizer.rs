@@ -1,6 +1,6 @@
 //! Finalizers: run cleanup before Kubernetes deletes an object.
 //!
-//! [`finalize`] wraps kube-runtime's [`finalizer`](kube::runtime::finalizer::finalizer): it adds
+//! [`finalize`] wraps kube-runtime's [`kube::runtime::finalizer::finalizer`]: it adds
 //! the finalizer to a live object, calls your code with [`Event::Apply`] while the object
 //! lives and with [`Event::Cleanup`] once it is being deleted, and removes the finalizer when
 //! cleanup succeeded.

@@ -31,7 +31,7 @@ pub const ADMIN_GROUP: &str = "system:masters";
 const PORT_CONFLICT_ATTEMPTS: usize = 3;
 
 /// Configures and starts an [`Environment`]. Unset options fall back to the environment
-/// variables in the [module documentation](self), then to controller-runtime's defaults.
+/// variables in the [module documentation](super), then to controller-runtime's defaults.
 #[derive(Debug, Default, Clone)]
 #[must_use]
 pub struct EnvironmentBuilder {

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceColumnDefinition;
 
-/// The markers of one type, as generated code hands them to [`apply`].
+/// The markers of one type, as generated code hands them to [`apply_markers`](super::apply_markers).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TypeMarkers {
     /// The Rust type name, for messages.
