@@ -32,6 +32,8 @@
 //! - [`cache`]: one watch per kind shared by everything, field indexes, and
 //!   [`CachedApi`](cache::CachedApi): reads without requests, writes with the fewest.
 //! - [`predicate`]: which changes trigger a reconcile.
+//! - [`webhook`]: admission (defaulting, validation) and conversion webhooks per Kind, served
+//!   by the manager over HTTPS.
 //! - [`leader_election`], [`healthz`], [`metrics`] (with its `/metrics` server), [`server`]:
 //!   what the manager runs, usable on their own.
 //!
@@ -73,6 +75,7 @@ pub mod rbac;
 pub mod reconcile;
 pub mod schema;
 pub mod server;
+pub mod webhook;
 
 pub use cache::kind::{Kind, WatchScope};
 pub use kubesmith_macros::{Rbac, markers};

@@ -229,6 +229,8 @@ async fn race(
         .args(&operator.args)
         .env("KUBECONFIG", &kubeconfig)
         .env("WATCH_NAMESPACE", &namespace)
+        // The race is about reconciling: no webhook server (and no certificate) needed.
+        .env("ENABLE_WEBHOOKS", "false")
         .env(
             "RUST_LOG",
             std::env::var("BENCH_LOG").unwrap_or_else(|_| "off".into()),

@@ -93,8 +93,9 @@ impl CrdInstallOptions {
     }
 }
 
-/// The manifest files a CRD path stands for.
-fn manifest_files(path: &Path) -> Result<Vec<PathBuf>> {
+/// The manifest files a path stands for: the file itself, or the `.yaml`, `.yml` and `.json`
+/// files of a directory (one level).
+pub(crate) fn manifest_files(path: &Path) -> Result<Vec<PathBuf>> {
     if path.is_file() {
         return Ok(vec![path.to_path_buf()]);
     }
@@ -115,8 +116,16 @@ fn manifest_files(path: &Path) -> Result<Vec<PathBuf>> {
 
 /// The CRDs in one file; documents of other kinds are ignored.
 fn read_crds(file: &Path) -> Result<Vec<CustomResourceDefinition>> {
+    documents_of_kind(file, "CustomResourceDefinition")
+}
+
+/// The documents of `kind` in one (multi-document) manifest file; others are ignored.
+pub(crate) fn documents_of_kind<T: serde::de::DeserializeOwned>(
+    file: &Path,
+    kind: &str,
+) -> Result<Vec<T>> {
     let text = std::fs::read_to_string(file).map_err(Error::io("reading", file))?;
-    let parse_error = |message: String| Error::CrdParse {
+    let parse_error = |message: String| Error::ManifestParse {
         path: file.to_path_buf(),
         message,
     };
@@ -124,7 +133,7 @@ fn read_crds(file: &Path) -> Result<Vec<CustomResourceDefinition>> {
         serde_saphyr::from_multiple(&text).map_err(|e| parse_error(e.to_string()))?;
     documents
         .into_iter()
-        .filter(|doc| doc.get("kind").and_then(|k| k.as_str()) == Some("CustomResourceDefinition"))
+        .filter(|doc| doc.get("kind").and_then(|k| k.as_str()) == Some(kind))
         .map(|doc| serde_json::from_value(doc).map_err(|e| parse_error(e.to_string())))
         .collect()
 }

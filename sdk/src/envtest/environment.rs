@@ -393,6 +393,15 @@ impl Environment {
         Ok(crds)
     }
 
+    /// Installs webhook configurations (and CRD conversions) that point at a local webhook
+    /// server, with a fresh serving certificate; see [`WebhookInstallOptions`](super::WebhookInstallOptions).
+    pub async fn install_webhooks(
+        &self,
+        options: &super::webhooks::WebhookInstallOptions,
+    ) -> Result<super::webhooks::InstalledWebhooks> {
+        super::webhooks::install(&self.client()?, options).await
+    }
+
     /// Creates a namespace named `<prefix><random suffix>` and returns its name, to isolate a test.
     pub async fn create_namespace(&self, prefix: &str) -> Result<String> {
         let namespace = Namespace {

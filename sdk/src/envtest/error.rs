@@ -104,8 +104,8 @@ pub enum Error {
     #[error("CRD path {} does not exist", .0.display())]
     CrdPathMissing(PathBuf),
     /// A CRD file could not be parsed.
-    #[error("could not parse CRD file {}: {message}", .path.display())]
-    CrdParse {
+    #[error("could not parse manifest file {}: {message}", .path.display())]
+    ManifestParse {
         /// The file.
         path: PathBuf,
         /// What was wrong.
@@ -122,6 +122,14 @@ pub enum Error {
     /// The environment was already stopped.
     #[error("the test environment was already stopped")]
     Stopped,
+    /// The webhook server did not answer in time.
+    #[error("the webhook server at {address} did not answer a TLS handshake within {timeout:?}")]
+    WebhookUnreachable {
+        /// Where it was expected.
+        address: String,
+        /// How long it was waited for.
+        timeout: Duration,
+    },
 }
 
 /// A `Result` with an envtest [`Error`].

@@ -49,6 +49,7 @@ mod probe;
 mod process;
 mod settings;
 mod shared;
+mod webhooks;
 
 pub use apiserver::SERVICE_CLUSTER_IP_RANGE;
 pub use binaries::{ASSETS_DIR_VAR, Binary, DEFAULT_ASSETS_DIR};
@@ -60,5 +61,6 @@ pub use settings::{
     STOP_TIMEOUT_VAR, USE_EXISTING_CLUSTER_VAR,
 };
 pub use shared::SharedEnvironment;
+pub use webhooks::{DEFAULT_WEBHOOK_REACHABLE_TIMEOUT, InstalledWebhooks, WebhookInstallOptions};
 
 pub use environment::{ADMIN_GROUP, ADMIN_USER, Environment, EnvironmentBuilder};

@@ -40,7 +40,7 @@ impl Election {
         };
         tokio::select! {
             _ = &mut *shutdown => return stopped,
-            _ = synced => self.readiness.set_ready(),
+            _ = synced => self.readiness.passed(crate::healthz::CACHES_SYNCED),
         }
         tracing::info!(kinds = self.kinds, "caches synced");
         let mut lock = None;

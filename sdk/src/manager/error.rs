@@ -6,6 +6,7 @@ use std::time::Duration;
 use crate::cache::CacheError;
 use crate::leader_election::LeaderElectionError;
 use crate::server::tls::TlsError;
+use crate::webhook::RegistrationError;
 
 /// Errors of the manager.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +38,12 @@ pub enum Error {
     /// The metrics TLS configuration is not usable.
     #[error("metrics TLS: {0}")]
     Tls(#[from] TlsError),
+    /// The webhook server's certificate is not usable.
+    #[error("webhook server TLS: {0}")]
+    WebhookTls(TlsError),
+    /// A webhook or conversion could not be registered.
+    #[error(transparent)]
+    Webhook(#[from] RegistrationError),
     /// Leadership was lost; the process should exit non-zero.
     #[error(transparent)]
     LeaderElectionLost(#[from] LeaderElectionError),

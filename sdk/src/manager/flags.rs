@@ -27,6 +27,7 @@ use super::options::{
     DEFAULT_METRICS_BIND_ADDRESS,
 };
 use crate::server::tls::TlsFiles;
+use crate::webhook::WebhookServerOptions;
 
 /// The manager flags of a kubebuilder go/v4 project, with the same names and defaults.
 #[derive(Debug, Clone, clap::Args)]
@@ -43,7 +44,8 @@ pub struct ManagerFlags {
     /// Serve metrics over HTTPS with authentication and authorization (`--metrics-secure=false` for HTTP).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub metrics_secure: bool,
-    /// The directory that contains the webhook certificate.
+    /// The directory that contains the webhook certificate (default:
+    /// `$TMPDIR/k8s-webhook-server/serving-certs`).
     #[arg(long, default_value = "")]
     pub webhook_cert_path: String,
     /// The name of the webhook certificate file.
@@ -73,6 +75,19 @@ impl ManagerFlags {
             certificate: PathBuf::from(&self.metrics_cert_path).join(&self.metrics_cert_name),
             key: PathBuf::from(&self.metrics_cert_path).join(&self.metrics_cert_key),
         });
+        let webhook_dir = if self.webhook_cert_path.is_empty() {
+            crate::webhook::default_cert_dir()
+        } else {
+            PathBuf::from(&self.webhook_cert_path)
+        };
+        let webhook_server = WebhookServerOptions {
+            tls: TlsFiles {
+                certificate: webhook_dir.join(&self.webhook_cert_name),
+                key: webhook_dir.join(&self.webhook_cert_key),
+            },
+            http2: self.enable_http2,
+            ..WebhookServerOptions::default()
+        };
         Ok(ManagerOptions {
             metrics_bind_address: BindAddress::parse(&self.metrics_bind_address)?,
             health_probe_bind_address: BindAddress::parse(&self.health_probe_bind_address)?,
@@ -80,6 +95,7 @@ impl ManagerFlags {
             metrics_secure: self.metrics_secure,
             metrics_tls,
             enable_http2: self.enable_http2,
+            webhook_server,
             ..ManagerOptions::default()
         })
     }

@@ -14,10 +14,11 @@ use super::options::{ManagerOptions, watch_namespaces_from_env};
 use crate::Kind;
 use crate::cache::Cache;
 use crate::controller::{Controller, Registration, Start};
-use crate::healthz::Readiness;
+use crate::healthz::{CACHES_SYNCED, Readiness, WEBHOOK_SERVER_STARTED};
 use crate::metrics::Metrics;
 use crate::rbac::Rule;
 use crate::reconcile::{Context, Reconciler};
+use crate::webhook::{Conversion, Webhook, WebhookServer};
 
 /// Runs controllers sharing one client and one cache. See the [module docs](super).
 pub struct Manager {
@@ -29,6 +30,7 @@ pub struct Manager {
     identity: String,
     controllers: Vec<Registration>,
     rules: BTreeSet<Rule>,
+    webhooks: WebhookServer,
 }
 
 impl Manager {
@@ -40,7 +42,9 @@ impl Manager {
         if options.leader_election && options.leader_election_id.is_empty() {
             return Err(Error::MissingLeaderElectionId);
         }
+        let metrics = Metrics::new();
         Ok(Manager {
+            webhooks: WebhookServer::new(client.clone(), metrics.clone()),
             cache: Cache::new(
                 client.clone(),
                 options.watch_namespaces.clone(),
@@ -49,7 +53,7 @@ impl Manager {
             ),
             client,
             options,
-            metrics: Metrics::new(),
+            metrics,
             readiness: Readiness::default(),
             identity: crate::leader_election::default_identity(),
             controllers: Vec::new(),
@@ -77,6 +81,24 @@ impl Manager {
         self.rules.extend(registration.rules.iter().cloned());
         self.controllers.push(registration);
         Ok(())
+    }
+
+    /// Registers the admission webhooks of `K`; the manager serves them (see
+    /// [`crate::webhook`]). Fails when a webhook of the same path is registered.
+    pub fn add_webhook<K: Kind + serde::Serialize>(
+        &mut self,
+        webhook: Webhook<K>,
+    ) -> Result<(), Error> {
+        Ok(self.webhooks.add_webhook(webhook)?)
+    }
+
+    /// Registers the conversion of a Kind through its hub `H`; served at `/convert`. Fails
+    /// when the Kind already has a hub, or a spoke is not a version of it.
+    pub fn add_conversion<H>(&mut self, conversion: Conversion<H>) -> Result<(), Error>
+    where
+        H: Kind + serde::Serialize + serde::de::DeserializeOwned,
+    {
+        Ok(self.webhooks.add_conversion(conversion)?)
     }
 
     /// Registers a field index on `K` in the manager's cache (see [`Cache::index_field`]).
@@ -142,11 +164,19 @@ impl Manager {
             readiness,
             identity,
             controllers,
+            webhooks,
             ..
         } = self;
+        readiness.wait_for(CACHES_SYNCED);
+        if !webhooks.is_empty() {
+            readiness.wait_for(WEBHOOK_SERVER_STARTED);
+        }
         let (stop_servers, servers_stopped) = watch::channel(false);
         super::servers::start_servers(&client, &options, &metrics, &readiness, &servers_stopped)
             .await?;
+        let webhook_tasks =
+            super::servers::start_webhook_server(webhooks, &options, &servers_stopped).await?;
+        readiness.passed(WEBHOOK_SERVER_STARTED);
 
         let synced = cache.start();
         let (open_gate, gate) = watch::channel(false);
@@ -203,6 +233,7 @@ impl Manager {
         }
         cache.stop();
         let _ = stop_servers.send(true);
+        webhook_tasks.iter().for_each(JoinHandle::abort);
         match (outcome.error, finished) {
             (Some(error), _) => Err(error),
             (None, Err(_)) => Err(Error::GracefulShutdownTimeout(grace)),

@@ -10,6 +10,7 @@ use crate::leader_election::{
     DEFAULT_LEASE_DURATION, DEFAULT_RENEW_DEADLINE, DEFAULT_RETRY_PERIOD,
 };
 use crate::server::tls::TlsFiles;
+use crate::webhook::WebhookServerOptions;
 
 /// Default of `--metrics-bind-address`: HTTPS on 8443 (`:8080` for plain HTTP, `0` turns metrics off).
 pub const DEFAULT_METRICS_BIND_ADDRESS: &str = ":8443";
@@ -101,6 +102,10 @@ pub struct ManagerOptions {
     /// How long a read of a kind that is not cached yet waits for its watch to sync (default
     /// [`DEFAULT_CACHE_SYNC_TIMEOUT`], 2 min).
     pub cache_sync_timeout: Duration,
+    /// The webhook server: address (`:9443`), certificate files (`tls.crt`/`tls.key` in
+    /// `$TMPDIR/k8s-webhook-server/serving-certs`), HTTP/2 (off). It runs only when webhooks
+    /// are registered.
+    pub webhook_server: WebhookServerOptions,
 }
 
 impl Default for ManagerOptions {
@@ -123,6 +128,7 @@ impl Default for ManagerOptions {
             watch_namespaces: Vec::new(),
             sync_period: DEFAULT_SYNC_PERIOD,
             cache_sync_timeout: DEFAULT_CACHE_SYNC_TIMEOUT,
+            webhook_server: WebhookServerOptions::default(),
         }
     }
 }

@@ -1,15 +1,20 @@
-//! The manager's HTTP servers: health probes and metrics.
+//! The manager's HTTP servers: health probes, metrics and webhooks.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use kube::Client;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio_rustls::rustls::server::ResolvesServerCert;
 
 use super::error::Error;
 use super::options::{BindAddress, ManagerOptions};
 use crate::healthz::Readiness;
 use crate::metrics::Metrics;
+use crate::server::certwatcher::CertWatcher;
+use crate::webhook::WebhookServer;
 
 /// Starts the probe and metrics servers the options turn on; they stop when `stopped` turns true.
 pub(super) async fn start_servers(
@@ -63,4 +68,37 @@ async fn bind(server: &'static str, address: SocketAddr) -> Result<TcpListener, 
 
 async fn wait_true(mut flag: watch::Receiver<bool>) {
     let _ = flag.wait_for(|set| *set).await;
+}
+
+/// Starts the webhook server when `webhooks` has any: binds its address, loads its
+/// certificate (kept current by a [`CertWatcher`]), and serves until `stopped` turns true.
+/// Returns the tasks to abort on shutdown.
+pub(super) async fn start_webhook_server(
+    webhooks: WebhookServer,
+    options: &ManagerOptions,
+    stopped: &watch::Receiver<bool>,
+) -> Result<Vec<JoinHandle<()>>, Error> {
+    if webhooks.is_empty() {
+        return Ok(Vec::new());
+    }
+    let settings = &options.webhook_server;
+    let listener = bind("webhooks", settings.address).await?;
+    let certificates = CertWatcher::new(settings.tls.clone()).map_err(Error::WebhookTls)?;
+    let acceptor = crate::server::tls::acceptor_with_resolver(
+        Arc::clone(&certificates) as Arc<dyn ResolvesServerCert>,
+        settings.http2,
+    )
+    .map_err(Error::WebhookTls)?;
+    let mut webhooks = webhooks;
+    webhooks.set_read_timeout(settings.read_timeout);
+    tracing::info!(address = %settings.address, paths = ?webhooks.paths(), "serving webhooks");
+    Ok(vec![
+        tokio::spawn(certificates.watch()),
+        tokio::spawn(webhooks.serve(
+            listener,
+            acceptor,
+            settings.http2,
+            wait_true(stopped.clone()),
+        )),
+    ])
 }

@@ -7,12 +7,12 @@ use std::process::ExitCode;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 
 use super::error::Error;
-use super::webhooks::{self, Webhook};
 use super::{crds, yaml};
 use crate::Kind;
 use crate::controller::Controller;
 use crate::rbac::{MANAGER_ROLE, RbacRules, Rule, roles};
 use crate::schema::{CustomResourceMarkers, SchemaError};
+use crate::webhook::{AdmissionWebhooks, ClientConfig, Conversion, configurations};
 
 /// The manifests of one operator, built from its types and declarations.
 #[derive(Debug)]
@@ -21,7 +21,9 @@ pub struct Manifests {
     root: PathBuf,
     crds: Vec<Result<CustomResourceDefinition, SchemaError>>,
     rules: Vec<Rule>,
-    webhooks: Vec<Webhook>,
+    webhooks: Vec<AdmissionWebhooks>,
+    /// CRDs served by a conversion webhook.
+    conversions: Vec<String>,
 }
 
 impl Manifests {
@@ -32,6 +34,7 @@ impl Manifests {
             crds: Vec::new(),
             rules: Vec::new(),
             webhooks: Vec::new(),
+            conversions: Vec::new(),
         }
     }
 
@@ -58,9 +61,20 @@ impl Manifests {
         self
     }
 
-    /// Adds the admission webhooks of one Kind and version.
-    pub fn webhook(mut self, webhook: Webhook) -> Self {
-        self.webhooks.push(webhook);
+    /// Adds the admission webhooks of one Kind and version: a
+    /// [`Webhook`](crate::webhook::Webhook) declaration (`&webhook`) or its data.
+    pub fn webhook(mut self, webhooks: impl Into<AdmissionWebhooks>) -> Self {
+        self.webhooks.push(webhooks.into());
+        self
+    }
+
+    /// Marks the CRD of `conversion`'s Kind as converted by the webhook at `/convert`
+    /// (`spec.conversion` with strategy `Webhook`).
+    pub fn conversion<H>(mut self, conversion: &Conversion<H>) -> Self
+    where
+        H: Kind + serde::Serialize + serde::de::DeserializeOwned,
+    {
+        self.conversions.push(conversion.crd_name());
         self
     }
 
@@ -80,7 +94,14 @@ impl Manifests {
         if !problems.is_empty() {
             return Err(SchemaError::Invalid(problems).into());
         }
-        for crd in crds::merge_versions(checked)? {
+        for mut crd in crds::merge_versions(checked)? {
+            if self
+                .conversions
+                .iter()
+                .any(|name| crd.metadata.name.as_deref() == Some(name.as_str()))
+            {
+                crd.spec.conversion = Some(ClientConfig::Service.crd_conversion());
+            }
             let path = Path::new("config/crd/bases")
                 .join(format!("{}_{}.yaml", crd.spec.group, crd.spec.names.plural));
             let text = yaml::documents(&path, &[&crd])?;
@@ -99,7 +120,7 @@ impl Manifests {
             let text = yaml::documents(&path, &documents.iter().collect::<Vec<_>>())?;
             files.insert(path, text);
         }
-        let (mutating, validating) = webhooks::configurations(&self.webhooks);
+        let (mutating, validating) = configurations(&self.webhooks, &ClientConfig::Service);
         let mut documents: Vec<serde_json::Value> = Vec::new();
         if let Some(mutating) = &mutating {
             documents.push(yaml::with_type(mutating, "MutatingWebhookConfiguration"));

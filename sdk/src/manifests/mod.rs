@@ -33,12 +33,7 @@
 mod crds;
 mod error;
 mod generate;
-mod webhooks;
 mod yaml;
 
 pub use error::Error;
 pub use generate::Manifests;
-pub use webhooks::{
-    MUTATING_CONFIGURATION, VALIDATING_CONFIGURATION, WEBHOOK_SERVICE, WEBHOOK_SERVICE_NAMESPACE,
-    Webhook,
-};

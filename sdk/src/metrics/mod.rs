@@ -18,10 +18,13 @@
 //! | `workqueue_retries_total` | name, controller | rate-limited requeues (errors and [`Action::Requeue`](crate::reconcile::Action::Requeue)) |
 //! | `workqueue_work_duration_seconds` | name, controller | time spent processing one request |
 //! | `leader_election_master_status` | name | 1 while this process holds the lease |
+//! | `controller_runtime_webhook_requests_total` | webhook, code | webhook requests answered, by path and HTTP status |
+//! | `controller_runtime_webhook_latency_seconds` | webhook | time to answer a webhook request |
+//! | `controller_runtime_webhook_requests_in_flight` | webhook | webhook requests being answered now |
 
 mod registry;
 pub mod server;
 
-pub use registry::{Metrics, RECONCILE_TIME_BUCKETS};
+pub use registry::{Metrics, RECONCILE_TIME_BUCKETS, WEBHOOK_LATENCY_BUCKETS};
 
-pub(crate) use registry::{ControllerMetrics, ReconcileResult};
+pub(crate) use registry::{ControllerMetrics, ReconcileResult, WebhookMetrics};

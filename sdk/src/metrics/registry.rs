@@ -64,6 +64,27 @@ struct NameLabels {
     name: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct WebhookLabels {
+    webhook: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct WebhookCodeLabels {
+    webhook: String,
+    code: String,
+}
+
+/// Buckets of `controller_runtime_webhook_latency_seconds` (Prometheus' defaults, as
+/// controller-runtime uses).
+pub const WEBHOOK_LATENCY_BUCKETS: &[f64] = &[
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+fn webhook_latency_histogram() -> Histogram {
+    Histogram::new(WEBHOOK_LATENCY_BUCKETS.iter().copied())
+}
+
 type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
 
 fn reconcile_time_histogram() -> Histogram {
@@ -92,6 +113,9 @@ pub struct Metrics {
     queue_duration: HistogramFamily<QueueLabels>,
     work_duration: HistogramFamily<QueueLabels>,
     leader: Family<NameLabels, Gauge>,
+    webhook_requests: Family<WebhookCodeLabels, Counter>,
+    webhook_latency: HistogramFamily<WebhookLabels>,
+    webhook_in_flight: Family<WebhookLabels, Gauge>,
 }
 
 impl Default for Metrics {
@@ -118,6 +142,9 @@ impl Metrics {
             queue_duration: Family::new_with_constructor(work_duration_histogram),
             work_duration: Family::new_with_constructor(work_duration_histogram),
             leader: Family::default(),
+            webhook_requests: Family::default(),
+            webhook_latency: Family::new_with_constructor(webhook_latency_histogram),
+            webhook_in_flight: Family::default(),
         };
         {
             let mut registry = metrics.write_registry();
@@ -187,6 +214,21 @@ impl Metrics {
                 "1 while this process holds the named lease, else 0",
                 metrics.leader.clone(),
             );
+            registry.register(
+                "controller_runtime_webhook_requests",
+                "Webhook requests answered, by webhook path and HTTP status code",
+                metrics.webhook_requests.clone(),
+            );
+            registry.register(
+                "controller_runtime_webhook_latency_seconds",
+                "Seconds from receiving a webhook request to answering it, by webhook path",
+                metrics.webhook_latency.clone(),
+            );
+            registry.register(
+                "controller_runtime_webhook_requests_in_flight",
+                "Webhook requests being answered now, by webhook path",
+                metrics.webhook_in_flight.clone(),
+            );
         }
         metrics
     }
@@ -241,6 +283,19 @@ impl Metrics {
             queue_retries: self.queue_retries.get_or_create(&queue).clone(),
             queue_duration: self.queue_duration.get_or_create(&queue).clone(),
             work_duration: self.work_duration.get_or_create(&queue).clone(),
+        }
+    }
+
+    /// The series one webhook path records into (created now, at zero).
+    pub(crate) fn webhook(&self, path: &str) -> WebhookMetrics {
+        let labels = WebhookLabels {
+            webhook: path.to_string(),
+        };
+        WebhookMetrics {
+            path: path.to_string(),
+            requests: self.webhook_requests.clone(),
+            latency: self.webhook_latency.get_or_create(&labels).clone(),
+            in_flight: self.webhook_in_flight.get_or_create(&labels).clone(),
         }
     }
 
@@ -342,5 +397,33 @@ impl ControllerMetrics {
     pub(crate) fn retried(&self) {
         self.queue_retries.inc();
         self.queue_adds.inc();
+    }
+}
+
+/// The metric series of one webhook path.
+#[derive(Clone)]
+pub(crate) struct WebhookMetrics {
+    path: String,
+    requests: Family<WebhookCodeLabels, Counter>,
+    latency: Histogram,
+    in_flight: Gauge,
+}
+
+impl WebhookMetrics {
+    /// A request arrived.
+    pub(crate) fn started(&self) {
+        self.in_flight.inc();
+    }
+
+    /// A request was answered with HTTP status `code` after `elapsed`.
+    pub(crate) fn answered(&self, code: u16, elapsed: Duration) {
+        self.in_flight.dec();
+        self.latency.observe(elapsed.as_secs_f64());
+        self.requests
+            .get_or_create(&WebhookCodeLabels {
+                webhook: self.path.clone(),
+                code: code.to_string(),
+            })
+            .inc();
     }
 }

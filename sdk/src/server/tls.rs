@@ -51,24 +51,41 @@ pub fn acceptor(files: Option<&TlsFiles>, http2: bool) -> Result<TlsAcceptor, Tl
         .with_safe_default_protocol_versions()?
         .with_no_client_auth()
         .with_single_cert(chain, key)?;
-    config.alpn_protocols = if http2 {
-        vec![b"h2".to_vec(), b"http/1.1".to_vec()]
-    } else {
-        vec![b"http/1.1".to_vec()]
-    };
+    config.alpn_protocols = alpn(http2);
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
 type Identity = (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>);
 
 fn read(files: &TlsFiles) -> Result<Identity, TlsError> {
+    let contents = |path: &PathBuf, what| {
+        std::fs::read(path).map_err(|error| TlsError::Pem {
+            what,
+            path: path.clone(),
+            reason: error.to_string(),
+        })
+    };
+    read_identity(
+        files,
+        &contents(&files.certificate, "a certificate")?,
+        &contents(&files.key, "a private key")?,
+    )
+}
+
+/// The chain and key in the PEM texts `certificate` and `key` (read from `files`, named in
+/// errors).
+pub(crate) fn read_identity(
+    files: &TlsFiles,
+    certificate: &[u8],
+    key: &[u8],
+) -> Result<Identity, TlsError> {
     let pem_error = |what, path: &PathBuf, reason: String| TlsError::Pem {
         what,
         path: path.clone(),
         reason,
     };
-    let chain = CertificateDer::pem_file_iter(&files.certificate)
-        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+    let chain = CertificateDer::pem_slice_iter(certificate)
+        .collect::<Result<Vec<_>, _>>()
         .map_err(|e| pem_error("a certificate", &files.certificate, e.to_string()))?;
     if chain.is_empty() {
         return Err(pem_error(
@@ -77,9 +94,32 @@ fn read(files: &TlsFiles) -> Result<Identity, TlsError> {
             "no CERTIFICATE block found".into(),
         ));
     }
-    let key = PrivateKeyDer::from_pem_file(&files.key)
+    let key = PrivateKeyDer::from_pem_slice(key)
         .map_err(|e| pem_error("a private key", &files.key, e.to_string()))?;
     Ok((chain, key))
+}
+
+/// A TLS server configuration whose certificate comes from `resolver` (a [`CertWatcher`](super::certwatcher::CertWatcher)
+/// follows its files). ALPN offers `h2` only when `http2` is set.
+pub fn acceptor_with_resolver(
+    resolver: Arc<dyn tokio_rustls::rustls::server::ResolvesServerCert>,
+    http2: bool,
+) -> Result<TlsAcceptor, TlsError> {
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let mut config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_no_client_auth()
+        .with_cert_resolver(resolver);
+    config.alpn_protocols = alpn(http2);
+    Ok(TlsAcceptor::from(Arc::new(config)))
+}
+
+fn alpn(http2: bool) -> Vec<Vec<u8>> {
+    if http2 {
+        vec![b"h2".to_vec(), b"http/1.1".to_vec()]
+    } else {
+        vec![b"http/1.1".to_vec()]
+    }
 }
 
 fn self_signed() -> Result<Identity, TlsError> {

@@ -8,8 +8,9 @@ mod api;
 mod golden;
 
 use kubesmith::envtest::{Environment, SharedEnvironment};
-use kubesmith::manifests::{Manifests, Webhook};
+use kubesmith::manifests::Manifests;
 use kubesmith::rbac::Rule;
+use kubesmith::webhook::AdmissionWebhooks;
 
 /// One control plane for every acceptance test, isolated by namespace.
 static SHARED: SharedEnvironment = SharedEnvironment::new(Environment::builder);
@@ -83,9 +84,9 @@ fn manifests(root: &std::path::Path) -> Manifests {
         .crd::<api::widget::v1beta1::Widget>()
         .rules(rbac_rules())
         .webhook(
-            Webhook::for_kind::<api::CronJob>()
+            AdmissionWebhooks::for_kind::<api::CronJob>()
                 .defaulting()
                 .validating(),
         )
-        .webhook(Webhook::for_kind::<api::widget::v1::Widget>().validating_deletes())
+        .webhook(AdmissionWebhooks::for_kind::<api::widget::v1::Widget>().validating_deletes())
 }

@@ -2,6 +2,7 @@
 
 use clap::Parser;
 use greeting_operator::controller::{GreetingReconciler, controller};
+use greeting_operator::webhook;
 use kubesmith::manager::{Manager, ManagerFlags};
 
 #[derive(Parser)]
@@ -24,6 +25,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         controller().max_concurrent_reconciles(args.max_concurrent_reconciles),
         GreetingReconciler::default(),
     )?;
+    // As in kubebuilder projects: ENABLE_WEBHOOKS=false runs without webhooks (and without
+    // their certificate), e.g. for `make run` outside the cluster.
+    if std::env::var("ENABLE_WEBHOOKS").as_deref() != Ok("false") {
+        manager.add_webhook(webhook::webhook())?;
+        manager.add_conversion(webhook::conversion())?;
+    }
     manager.run().await?;
     Ok(())
 }

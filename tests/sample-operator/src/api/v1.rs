@@ -1,4 +1,4 @@
-//! The `Greeting` API, `demo.kubesmith.dev/v1`.
+//! `demo.kubesmith.dev/v1`: the storage version, and the hub other versions convert through.
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use kube::CustomResource;
@@ -16,8 +16,9 @@ use serde::{Deserialize, Serialize};
 )]
 #[kube(status = "GreetingStatus", shortname = "gr", derive = "PartialEq")]
 pub struct GreetingSpec {
-    /// The text to publish.
-    #[k8s(min_length = 1, print_column)]
+    /// The text to publish (the defaulting webhook fills in "Hello" when it is empty).
+    #[k8s(print_column)]
+    #[serde(default)]
     pub message: String,
 }
 

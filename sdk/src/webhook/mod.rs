@@ -1,0 +1,41 @@
+//! Admission and conversion webhooks, served by the manager.
+//!
+//! - Admission per Kind: a [`Defaulter`] (mutating webhook: the response is a JSON patch from
+//!   the object as received to the object as defaulted) and a [`Validator`] (validating
+//!   webhook: create, update, delete, each with warnings or a denial), declared together as a
+//!   [`Webhook`] and registered with one line:
+//!   `manager.add_webhook(Webhook::<CronJob>::new().with_defaulter(d).with_validator(v))`.
+//! - Conversion per Kind through a hub version with `From`/`TryFrom` between the version types:
+//!   [`Conversion`], registered with `manager.add_conversion(Conversion::<v2::CronJob>::hub().spoke::<v1::CronJob>())`.
+//! - The paths are derived in one place ([`AdmissionWebhooks`], [`CONVERT_PATH`]) for the
+//!   server, `make manifests` and envtest: `/mutate-<group, dots as dashes>-<version>-<kind>`,
+//!   `/validate-…`, `/convert`.
+//! - [`WebhookServer`]: HTTPS on port 9443 with the certificate in
+//!   `$TMPDIR/k8s-webhook-server/serving-certs` (`--webhook-cert-path/-name/-key`), reloaded
+//!   when the files change; HTTP/1.1 unless `--enable-http2`; `Content-Type: application/json`,
+//!   7 MiB bodies read within a timeout; a panic in user code answers 500; metrics
+//!   `controller_runtime_webhook_requests_total`, `..._latency_seconds`,
+//!   `..._requests_in_flight`.
+//! - Denials: any error denies with its message (403); an error carrying an API status is
+//!   returned as that status; [`WebhookError::invalid`] answers 422 `Invalid` with field paths
+//!   ([`FieldError`]), as the API server's own validation does.
+
+mod admission;
+mod builder;
+mod configuration;
+mod conversion;
+mod error;
+mod server;
+
+pub use admission::{AdmissionContext, Defaulter, Validator, Warnings};
+pub use builder::Webhook;
+pub use configuration::{
+    AdmissionWebhooks, CONVERT_PATH, ClientConfig, MUTATING_CONFIGURATION,
+    VALIDATING_CONFIGURATION, WEBHOOK_SERVICE, WEBHOOK_SERVICE_NAMESPACE, configurations,
+};
+pub use conversion::Conversion;
+pub use error::{FieldError, WebhookError};
+pub use server::{
+    DEFAULT_WEBHOOK_PORT, DEFAULT_WEBHOOK_READ_TIMEOUT, MAX_REQUEST_BODY_BYTES, RegistrationError,
+    WebhookServer, WebhookServerOptions, default_cert_dir,
+};
