@@ -1,6 +1,7 @@
 //! The sample operator's webhooks called by a real kube-apiserver: defaults from the mutating
 //! webhook, denials with our messages and field paths, warnings, conversion between v1 and v2,
-//! and a serving certificate replaced while the server runs.
+//! a serving certificate replaced while the server runs, and certificates the operator issues,
+//! injects and rotates itself.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -14,7 +15,8 @@ use kube::api::{PostParams, ResourceExt};
 use kube::client::Body;
 use kube::{Api, Client};
 use kubesmith::envtest::{Environment, InstalledWebhooks, WebhookInstallOptions};
-use kubesmith::manager::{BindAddress, Manager, ManagerOptions};
+use kubesmith::manager::{BindAddress, Manager, ManagerOptions, TlsFiles};
+use kubesmith::webhook::SelfManagedCertificates;
 use rustls_pki_types::pem::PemObject;
 use tokio::sync::oneshot;
 
@@ -420,4 +422,113 @@ async fn a_replaced_certificate_is_served_to_new_connections_without_a_restart()
     }
     assert!(!served.manager.is_finished(), "no restart");
     served.stop().await;
+}
+
+#[tokio::test]
+async fn self_managed_certificates_are_issued_injected_and_rotated() {
+    let env = Environment::builder()
+        .crd(api::crd())
+        .start()
+        .await
+        .expect("no test control plane");
+    let installed = env
+        .install_webhooks(
+            &WebhookInstallOptions::default()
+                .webhook(&webhook())
+                .conversion(CRD),
+        )
+        .await
+        .expect("install webhooks");
+    let (mutating, validating) = installed.configuration_names();
+    let certificates = SelfManagedCertificates::new("greeting-webhook-certs", "default")
+        .with_hosts(&["127.0.0.1"])
+        .mutating_configuration(&mutating[0])
+        .validating_configuration(&validating[0])
+        .conversion_crd(CRD)
+        .check_interval(Duration::from_millis(300));
+    // No certificate files: the operator makes its own.
+    let empty = tempfile::tempdir().expect("dir");
+    let mut server = installed.server_options();
+    server.tls = TlsFiles {
+        certificate: empty.path().join("tls.crt"),
+        key: empty.path().join("tls.key"),
+    };
+    let address = server.address;
+    let client = env.client().expect("client");
+    let options = ManagerOptions {
+        metrics_bind_address: BindAddress::Disabled,
+        health_probe_bind_address: BindAddress::Disabled,
+        webhook_server: server,
+        self_managed_certificates: Some(certificates.clone()),
+        ..ManagerOptions::default()
+    };
+    let mut manager = Manager::new(client.clone(), options).expect("manager");
+    manager.add_webhook(webhook()).expect("webhook");
+    manager.add_conversion(conversion()).expect("conversion");
+    let (stop, stopped) = oneshot::channel::<()>();
+    let running = tokio::spawn(manager.run_until(async move {
+        let _ = stopped.await;
+    }));
+    let namespace = env
+        .create_namespace("self-managed")
+        .await
+        .expect("namespace");
+    let greetings: Api<Greeting> = Api::namespaced(client.clone(), &namespace);
+
+    let first = created_and_defaulted(&greetings, "first").await;
+    assert_eq!(first.spec.message, DEFAULT_MESSAGE);
+    let served_before = presented_certificate(address).await;
+    assert_ne!(
+        served_before,
+        rustls_pki_types::CertificateDer::from_pem_file(installed.tls_files().certificate.clone())
+            .expect("envtest's certificate")
+            .to_vec(),
+        "the operator serves its own certificate, not envtest's"
+    );
+
+    certificates.rotate(&client).await.expect("rotate");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while presented_certificate(address).await == served_before {
+        assert!(
+            Instant::now() < deadline,
+            "the rotated certificate was not served"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let second = created_and_defaulted(&greetings, "second").await;
+    assert_eq!(second.spec.message, DEFAULT_MESSAGE);
+    let as_v2: Api<v2::Greeting> = Api::namespaced(client.clone(), &namespace);
+    assert_eq!(
+        eventually_converted(&as_v2, "second").await.spec.text,
+        DEFAULT_MESSAGE,
+        "conversion keeps working after the rotation"
+    );
+
+    let _ = stop.send(());
+    running
+        .await
+        .expect("manager task")
+        .expect("manager stops cleanly");
+    env.stop().await;
+}
+
+/// Creates a Greeting without a message until the API server can call the mutating webhook
+/// (it trusts the operator's CA once the operator has put it into the configuration).
+async fn created_and_defaulted(greetings: &Api<Greeting>, name: &str) -> Greeting {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match greetings
+            .create(&PostParams::default(), &greeting(name, ""))
+            .await
+        {
+            Ok(created) => return created,
+            Err(error) => {
+                assert!(
+                    Instant::now() < deadline,
+                    "the API server could not call the webhook: {error}"
+                );
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::cache::CacheError;
 use crate::leader_election::LeaderElectionError;
 use crate::server::tls::TlsError;
-use crate::webhook::RegistrationError;
+use crate::webhook::{CertificateError, RegistrationError};
 
 /// Errors of the manager.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +41,9 @@ pub enum Error {
     /// The webhook server's certificate is not usable.
     #[error("webhook server TLS: {0}")]
     WebhookTls(TlsError),
+    /// The self-managed webhook certificates could not be provided.
+    #[error(transparent)]
+    WebhookCertificates(#[from] CertificateError),
     /// A webhook or conversion could not be registered.
     #[error(transparent)]
     Webhook(#[from] RegistrationError),

@@ -137,6 +137,9 @@ impl Manager {
         if self.options.metrics_secure {
             rules.extend(crate::metrics::server::rbac_rules());
         }
+        if let Some(certificates) = &self.options.self_managed_certificates {
+            rules.extend(certificates.rbac_rules());
+        }
         rules
     }
 
@@ -175,7 +178,8 @@ impl Manager {
         super::servers::start_servers(&client, &options, &metrics, &readiness, &servers_stopped)
             .await?;
         let webhook_tasks =
-            super::servers::start_webhook_server(webhooks, &options, &servers_stopped).await?;
+            super::servers::start_webhook_server(webhooks, &client, &options, &servers_stopped)
+                .await?;
         readiness.passed(WEBHOOK_SERVER_STARTED);
 
         let synced = cache.start();

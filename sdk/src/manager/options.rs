@@ -10,7 +10,7 @@ use crate::leader_election::{
     DEFAULT_LEASE_DURATION, DEFAULT_RENEW_DEADLINE, DEFAULT_RETRY_PERIOD,
 };
 use crate::server::tls::TlsFiles;
-use crate::webhook::WebhookServerOptions;
+use crate::webhook::{SelfManagedCertificates, WebhookServerOptions};
 
 /// Default of `--metrics-bind-address`: HTTPS on 8443 (`:8080` for plain HTTP, `0` turns metrics off).
 pub const DEFAULT_METRICS_BIND_ADDRESS: &str = ":8443";
@@ -106,6 +106,9 @@ pub struct ManagerOptions {
     /// `$TMPDIR/k8s-webhook-server/serving-certs`), HTTP/2 (off). It runs only when webhooks
     /// are registered.
     pub webhook_server: WebhookServerOptions,
+    /// The operator issues, stores, injects and rotates its own webhook certificates instead of
+    /// reading files cert-manager provides (default `None`: files).
+    pub self_managed_certificates: Option<SelfManagedCertificates>,
 }
 
 impl Default for ManagerOptions {
@@ -129,6 +132,7 @@ impl Default for ManagerOptions {
             sync_period: DEFAULT_SYNC_PERIOD,
             cache_sync_timeout: DEFAULT_CACHE_SYNC_TIMEOUT,
             webhook_server: WebhookServerOptions::default(),
+            self_managed_certificates: None,
         }
     }
 }

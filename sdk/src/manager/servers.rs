@@ -75,6 +75,7 @@ async fn wait_true(mut flag: watch::Receiver<bool>) {
 /// Returns the tasks to abort on shutdown.
 pub(super) async fn start_webhook_server(
     webhooks: WebhookServer,
+    client: &Client,
     options: &ManagerOptions,
     stopped: &watch::Receiver<bool>,
 ) -> Result<Vec<JoinHandle<()>>, Error> {
@@ -82,6 +83,15 @@ pub(super) async fn start_webhook_server(
         return Ok(Vec::new());
     }
     let settings = &options.webhook_server;
+    let mut tasks = Vec::new();
+    if let Some(certificates) = &options.self_managed_certificates {
+        let version = certificates.ensure(client, &settings.tls).await?;
+        tasks.push(tokio::spawn(certificates.clone().maintain(
+            client.clone(),
+            settings.tls.clone(),
+            version,
+        )));
+    }
     let listener = bind("webhooks", settings.address).await?;
     let certificates = CertWatcher::new(settings.tls.clone()).map_err(Error::WebhookTls)?;
     let acceptor = crate::server::tls::acceptor_with_resolver(
@@ -92,13 +102,12 @@ pub(super) async fn start_webhook_server(
     let mut webhooks = webhooks;
     webhooks.set_read_timeout(settings.read_timeout);
     tracing::info!(address = %settings.address, paths = ?webhooks.paths(), "serving webhooks");
-    Ok(vec![
-        tokio::spawn(certificates.watch()),
-        tokio::spawn(webhooks.serve(
-            listener,
-            acceptor,
-            settings.http2,
-            wait_true(stopped.clone()),
-        )),
-    ])
+    tasks.push(tokio::spawn(certificates.watch()));
+    tasks.push(tokio::spawn(webhooks.serve(
+        listener,
+        acceptor,
+        settings.http2,
+        wait_true(stopped.clone()),
+    )));
+    Ok(tasks)
 }

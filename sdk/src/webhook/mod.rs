@@ -16,12 +16,16 @@
 //!   7 MiB bodies read within a timeout; a panic in user code answers 500; metrics
 //!   `controller_runtime_webhook_requests_total`, `..._latency_seconds`,
 //!   `..._requests_in_flight`.
+//! - Certificates: cert-manager's (the scaffold's default), or — opt-in — the operator's own
+//!   ([`SelfManagedCertificates`]): issued, stored in a Secret, injected into the webhook
+//!   configurations and CRD conversions, and rotated before they expire.
 //! - Denials: any error denies with its message (403); an error carrying an API status is
 //!   returned as that status; [`WebhookError::invalid`] answers 422 `Invalid` with field paths
 //!   ([`FieldError`]), as the API server's own validation does.
 
 mod admission;
 mod builder;
+mod certificates;
 mod configuration;
 mod conversion;
 mod error;
@@ -29,6 +33,10 @@ mod server;
 
 pub use admission::{AdmissionContext, Defaulter, Validator, Warnings};
 pub use builder::Webhook;
+pub use certificates::{
+    CertificateError, DEFAULT_CERTIFICATE_CHECK_INTERVAL, DEFAULT_CERTIFICATE_VALIDITY,
+    SelfManagedCertificates,
+};
 pub use configuration::{
     AdmissionWebhooks, CONVERT_PATH, ClientConfig, MUTATING_CONFIGURATION,
     VALIDATING_CONFIGURATION, WEBHOOK_SERVICE, WEBHOOK_SERVICE_NAMESPACE, configurations,
