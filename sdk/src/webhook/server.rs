@@ -267,7 +267,7 @@ impl WebhookServer {
                 };
                 match handler(request, self.client.clone()).await {
                     Admitted::Response(response) => {
-                        Ok(json(StatusCode::OK, &response.into_review()))
+                        Ok(json(StatusCode::OK, &AdmissionAnswer::of(&response)))
                     }
                     Admitted::Panicked(message) => Err(message),
                 }
@@ -326,6 +326,55 @@ impl WebhookServer {
                 status.code = 400;
                 ConversionResponse::for_request(request).failure(status)
             }
+        }
+    }
+}
+
+/// An admission response on the wire: like kube's `AdmissionReview`, with the patch as the
+/// base64 string Kubernetes' own encoding produces (serde would write a byte array).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AdmissionAnswer<'a> {
+    api_version: &'static str,
+    kind: &'static str,
+    response: AnsweredResponse<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AnsweredResponse<'a> {
+    uid: &'a str,
+    allowed: bool,
+    status: &'a kube::core::Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    patch: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    patch_type: Option<&'static str>,
+    #[serde(skip_serializing_if = "HashMap::is_empty")]
+    audit_annotations: &'a HashMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warnings: Option<&'a Vec<String>>,
+}
+
+impl<'a> AdmissionAnswer<'a> {
+    fn of(response: &'a AdmissionResponse) -> Self {
+        use base64::Engine;
+        let patch = response
+            .patch
+            .as_ref()
+            .map(|patch| base64::engine::general_purpose::STANDARD.encode(patch));
+        AdmissionAnswer {
+            api_version: ADMISSION_API_VERSION,
+            kind: "AdmissionReview",
+            response: AnsweredResponse {
+                uid: &response.uid,
+                allowed: response.allowed,
+                status: &response.result,
+                patch_type: patch.as_ref().map(|_| "JSONPatch"),
+                patch,
+                audit_annotations: &response.audit_annotations,
+                warnings: response.warnings.as_ref(),
+            },
         }
     }
 }
