@@ -30,6 +30,7 @@ struct Served {
     client: Client,
     namespace: String,
     metrics: std::net::SocketAddr,
+    probes: std::net::SocketAddr,
     stop: Option<oneshot::Sender<()>>,
     manager: tokio::task::JoinHandle<Result<(), kubesmith::manager::Error>>,
 }
@@ -50,11 +51,11 @@ impl Served {
             .await
             .expect("install webhooks");
         let client = env.client().expect("client");
-        let metrics = free_address();
+        let (metrics, probes) = (free_address(), free_address());
         let options = ManagerOptions {
             metrics_bind_address: BindAddress::Address(metrics),
             metrics_secure: false,
-            health_probe_bind_address: BindAddress::Disabled,
+            health_probe_bind_address: BindAddress::Address(probes),
             webhook_server: installed.server_options(),
             ..ManagerOptions::default()
         };
@@ -76,6 +77,7 @@ impl Served {
             client,
             namespace,
             metrics,
+            probes,
             stop: Some(stop),
             manager,
         }
@@ -256,6 +258,13 @@ async fn the_api_server_calls_our_webhooks_and_our_conversion() {
     assert!(
         failed.to_string().contains("v2 greetings are ASCII only"),
         "our conversion message reaches the client: {failed}"
+    );
+
+    // Ready: caches synced and the webhook server started.
+    let readyz = reqwest_free_get(served.probes, "/readyz").await;
+    assert!(
+        readyz.starts_with("HTTP/1.0 200") || readyz.starts_with("HTTP/1.1 200"),
+        "{readyz}"
     );
 
     // The metrics count what the webhooks answered.
@@ -531,4 +540,37 @@ async fn created_and_defaulted(greetings: &Api<Greeting>, name: &str) -> Greetin
             }
         }
     }
+}
+
+#[tokio::test]
+async fn a_manager_without_its_webhook_certificate_fails_to_start_and_says_why() {
+    let config = kube::Config::new("https://127.0.0.1:1".parse().expect("url"));
+    let client = Client::try_from(config).expect("client");
+    let missing = tempfile::tempdir().expect("dir");
+    let mut server = kubesmith::webhook::WebhookServerOptions::default();
+    server.address = free_address();
+    server.tls = TlsFiles {
+        certificate: missing.path().join("tls.crt"),
+        key: missing.path().join("tls.key"),
+    };
+    let options = ManagerOptions {
+        metrics_bind_address: BindAddress::Disabled,
+        health_probe_bind_address: BindAddress::Disabled,
+        webhook_server: server,
+        ..ManagerOptions::default()
+    };
+    let mut manager = Manager::new(client, options).expect("manager");
+    manager.add_webhook(webhook()).expect("webhook");
+    let error = tokio::time::timeout(
+        Duration::from_secs(10),
+        manager.run_until(std::future::pending()),
+    )
+    .await
+    .expect("fails at once")
+    .expect_err("no certificate, no server");
+    let message = error.to_string();
+    assert!(
+        message.contains("webhook server TLS") && message.contains("tls.crt"),
+        "{message}"
+    );
 }

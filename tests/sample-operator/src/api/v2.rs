@@ -16,7 +16,12 @@ use super::v1::{self, GreetingStatus};
     kind = "Greeting",
     namespaced
 )]
-#[kube(status = "GreetingStatus", shortname = "gr", derive = "PartialEq")]
+#[kube(
+    status = "GreetingStatus",
+    shortname = "gr",
+    derive = "PartialEq",
+    storage = false
+)]
 pub struct GreetingSpec {
     /// The text to publish, ASCII only.
     #[k8s(print_column)]
