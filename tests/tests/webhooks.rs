@@ -35,21 +35,28 @@ struct Served {
     manager: tokio::task::JoinHandle<Result<(), kubesmith::manager::Error>>,
 }
 
+/// A control plane with both Greeting versions and the sample's webhook configurations (and
+/// the CRD's conversion) pointing at a local server.
+async fn control_plane() -> (Environment, InstalledWebhooks) {
+    let env = Environment::builder()
+        .crd(api::crd())
+        .start()
+        .await
+        .expect("no test control plane");
+    let installed = env
+        .install_webhooks(
+            &WebhookInstallOptions::default()
+                .webhook(&webhook())
+                .conversion(CRD),
+        )
+        .await
+        .expect("install webhooks");
+    (env, installed)
+}
+
 impl Served {
     async fn start() -> Served {
-        let env = Environment::builder()
-            .crd(api::crd())
-            .start()
-            .await
-            .expect("no test control plane");
-        let installed = env
-            .install_webhooks(
-                &WebhookInstallOptions::default()
-                    .webhook(&webhook())
-                    .conversion(CRD),
-            )
-            .await
-            .expect("install webhooks");
+        let (env, installed) = control_plane().await;
         let client = env.client().expect("client");
         let (metrics, probes) = (free_address(), free_address());
         let options = ManagerOptions {
@@ -361,14 +368,14 @@ impl tokio_rustls::rustls::client::danger::ServerCertVerifier for AcceptAnything
 
     fn verify_tls12_signature(
         &self,
-        _: &[u8],
-        _: &rustls_pki_types::CertificateDer<'_>,
-        _: &tokio_rustls::rustls::DigitallySignedStruct,
+        message: &[u8],
+        certificate: &rustls_pki_types::CertificateDer<'_>,
+        signature: &tokio_rustls::rustls::DigitallySignedStruct,
     ) -> Result<
         tokio_rustls::rustls::client::danger::HandshakeSignatureValid,
         tokio_rustls::rustls::Error,
     > {
-        Ok(tokio_rustls::rustls::client::danger::HandshakeSignatureValid::assertion())
+        self.verify_tls13_signature(message, certificate, signature)
     }
 
     fn verify_tls13_signature(
@@ -435,19 +442,7 @@ async fn a_replaced_certificate_is_served_to_new_connections_without_a_restart()
 
 #[tokio::test]
 async fn self_managed_certificates_are_issued_injected_and_rotated() {
-    let env = Environment::builder()
-        .crd(api::crd())
-        .start()
-        .await
-        .expect("no test control plane");
-    let installed = env
-        .install_webhooks(
-            &WebhookInstallOptions::default()
-                .webhook(&webhook())
-                .conversion(CRD),
-        )
-        .await
-        .expect("install webhooks");
+    let (env, installed) = control_plane().await;
     let (mutating, validating) = installed.configuration_names();
     let certificates = SelfManagedCertificates::new("greeting-webhook-certs", "default")
         .with_hosts(&["127.0.0.1"])
@@ -547,11 +542,13 @@ async fn a_manager_without_its_webhook_certificate_fails_to_start_and_says_why()
     let config = kube::Config::new("https://127.0.0.1:1".parse().expect("url"));
     let client = Client::try_from(config).expect("client");
     let missing = tempfile::tempdir().expect("dir");
-    let mut server = kubesmith::webhook::WebhookServerOptions::default();
-    server.address = free_address();
-    server.tls = TlsFiles {
-        certificate: missing.path().join("tls.crt"),
-        key: missing.path().join("tls.key"),
+    let server = kubesmith::webhook::WebhookServerOptions {
+        address: free_address(),
+        tls: TlsFiles {
+            certificate: missing.path().join("tls.crt"),
+            key: missing.path().join("tls.key"),
+        },
+        ..Default::default()
     };
     let options = ManagerOptions {
         metrics_bind_address: BindAddress::Disabled,

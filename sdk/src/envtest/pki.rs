@@ -6,10 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use p256::pkcs8::DecodePrivateKey;
-use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
-    KeyUsagePurpose,
-};
+use rcgen::{CertificateParams, DnType, ExtendedKeyUsagePurpose, KeyPair, KeyUsagePurpose};
 use x509_cert::builder::profile::BuilderProfile;
 use x509_cert::builder::{Builder, CertificateBuilder};
 use x509_cert::der::{Decode, EncodePem};
@@ -182,19 +179,7 @@ impl BuilderProfile for ClientProfile {
 }
 
 fn ca_params(common_name: &str) -> Result<(CertificateParams, KeyPair)> {
-    let mut params =
-        CertificateParams::new(Vec::<String>::new()).map_err(cert_error(common_name))?;
-    params
-        .distinguished_name
-        .push(DnType::CommonName, common_name);
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.key_usages = vec![
-        KeyUsagePurpose::KeyCertSign,
-        KeyUsagePurpose::CrlSign,
-        KeyUsagePurpose::DigitalSignature,
-    ];
-    let key = KeyPair::generate().map_err(cert_error(common_name))?;
-    Ok((params, key))
+    crate::server::certificates::ca_params(common_name).map_err(cert_error(common_name))
 }
 
 /// The RFC 4514 string of a user's subject: `CN=<user>` and one `O=<group>` per group.

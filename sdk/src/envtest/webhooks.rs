@@ -22,7 +22,9 @@ use super::error::{Error, Result};
 use super::ports::free_port;
 use crate::server::certificates;
 use crate::server::tls::TlsFiles;
-use crate::webhook::{AdmissionWebhooks, ClientConfig, WebhookServerOptions, configurations};
+use crate::webhook::{
+    AdmissionWebhooks, ClientConfig, WebhookConfiguration, WebhookServerOptions, configurations,
+};
 
 /// Default of how long [`InstalledWebhooks::wait_until_reachable`] waits.
 pub const DEFAULT_WEBHOOK_REACHABLE_TIMEOUT: Duration = Duration::from_secs(20);
@@ -200,29 +202,10 @@ pub(crate) async fn install(
         }
     }
     let suffix = format!("-{port}");
-    let mut names = (Vec::new(), Vec::new());
-    for mut configuration in mutating {
-        let name = unique(&mut configuration.metadata, &suffix);
-        for webhook in configuration.webhooks.iter_mut().flatten() {
-            point(&mut webhook.client_config, &base, &issued.ca_pem);
-        }
-        Api::<MutatingWebhookConfiguration>::all(client.clone())
-            .create(&PostParams::default(), &configuration)
-            .await
-            .map_err(Error::kube(format!("installing {name}")))?;
-        names.0.push(name);
-    }
-    for mut configuration in validating {
-        let name = unique(&mut configuration.metadata, &suffix);
-        for webhook in configuration.webhooks.iter_mut().flatten() {
-            point(&mut webhook.client_config, &base, &issued.ca_pem);
-        }
-        Api::<ValidatingWebhookConfiguration>::all(client.clone())
-            .create(&PostParams::default(), &configuration)
-            .await
-            .map_err(Error::kube(format!("installing {name}")))?;
-        names.1.push(name);
-    }
+    let names = (
+        create_pointed(client, mutating, &suffix, &base, &issued.ca_pem).await?,
+        create_pointed(client, validating, &suffix, &base, &issued.ca_pem).await?,
+    );
     let crds = Api::<CustomResourceDefinition>::all(client.clone());
     for crd in &options.conversions {
         let patch = serde_json::json!({ "spec": { "conversion": target.crd_conversion() } });
@@ -239,6 +222,30 @@ pub(crate) async fn install(
         configurations: names,
         _dir: dir,
     })
+}
+
+/// Creates `configurations` under names unique to this installation, their webhooks pointed at
+/// `base`; returns the names.
+async fn create_pointed<K: WebhookConfiguration>(
+    client: &kube::Client,
+    configurations: Vec<K>,
+    suffix: &str,
+    base: &str,
+    ca_pem: &str,
+) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    for mut configuration in configurations {
+        let name = unique(configuration.meta_mut(), suffix);
+        for client_config in configuration.client_configs() {
+            point(client_config, base, ca_pem);
+        }
+        Api::<K>::all(client.clone())
+            .create(&PostParams::default(), &configuration)
+            .await
+            .map_err(Error::kube(format!("installing {name}")))?;
+        names.push(name);
+    }
+    Ok(names)
 }
 
 /// Gives a configuration a name unique to this installation; returns it.

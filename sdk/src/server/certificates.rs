@@ -24,6 +24,22 @@ pub struct IssuedCertificate {
     pub not_after: SystemTime,
 }
 
+/// The parameters of a CA named `common_name` and its fresh key (validity: rcgen's default
+/// unless set).
+pub(crate) fn ca_params(common_name: &str) -> Result<(CertificateParams, KeyPair), rcgen::Error> {
+    let mut params = CertificateParams::new(Vec::<String>::new())?;
+    params
+        .distinguished_name
+        .push(DnType::CommonName, common_name);
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    Ok((params, KeyPair::generate()?))
+}
+
 /// Issues a CA named `ca_name` and a serving certificate for `hosts` (DNS names or IP
 /// addresses) signed by it, both valid from now for `validity`.
 ///
@@ -48,19 +64,9 @@ pub fn issue(
     let not_after =
         now + time::Duration::seconds(i64::try_from(validity.as_secs()).unwrap_or(i64::MAX / 2));
 
-    let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, ca_name);
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params.key_usages = vec![
-        KeyUsagePurpose::KeyCertSign,
-        KeyUsagePurpose::CrlSign,
-        KeyUsagePurpose::DigitalSignature,
-    ];
+    let (mut ca_params, ca_key) = ca_params(ca_name)?;
     ca_params.not_before = not_before;
     ca_params.not_after = not_after;
-    let ca_key = KeyPair::generate()?;
     let ca_certificate = ca_params.self_signed(&ca_key)?;
     let issuer = Issuer::new(ca_params, ca_key);
 

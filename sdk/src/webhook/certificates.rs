@@ -22,6 +22,7 @@ use k8s_openapi::jiff::Timestamp;
 use kube::api::{Patch, PatchParams, PostParams};
 use kube::{Api, Client};
 
+use super::configuration::WebhookConfiguration;
 use crate::rbac::Rule;
 use crate::server::certificates::{self, IssuedCertificate};
 use crate::server::tls::{TlsError, TlsFiles};
@@ -193,13 +194,7 @@ impl SelfManagedCertificates {
     ) -> Result<String, CertificateError> {
         let secrets: Api<Secret> = Api::namespaced(client.clone(), &self.namespace);
         let secret = loop {
-            let current = secrets
-                .get_opt(&self.secret)
-                .await
-                .map_err(api_error(format!(
-                    "reading Secret {}/{}",
-                    self.namespace, self.secret
-                )))?;
+            let current = self.read(&secrets).await?;
             if let Some(secret) = &current
                 && self.is_current(secret)
             {
@@ -246,14 +241,18 @@ impl SelfManagedCertificates {
     /// their next check).
     pub async fn rotate(&self, client: &Client) -> Result<(), CertificateError> {
         let secrets: Api<Secret> = Api::namespaced(client.clone(), &self.namespace);
-        let current = secrets
+        let current = self.read(&secrets).await?;
+        self.write_new(&secrets, current).await.map(|_| ())
+    }
+
+    async fn read(&self, secrets: &Api<Secret>) -> Result<Option<Secret>, CertificateError> {
+        secrets
             .get_opt(&self.secret)
             .await
             .map_err(api_error(format!(
                 "reading Secret {}/{}",
                 self.namespace, self.secret
-            )))?;
-        self.write_new(&secrets, current).await.map(|_| ())
+            )))
     }
 
     fn is_current(&self, secret: &Secret) -> bool {
@@ -334,30 +333,11 @@ impl SelfManagedCertificates {
 
     /// Puts `bundle` into every webhook of the configured configurations and CRDs.
     async fn inject(&self, client: &Client, bundle: &[u8]) -> Result<(), CertificateError> {
-        let ca = || Some(ByteString(bundle.to_vec()));
         for name in &self.mutating {
-            let api: Api<MutatingWebhookConfiguration> = Api::all(client.clone());
-            update_with(&api, name, |configuration| {
-                let mut changed = false;
-                for webhook in configuration.webhooks.iter_mut().flatten() {
-                    changed |= webhook.client_config.ca_bundle != ca();
-                    webhook.client_config.ca_bundle = ca();
-                }
-                changed
-            })
-            .await?;
+            inject_into::<MutatingWebhookConfiguration>(client, name, bundle).await?;
         }
         for name in &self.validating {
-            let api: Api<ValidatingWebhookConfiguration> = Api::all(client.clone());
-            update_with(&api, name, |configuration| {
-                let mut changed = false;
-                for webhook in configuration.webhooks.iter_mut().flatten() {
-                    changed |= webhook.client_config.ca_bundle != ca();
-                    webhook.client_config.ca_bundle = ca();
-                }
-                changed
-            })
-            .await?;
+            inject_into::<ValidatingWebhookConfiguration>(client, name, bundle).await?;
         }
         let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
         for name in &self.crds {
@@ -372,22 +352,26 @@ impl SelfManagedCertificates {
     }
 }
 
-/// Reads `name`, lets `change` edit it and writes it back when it says it changed; retries on
-/// a conflict.
-async fn update_with<K>(
-    api: &Api<K>,
+/// Puts `bundle` into every webhook of the configuration `name`; writes only when that changes
+/// it, and retries on a conflict.
+async fn inject_into<K: WebhookConfiguration>(
+    client: &Client,
     name: &str,
-    mut change: impl FnMut(&mut K) -> bool,
-) -> Result<(), CertificateError>
-where
-    K: kube::Resource + Clone + serde::Serialize + serde::de::DeserializeOwned + std::fmt::Debug,
-{
+    bundle: &[u8],
+) -> Result<(), CertificateError> {
+    let api: Api<K> = Api::all(client.clone());
+    let ca = Some(ByteString(bundle.to_vec()));
     loop {
         let mut object = api
             .get(name)
             .await
             .map_err(api_error(format!("reading {name}")))?;
-        if !change(&mut object) {
+        let mut changed = false;
+        for config in object.client_configs() {
+            changed |= config.ca_bundle != ca;
+            config.ca_bundle = ca.clone();
+        }
+        if !changed {
             return Ok(());
         }
         match api.replace(name, &PostParams::default(), &object).await {

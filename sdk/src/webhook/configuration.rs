@@ -197,6 +197,35 @@ impl AdmissionWebhooks {
     }
 }
 
+/// A Mutating- or ValidatingWebhookConfiguration: the client configs of its webhooks.
+pub(crate) trait WebhookConfiguration:
+    kube::Resource<DynamicType = ()>
+    + Clone
+    + serde::Serialize
+    + serde::de::DeserializeOwned
+    + std::fmt::Debug
+{
+    /// How the API server reaches each of its webhooks.
+    fn client_configs(&mut self) -> Vec<&mut WebhookClientConfig>;
+}
+
+/// Both configuration types hold `webhooks` with a `client_config` each.
+macro_rules! webhook_configuration {
+    ($($configuration:ty),+) => {$(
+        impl WebhookConfiguration for $configuration {
+            fn client_configs(&mut self) -> Vec<&mut WebhookClientConfig> {
+                self.webhooks
+                    .iter_mut()
+                    .flatten()
+                    .map(|webhook| &mut webhook.client_config)
+                    .collect()
+            }
+        }
+    )+};
+}
+
+webhook_configuration!(MutatingWebhookConfiguration, ValidatingWebhookConfiguration);
+
 /// The two configurations for `webhooks`, reached through `client`, webhooks sorted by name;
 /// `None` where empty.
 pub fn configurations(
