@@ -179,8 +179,8 @@ pub(crate) async fn install(
         .tempdir()
         .map_err(Error::io("creating", &std::env::temp_dir()))?;
     let files = TlsFiles {
-        certificate: dir.path().join(crate::manager::DEFAULT_CERT_NAME),
-        key: dir.path().join(crate::manager::DEFAULT_KEY_NAME),
+        certificate: dir.path().join(crate::server::tls::DEFAULT_CERT_NAME),
+        key: dir.path().join(crate::server::tls::DEFAULT_KEY_NAME),
     };
     std::fs::write(&files.certificate, &issued.certificate_pem)
         .map_err(Error::io("writing", &files.certificate))?;

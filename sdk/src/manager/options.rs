@@ -10,17 +10,13 @@ use crate::leader_election::{
     DEFAULT_LEASE_DURATION, DEFAULT_RENEW_DEADLINE, DEFAULT_RETRY_PERIOD,
 };
 use crate::server::tls::TlsFiles;
+pub use crate::server::tls::{DEFAULT_CERT_NAME, DEFAULT_KEY_NAME};
 use crate::webhook::{SelfManagedCertificates, WebhookServerOptions};
 
 /// Default of `--metrics-bind-address`: HTTPS on 8443 (`:8080` for plain HTTP, `0` turns metrics off).
 pub const DEFAULT_METRICS_BIND_ADDRESS: &str = ":8443";
 /// Default of `--health-probe-bind-address`.
 pub const DEFAULT_HEALTH_PROBE_BIND_ADDRESS: &str = ":8081";
-/// Default of `--webhook-cert-name` and `--metrics-cert-name`.
-pub const DEFAULT_CERT_NAME: &str = "tls.crt";
-/// Default of `--webhook-cert-key` and `--metrics-cert-key`.
-pub const DEFAULT_KEY_NAME: &str = "tls.key";
-
 /// Default of [`ManagerOptions::graceful_shutdown_timeout`].
 pub const DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default of [`ManagerOptions::sync_period`] (controller-runtime's cache `SyncPeriod`).

@@ -9,6 +9,11 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::ServerConfig;
 
+/// Default of `--webhook-cert-name` and `--metrics-cert-name` (the certificate file).
+pub const DEFAULT_CERT_NAME: &str = "tls.crt";
+/// Default of `--webhook-cert-key` and `--metrics-cert-key` (the key file).
+pub const DEFAULT_KEY_NAME: &str = "tls.key";
+
 /// A certificate chain and its key, both PEM files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TlsFiles {

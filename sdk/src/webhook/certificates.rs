@@ -453,8 +453,9 @@ mod tests {
 
     #[test]
     fn a_fresh_pair_is_current_and_an_expiring_one_is_not() {
-        let certificates =
-            SelfManagedCertificates::new("certs", "system").with_hosts(&["127.0.0.1"]);
+        let certificates = SelfManagedCertificates::new("certs", "system")
+            .with_hosts(&["127.0.0.1"])
+            .validity(Duration::from_secs(3600));
         let issued = certificates::issue("ca", certificates.hosts(), Duration::from_secs(3600))
             .expect("issue");
         let secret = certificates.secret_with(&issued, "", None);

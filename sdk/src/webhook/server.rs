@@ -31,7 +31,7 @@ use super::conversion::{Conversion, ConversionHandler};
 use crate::Kind;
 use crate::metrics::{Metrics, WebhookMetrics};
 use crate::server::http::{Body, Handler};
-use crate::server::tls::TlsFiles;
+use crate::server::tls::{DEFAULT_CERT_NAME, DEFAULT_KEY_NAME, TlsFiles};
 
 /// Default port of the webhook server.
 pub const DEFAULT_WEBHOOK_PORT: u16 = 9443;
@@ -93,8 +93,8 @@ impl Default for WebhookServerOptions {
         WebhookServerOptions {
             address: SocketAddr::from(([0, 0, 0, 0], DEFAULT_WEBHOOK_PORT)),
             tls: TlsFiles {
-                certificate: dir.join(crate::manager::DEFAULT_CERT_NAME),
-                key: dir.join(crate::manager::DEFAULT_KEY_NAME),
+                certificate: dir.join(DEFAULT_CERT_NAME),
+                key: dir.join(DEFAULT_KEY_NAME),
             },
             http2: false,
             read_timeout: DEFAULT_WEBHOOK_READ_TIMEOUT,
