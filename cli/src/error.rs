@@ -9,6 +9,9 @@ pub enum Error {
     /// An `envtest` command failed.
     #[error(transparent)]
     Envtest(#[from] crate::envtest::Error),
+    /// A scaffolding command refused or failed (nothing was changed).
+    #[error(transparent)]
+    Scaffold(#[from] crate::scaffold::error::ScaffoldError),
     /// Writing the result to stdout failed (e.g. a closed pipe).
     #[error("could not write the output: {0}")]
     Output(#[from] io::Error),

@@ -3,6 +3,8 @@
 //! The binary is a thin wrapper: [`command::Cli`] parses the arguments and runs them. The
 //! work is done in one module per area, each usable as a library:
 //!
+//! - [`scaffold`] — `kubesmith init`, `create api` and `create webhook`: operator projects
+//!   rendered from the handlebars templates embedded at build time, all files or none.
 //! - [`envtest`] — the envtest asset manager (`kubesmith envtest use | list | cleanup`): finds,
 //!   downloads (SHA-512 verified) or builds the etcd, kube-apiserver and kubectl binaries that
 //!   envtest-based tests run, in the store shared with Go's `setup-envtest`. Start with
@@ -14,5 +16,6 @@
 pub mod command;
 pub mod envtest;
 mod error;
+pub mod scaffold;
 
 pub use error::Error;

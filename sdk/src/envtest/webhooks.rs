@@ -208,7 +208,16 @@ pub(crate) async fn install(
     );
     let crds = Api::<CustomResourceDefinition>::all(client.clone());
     for crd in &options.conversions {
-        let patch = serde_json::json!({ "spec": { "conversion": target.crd_conversion() } });
+        let mut conversion = serde_json::json!(target.crd_conversion());
+        // A merge patch keeps what it does not name: drop the Service a CRD of `make
+        // manifests` points at, or the API server finds both a URL and a Service.
+        if let Some(client_config) = conversion
+            .pointer_mut("/webhook/clientConfig")
+            .and_then(serde_json::Value::as_object_mut)
+        {
+            client_config.insert("service".into(), serde_json::Value::Null);
+        }
+        let patch = serde_json::json!({ "spec": { "conversion": conversion } });
         crds.patch(crd, &PatchParams::default(), &Patch::Merge(&patch))
             .await
             .map_err(Error::kube(format!(

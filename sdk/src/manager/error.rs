@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::cache::CacheError;
+use crate::healthz::CheckError;
 use crate::leader_election::LeaderElectionError;
 use crate::server::tls::TlsError;
 use crate::webhook::{CertificateError, RegistrationError};
@@ -27,6 +28,10 @@ pub enum Error {
     /// Two controllers have the same name.
     #[error("a controller named {0:?} is already registered; names must be unique")]
     DuplicateController(String),
+    /// A health or readiness check could not be added (an empty name, a `/` in it, or a
+    /// name already used on the same endpoint).
+    #[error(transparent)]
+    HealthCheck(#[from] CheckError),
     /// A controller or an index could not be set up in the cache.
     #[error(transparent)]
     Cache(#[from] CacheError),

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 use std::future::Future;
+use std::sync::Arc;
 
 use kube::Client;
 use tokio::sync::watch;
@@ -14,7 +15,7 @@ use super::options::{ManagerOptions, watch_namespaces_from_env};
 use crate::Kind;
 use crate::cache::Cache;
 use crate::controller::{Controller, Registration, Start};
-use crate::healthz::{CACHES_SYNCED, Readiness, WEBHOOK_SERVER_STARTED};
+use crate::healthz::{CACHES_SYNCED, Probes, Readiness, WEBHOOK_SERVER_STARTED};
 use crate::metrics::Metrics;
 use crate::rbac::Rule;
 use crate::reconcile::{Context, Reconciler};
@@ -27,6 +28,7 @@ pub struct Manager {
     cache: Cache,
     metrics: Metrics,
     readiness: Readiness,
+    probes: Probes,
     identity: String,
     controllers: Vec<Registration>,
     rules: BTreeSet<Rule>,
@@ -55,6 +57,7 @@ impl Manager {
             options,
             metrics,
             readiness: Readiness::default(),
+            probes: Probes::default(),
             identity: crate::leader_election::default_identity(),
             controllers: Vec::new(),
             rules: BTreeSet::new(),
@@ -99,6 +102,61 @@ impl Manager {
         H: Kind + serde::Serialize + serde::de::DeserializeOwned,
     {
         Ok(self.webhooks.add_conversion(conversion)?)
+    }
+
+    /// Adds a liveness check served by the probe server (controller-runtime's
+    /// `AddHealthzCheck`): `/healthz` answers 500 while any health check fails, and
+    /// `/healthz/<name>` runs this one. See [`crate::healthz`].
+    ///
+    /// Fails when `name` is empty, contains `/`, or names a health check already added.
+    ///
+    /// ```no_run
+    /// # async fn example(client: kube::Client) -> Result<(), kubesmith::manager::Error> {
+    /// use kubesmith::healthz;
+    /// use kubesmith::manager::{Manager, ManagerOptions};
+    /// let mut manager = Manager::new(client, ManagerOptions::default())?;
+    /// manager.add_healthz_check("ping", healthz::ping)?;
+    /// # Ok(()) }
+    /// ```
+    pub fn add_healthz_check(
+        &mut self,
+        name: &str,
+        check: impl Fn() -> Result<(), String> + Send + Sync + 'static,
+    ) -> Result<(), Error> {
+        Ok(self.probes.healthz.add(name, Arc::new(check))?)
+    }
+
+    /// Adds a readiness check served by the probe server (controller-runtime's
+    /// `AddReadyzCheck`): `/readyz` answers 500 while any readiness check fails (as well as
+    /// before the caches have synced), and `/readyz/<name>` runs this one. See
+    /// [`crate::healthz`].
+    ///
+    /// Fails when `name` is empty, contains `/`, or names a readiness check already added.
+    ///
+    /// ```no_run
+    /// # async fn example(client: kube::Client) -> Result<(), kubesmith::manager::Error> {
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use kubesmith::manager::{Manager, ManagerOptions};
+    /// let mut manager = Manager::new(client, ManagerOptions::default())?;
+    /// let connected = Arc::new(AtomicBool::new(false));
+    /// let flag = Arc::clone(&connected);
+    /// manager.add_readyz_check("upstream", move || {
+    ///     if flag.load(Ordering::Relaxed) {
+    ///         Ok(())
+    ///     } else {
+    ///         Err("not connected to the upstream service yet".to_string())
+    ///     }
+    /// })?;
+    /// // A task of yours sets `connected` once the upstream answers.
+    /// # Ok(()) }
+    /// ```
+    pub fn add_readyz_check(
+        &mut self,
+        name: &str,
+        check: impl Fn() -> Result<(), String> + Send + Sync + 'static,
+    ) -> Result<(), Error> {
+        Ok(self.probes.readyz.add(name, Arc::new(check))?)
     }
 
     /// Registers a field index on `K` in the manager's cache (see [`Cache::index_field`]).
@@ -165,6 +223,7 @@ impl Manager {
             cache,
             metrics,
             readiness,
+            probes,
             identity,
             controllers,
             webhooks,
@@ -175,8 +234,15 @@ impl Manager {
             readiness.wait_for(WEBHOOK_SERVER_STARTED);
         }
         let (stop_servers, servers_stopped) = watch::channel(false);
-        super::servers::start_servers(&client, &options, &metrics, &readiness, &servers_stopped)
-            .await?;
+        super::servers::start_servers(
+            &client,
+            &options,
+            &metrics,
+            &readiness,
+            probes,
+            &servers_stopped,
+        )
+        .await?;
         let webhook_tasks =
             super::servers::start_webhook_server(webhooks, &client, &options, &servers_stopped)
                 .await?;
@@ -256,6 +322,7 @@ mod tests {
     use super::*;
     use crate::cache::{CacheError, Selection};
     use crate::controller::{rules_for, rules_owns};
+    use crate::healthz::CheckError;
     use crate::reconcile::{Action, ReconcileError};
 
     struct Noop;
@@ -341,5 +408,39 @@ mod tests {
             again,
             Err(Error::Cache(CacheError::IndexRegistration { .. }))
         ));
+    }
+
+    #[tokio::test]
+    async fn probe_checks_need_a_name_unique_per_endpoint() {
+        let mut manager = manager();
+        manager
+            .add_healthz_check("ping", crate::healthz::ping)
+            .expect("health check");
+        manager
+            .add_readyz_check("ping", crate::healthz::ping)
+            .expect("a readiness check may share a health check's name");
+        let duplicate = manager.add_healthz_check("ping", || Err("never".into()));
+        assert!(
+            matches!(
+                &duplicate,
+                Err(Error::HealthCheck(CheckError::DuplicateName { endpoint: "healthz", name })) if name == "ping"
+            ),
+            "{duplicate:?}"
+        );
+        let message = duplicate.expect_err("duplicate").to_string();
+        assert!(
+            message.contains("\"ping\"") && message.contains("its own name"),
+            "{message}"
+        );
+        let empty = manager.add_readyz_check("", crate::healthz::ping);
+        assert!(
+            matches!(
+                empty,
+                Err(Error::HealthCheck(CheckError::EmptyName {
+                    endpoint: "readyz"
+                }))
+            ),
+            "{empty:?}"
+        );
     }
 }

@@ -11,7 +11,7 @@ use tokio_rustls::rustls::server::ResolvesServerCert;
 
 use super::error::Error;
 use super::options::{BindAddress, ManagerOptions};
-use crate::healthz::Readiness;
+use crate::healthz::{Probes, Readiness};
 use crate::metrics::Metrics;
 use crate::server::certwatcher::CertWatcher;
 use crate::webhook::WebhookServer;
@@ -22,11 +22,12 @@ pub(super) async fn start_servers(
     options: &ManagerOptions,
     metrics: &Metrics,
     readiness: &Readiness,
+    probes: Probes,
     stopped: &watch::Receiver<bool>,
 ) -> Result<(), Error> {
     if let BindAddress::Address(address) = options.health_probe_bind_address {
         let listener = bind("health probes", address).await?;
-        let handler = crate::healthz::handler(readiness.clone());
+        let handler = crate::healthz::handler(readiness.clone(), probes);
         tokio::spawn(crate::server::http::serve(
             listener,
             None,

@@ -24,6 +24,8 @@ pub struct Manifests {
     webhooks: Vec<AdmissionWebhooks>,
     /// CRDs served by a conversion webhook.
     conversions: Vec<String>,
+    /// Where rules without a namespace go; `None`: the ClusterRole.
+    role_namespace: Option<String>,
 }
 
 impl Manifests {
@@ -35,6 +37,7 @@ impl Manifests {
             rules: Vec::new(),
             webhooks: Vec::new(),
             conversions: Vec::new(),
+            role_namespace: None,
         }
     }
 
@@ -58,6 +61,33 @@ impl Manifests {
     /// Adds RBAC rules.
     pub fn rules(mut self, rules: impl IntoIterator<Item = Rule>) -> Self {
         self.rules.extend(rules);
+        self
+    }
+
+    /// Puts every rule without a namespace of its own into a `Role` `manager-role` in
+    /// `namespace` instead of the `ClusterRole` `manager-role`: the role of an operator that
+    /// only works in its own namespace. Rules with an explicit namespace
+    /// ([`Rule::in_namespace`], `namespace = "..."` in `#[rbac]`) keep it.
+    ///
+    /// Rules for non-resource URLs (such as `/metrics`) stay in the `ClusterRole`: a `Role`
+    /// cannot hold them. Scaffolded namespaced projects pass `"system"`, which kustomize
+    /// rewrites to `<project>-system` like every other `system` in `config/`.
+    ///
+    /// ```
+    /// use kubesmith::manifests::Manifests;
+    /// use kubesmith::rbac::Rule;
+    /// let files = Manifests::new(".")
+    ///     .rules([Rule::new(&["apps"], &["deployments"], &["get", "list", "watch"])])
+    ///     .role_namespace("system")
+    ///     .render()?;
+    /// let role = &files[std::path::Path::new("config/rbac/role.yaml")];
+    /// assert!(role.contains("kind: Role\n"));
+    /// assert!(role.contains("namespace: system"));
+    /// assert!(!role.contains("kind: ClusterRole"));
+    /// # Ok::<(), kubesmith::manifests::Error>(())
+    /// ```
+    pub fn role_namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.role_namespace = Some(namespace.into());
         self
     }
 
@@ -109,7 +139,13 @@ impl Manifests {
         }
         if !self.rules.is_empty() {
             let path = PathBuf::from("config/rbac/role.yaml");
-            let roles = roles(self.rules.iter().cloned(), MANAGER_ROLE);
+            let rules = self.rules.iter().cloned().map(|mut rule| {
+                if rule.namespace.is_none() && rule.urls.is_empty() {
+                    rule.namespace.clone_from(&self.role_namespace);
+                }
+                rule
+            });
+            let roles = roles(rules, MANAGER_ROLE);
             let mut documents: Vec<serde_json::Value> = Vec::new();
             if let Some(cluster_role) = &roles.cluster_role {
                 documents.push(yaml::with_type(cluster_role, "ClusterRole"));

@@ -5,7 +5,7 @@
 //! | file | from |
 //! |---|---|
 //! | `config/crd/bases/<group>_<plural>.yaml` | [`Manifests::crd`]: kinds with `#[kubesmith::markers]`; versions of one Kind merged into one CRD with exactly one storage version |
-//! | `config/rbac/role.yaml` | [`Manifests::controller`] (the rules of controller declarations), [`Manifests::rbac`] / [`Manifests::rules`]: ClusterRole `manager-role`, plus a Role per namespace used |
+//! | `config/rbac/role.yaml` | [`Manifests::controller`] (the rules of controller declarations), [`Manifests::rbac`] / [`Manifests::rules`]: ClusterRole `manager-role` (a Role in one namespace with [`Manifests::role_namespace`]), plus a Role per namespace used |
 //! | `config/webhook/manifests.yaml` | [`Manifests::webhook`]: `mutating-webhook-configuration` and `validating-webhook-configuration` for service `webhook-service` in `system` |
 //!
 //! Output is deterministic (keys sorted, lists in controller-gen's order). With `--check`

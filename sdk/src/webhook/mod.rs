@@ -37,6 +37,7 @@ pub use certificates::{
     CertificateError, DEFAULT_CERTIFICATE_CHECK_INTERVAL, DEFAULT_CERTIFICATE_VALIDITY,
     SelfManagedCertificates,
 };
+#[cfg(feature = "envtest")]
 pub(crate) use configuration::WebhookConfiguration;
 pub use configuration::{
     AdmissionWebhooks, CONVERT_PATH, ClientConfig, MUTATING_CONFIGURATION,

@@ -191,3 +191,96 @@ fn enums_without_a_structural_schema_are_reported_at_generation_time() {
         other => panic!("expected a generation error, got {other:?}"),
     }
 }
+
+#[test]
+fn role_namespace_turns_the_cluster_role_into_a_role_in_that_namespace() {
+    let rules = || {
+        [
+            Rule::new(&["apps"], &["deployments"], &["get", "list", "watch"]),
+            Rule::urls(&["/metrics"], &["get"]),
+            Rule::new(&["coordination.k8s.io"], &["leases"], &["get", "update"])
+                .in_namespace("kube-system"),
+        ]
+    };
+    let role = |manifests: Manifests| {
+        let mut files = manifests.rules(rules()).render().expect("render");
+        files
+            .remove(Path::new("config/rbac/role.yaml"))
+            .expect("role.yaml")
+    };
+    let role_in_kube_system = "\
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: manager-role
+  namespace: kube-system
+rules:
+- apiGroups:
+  - coordination.k8s.io
+  resources:
+  - leases
+  verbs:
+  - get
+  - update
+";
+    assert_eq!(
+        role(Manifests::new(".")),
+        format!(
+            "\
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: manager-role
+rules:
+- nonResourceURLs:
+  - /metrics
+  verbs:
+  - get
+- apiGroups:
+  - apps
+  resources:
+  - deployments
+  verbs:
+  - get
+  - list
+  - watch
+{role_in_kube_system}"
+        ),
+        "without a role namespace, rules without a namespace make the ClusterRole"
+    );
+    assert_eq!(
+        role(Manifests::new(".").role_namespace("system")),
+        format!(
+            "\
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: manager-role
+rules:
+- nonResourceURLs:
+  - /metrics
+  verbs:
+  - get
+{role_in_kube_system}---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: manager-role
+  namespace: system
+rules:
+- apiGroups:
+  - apps
+  resources:
+  - deployments
+  verbs:
+  - get
+  - list
+  - watch
+"
+        ),
+        "with one, they make a Role in it; explicit namespaces and URL rules stay where they were"
+    );
+}

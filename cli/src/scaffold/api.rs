@@ -1,0 +1,290 @@
+//! `kubesmith create api`: a Kind's types, its controller and the controller's test, its
+//! sample and roles, wired into `main`, the manifests generator and the kustomizations; then
+//! `make manifests`.
+
+use std::path::Path;
+
+use super::changes::Applied;
+use super::error::ScaffoldError;
+use super::names;
+use super::plan::{self, Mode, Plan};
+use super::project::{ApiInfo, PROJECT_FILE, Project, Resource};
+use super::templates::Templates;
+use super::vars::{Dependency, ProjectVars, ResourceVars};
+
+/// What `create api` scaffolds.
+#[derive(Debug, Clone)]
+pub struct ApiOptions {
+    /// The group (short: `batch`).
+    pub group: String,
+    /// The version (`v1`).
+    pub version: String,
+    /// The Kind (`CronJob`).
+    pub kind: String,
+    /// The resource name (default: the English plural of the lower-case Kind).
+    pub plural: Option<String>,
+    /// Whether objects live in namespaces.
+    pub namespaced: bool,
+    /// Scaffold the types.
+    pub resource: bool,
+    /// Scaffold the controller.
+    pub controller: bool,
+    /// Overwrite files this command wrote before.
+    pub force: bool,
+}
+
+/// Scaffolds the API of `options` into the project in `dir`: every file or none.
+pub fn create_api(
+    dir: &Path,
+    options: &ApiOptions,
+    templates: &Templates,
+) -> Result<Applied, ScaffoldError> {
+    let mut project = Project::read(dir)?;
+    let resource = check(&project, options)?;
+    let storage = !project.resources.iter().any(|other| {
+        other.group == resource.group
+            && other.kind == resource.kind
+            && other.version != resource.version
+            && other.api.is_some()
+    });
+    let header = plan::header(dir)?;
+    let mut vars = ResourceVars::new(
+        ProjectVars::new(&project, &header, &Dependency::Registry),
+        &resource,
+    );
+    vars.storage = storage;
+
+    let mut plan = Plan::new(dir, options.force, templates);
+    if options.resource {
+        scaffold_types(&mut plan, &vars)?;
+    }
+    if options.controller {
+        scaffold_controller(&mut plan, &vars)?;
+    }
+    match project.resource_mut(&resource.group, &resource.version, &resource.kind) {
+        Some(existing) => {
+            existing.api = existing.api.take().or(resource.api);
+            existing.controller |= resource.controller;
+        }
+        None => project.resources.push(resource),
+    }
+    plan.changes.replace(PROJECT_FILE, project.render()?);
+    plan.apply()
+}
+
+/// Checks the options against the names' rules and the project; returns the resource to add.
+fn check(project: &Project, options: &ApiOptions) -> Result<Resource, ScaffoldError> {
+    names::check_group(&options.group, &project.domain)?;
+    names::check_version(&options.version)?;
+    names::check_kind(&options.kind)?;
+    let plural = options
+        .plural
+        .clone()
+        .unwrap_or_else(|| names::plural(&options.kind.to_ascii_lowercase()));
+    names::check_plural(&plural)?;
+    if !options.resource && !options.controller {
+        return Err(ScaffoldError::Usage(
+            "nothing to scaffold: --resource=false and --controller=false; drop one of them".into(),
+        ));
+    }
+    if !project.multigroup
+        && let Some(other) = project.resources.iter().find(|r| r.group != options.group)
+    {
+        return Err(ScaffoldError::Usage(format!(
+            "this project has the single API group {:?}, so {:?} cannot be added; use --group {} or scaffold a multigroup project (kubesmith init --multigroup)",
+            other.group, options.group, other.group
+        )));
+    }
+    let existing = project.resource(&options.group, &options.version, &options.kind);
+    let has_api = existing.is_some_and(|r| r.api.is_some());
+    if options.resource && has_api && !options.force {
+        return Err(ScaffoldError::DuplicateApi {
+            group: options.group.clone(),
+            version: options.version.clone(),
+            kind: options.kind.clone(),
+        });
+    }
+    if !options.resource && !has_api {
+        return Err(ScaffoldError::Usage(format!(
+            "--resource=false scaffolds a controller for an API of this project, and {} {}/{} is not one (controllers of core or external types are not scaffolded); create the API first",
+            options.kind, options.group, options.version
+        )));
+    }
+    for other in &project.resources {
+        let same_kind = other.group == options.group && other.kind == options.kind;
+        if same_kind && other.plural != plural {
+            return Err(ScaffoldError::Usage(format!(
+                "{} is {:?} in {}; every version of a Kind has the same plural: pass --plural {}",
+                other.kind, other.plural, other.version, other.plural
+            )));
+        }
+        if !same_kind && other.group == options.group && other.plural == plural {
+            return Err(ScaffoldError::Usage(format!(
+                "the plural {plural:?} names {} already; pass another --plural",
+                other.kind
+            )));
+        }
+        let other_namespaced = other.api.as_ref().map(|api| api.namespaced);
+        if same_kind
+            && other.version != options.version
+            && other_namespaced.is_some_and(|n| n != options.namespaced)
+        {
+            return Err(ScaffoldError::Usage(format!(
+                "{} {} is {}; every version of a Kind has the same scope: pass --namespaced={}",
+                other.kind,
+                other.version,
+                if options.namespaced {
+                    "cluster-scoped"
+                } else {
+                    "namespaced"
+                },
+                !options.namespaced
+            )));
+        }
+        if options.controller
+            && same_kind
+            && other.controller
+            && (other.version != options.version || !options.force)
+        {
+            return Err(ScaffoldError::DuplicateController {
+                group: other.group.clone(),
+                version: other.version.clone(),
+                kind: other.kind.clone(),
+            });
+        }
+    }
+    let api = if options.resource {
+        Some(ApiInfo {
+            crd_version: "v1".into(),
+            namespaced: options.namespaced,
+        })
+    } else {
+        existing.and_then(|r| r.api.clone())
+    };
+    Ok(Resource {
+        api,
+        controller: options.controller,
+        domain: project.domain.clone(),
+        group: options.group.clone(),
+        kind: options.kind.clone(),
+        path: format!(
+            "api::{}{}::{}",
+            if project.multigroup {
+                format!("{}::", options.group)
+            } else {
+                String::new()
+            },
+            options.version,
+            options.kind.to_ascii_lowercase()
+        ),
+        plural,
+        version: options.version.clone(),
+        webhooks: None,
+    })
+}
+
+/// The types, the sample, the roles and their wiring.
+fn scaffold_types(plan: &mut Plan<'_>, vars: &ResourceVars) -> Result<(), ScaffoldError> {
+    plan.step("api", vars, Mode::Create)?;
+    plan.step("api-first", vars, Mode::Once)?;
+    plan.step("api-kind", vars, Mode::Once)?;
+    let header = &vars.project.header;
+    let group = vars.qualified_group.clone();
+    let version_dir = format!("src/api/{}{}", vars.group_dir, vars.version);
+    plan.declare_module(&version_dir, &vars.kind_lower, header, &|dir| {
+        module_docs(dir, &group)
+    })?;
+
+    let changes = &mut plan.changes;
+    changes.insert(
+        "config/crd/kustomization.yaml",
+        "crd-resources",
+        &format!("- bases/{}_{}.yaml", vars.qualified_group, vars.plural),
+    )?;
+    changes.insert(
+        "config/samples/kustomization.yaml",
+        "samples",
+        &format!("- {}_{}_{}.yaml", vars.group, vars.version, vars.kind_lower),
+    )?;
+    changes.insert(
+        "config/default/kustomization.yaml",
+        "default-resources",
+        "- ../crd",
+    )?;
+    let roles: Vec<String> = ["admin", "editor", "viewer"]
+        .iter()
+        .map(|role| format!("- {}{}_{role}_role.yaml", vars.file_prefix, vars.kind_lower))
+        .collect();
+    changes.insert(
+        "config/rbac/kustomization.yaml",
+        "rbac-resources",
+        &roles.join("\n"),
+    )?;
+    changes.insert_sorted(
+        "src/bin/manifests.rs",
+        "imports",
+        &format!("use {}::api;", vars.project.crate_name),
+    )?;
+    changes.insert(
+        "src/bin/manifests.rs",
+        "manifests",
+        &format!(
+            "let manifests = manifests.crd::<api::{}{}::{}::{}>();",
+            vars.group_module, vars.version, vars.kind_lower, vars.kind
+        ),
+    )
+}
+
+/// The controller, its test and their wiring.
+fn scaffold_controller(plan: &mut Plan<'_>, vars: &ResourceVars) -> Result<(), ScaffoldError> {
+    plan.step("controller", vars, Mode::Create)?;
+    let header = &vars.project.header;
+    let group = vars.qualified_group.clone();
+    let module_dir = format!("src/controller/{}", vars.group_dir)
+        .trim_end_matches('/')
+        .to_string();
+    plan.declare_module(&module_dir, &vars.kind_lower, header, &|dir| {
+        module_docs(dir, &group)
+    })?;
+
+    let changes = &mut plan.changes;
+    let import = format!("use {}::controller;", vars.project.crate_name);
+    let module = format!("controller::{}{}", vars.group_module, vars.kind_lower);
+    changes.insert_sorted("src/main.rs", "imports", &import)?;
+    changes.insert(
+        "src/main.rs",
+        "builder",
+        &format!("{module}::setup(&mut manager)?;"),
+    )?;
+    changes.insert_sorted("src/bin/manifests.rs", "imports", &import)?;
+    changes.insert(
+        "src/bin/manifests.rs",
+        "manifests",
+        &format!("let manifests = manifests.controller(&{module}::controller());"),
+    )
+}
+
+/// The doc comment of a module directory created on the way to a Kind's module
+/// (`src/api/batch`, `src/api/v1`, `src/webhook/batch/v1`, ...).
+pub fn module_docs(dir: &str, qualified_group: &str) -> String {
+    let area = dir
+        .trim_start_matches("src/")
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    let last = dir.rsplit('/').next().unwrap_or_default();
+    let version = names::check_version(last).is_ok();
+    match (area, version) {
+        ("api", true) => format!(
+            "`{qualified_group}/{last}`: the custom resources of this version, one module per Kind."
+        ),
+        ("api", false) => format!("The `{qualified_group}` API group, one module per version."),
+        ("webhook", true) => {
+            format!("The webhooks of `{qualified_group}/{last}`, one module per Kind.")
+        }
+        ("webhook", false) => {
+            format!("The webhooks of the `{qualified_group}` group, one module per version.")
+        }
+        _ => format!("The controllers of the `{qualified_group}` group, one module per Kind."),
+    }
+}

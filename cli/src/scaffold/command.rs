@@ -1,0 +1,240 @@
+//! `kubesmith init`, `kubesmith create api` and `kubesmith create webhook`: arguments, and
+//! what is printed (the files written and what to do next).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::{ArgAction, Args, Subcommand};
+
+use super::api::{ApiOptions, create_api};
+use super::changes::Applied;
+use super::error::ScaffoldError;
+use super::init::{InitOptions, init};
+use super::make;
+use super::templates::Templates;
+use super::vars::Dependency;
+use super::webhook::{WebhookOptions, create_webhook};
+use crate::Error;
+
+/// Arguments of `init`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  kubesmith init --domain example.com\n  kubesmith init --domain example.com --project-name guestbook --owner \"The Guestbook Authors\"\n  kubesmith init --domain example.com --multigroup --namespaced"
+)]
+pub struct InitArgs {
+    /// The domain API groups are qualified with (group `batch` → `batch.<domain>`).
+    #[arg(long, default_value = "my.domain")]
+    pub domain: String,
+    /// The project name, a DNS-1123 label (default: the directory's name).
+    #[arg(long)]
+    pub project_name: Option<String>,
+    /// The copyright owner in the license header (default: "The <project> Authors").
+    #[arg(long)]
+    pub owner: Option<String>,
+    /// The license of the scaffolded code: a header on every Rust file, or none.
+    #[arg(long, default_value = "apache2", value_parser = ["apache2", "none"])]
+    pub license: String,
+    /// Confine the manager to its own namespace (a Role instead of a ClusterRole).
+    #[arg(long)]
+    pub namespaced: bool,
+    /// One module per API group (src/api/<group>/<version>), for projects with several groups.
+    #[arg(long)]
+    pub multigroup: bool,
+    /// Depend on the kubesmith crate of this kubesmith checkout instead of crates.io (offline
+    /// builds, kubesmith development).
+    #[arg(long, env = "KUBESMITH_PATH")]
+    pub kubesmith_path: Option<PathBuf>,
+    /// Overwrite files that exist (README.md, .gitignore, ...); PROJECT, Makefile and
+    /// src/main.rs are never overwritten.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// What `create` scaffolds.
+#[derive(Debug, Subcommand)]
+pub enum CreateCommand {
+    /// Add a Kind: its types, its controller and their tests, sample and roles.
+    Api(ApiArgs),
+    /// Add defaulting, validating or conversion webhooks to a Kind of this project.
+    Webhook(WebhookArgs),
+}
+
+/// The group, version and Kind a `create` command is about.
+#[derive(Debug, Args)]
+pub struct Gvk {
+    /// The API group, without the domain (e.g. batch).
+    #[arg(long)]
+    pub group: String,
+    /// The API version (e.g. v1, v1beta1, v2alpha3).
+    #[arg(long)]
+    pub version: String,
+    /// The Kind, in CamelCase (e.g. CronJob).
+    #[arg(long)]
+    pub kind: String,
+}
+
+/// Arguments of `create api`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  kubesmith create api --group batch --version v1 --kind CronJob\n  kubesmith create api --group batch --version v1 --kind Cluster --namespaced=false\n  kubesmith create api --group batch --version v2 --kind CronJob --controller=false\n  kubesmith create api --group batch --version v1 --kind CronJob --make=false"
+)]
+pub struct ApiArgs {
+    /// Which Kind.
+    #[command(flatten)]
+    pub gvk: Gvk,
+    /// The resource name (default: the English plural of the lower-case Kind).
+    #[arg(long)]
+    pub plural: Option<String>,
+    /// Whether objects live in namespaces (--namespaced=false: cluster-scoped).
+    #[arg(long, default_value_t = true, action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub namespaced: bool,
+    /// Scaffold the types (src/api).
+    #[arg(long, default_value_t = true, action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub resource: bool,
+    /// Scaffold the controller (src/controller) and its test.
+    #[arg(long, default_value_t = true, action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub controller: bool,
+    /// Scaffold files this command wrote before again, overwriting them.
+    #[arg(long)]
+    pub force: bool,
+    /// Run `make manifests` afterwards (builds the project; undone with the scaffold on failure).
+    #[arg(long, default_value_t = true, action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub make: bool,
+}
+
+/// Arguments of `create webhook`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  kubesmith create webhook --group batch --version v1 --kind CronJob --defaulting --programmatic-validation\n  kubesmith create webhook --group batch --version v1 --kind CronJob --conversion --spoke v2\n  kubesmith create webhook --group batch --version v1 --kind CronJob --programmatic-validation --force"
+)]
+pub struct WebhookArgs {
+    /// Which Kind and version.
+    #[command(flatten)]
+    pub gvk: Gvk,
+    /// A defaulting (mutating admission) webhook.
+    #[arg(long)]
+    pub defaulting: bool,
+    /// A validating admission webhook.
+    #[arg(long)]
+    pub programmatic_validation: bool,
+    /// A conversion webhook, this version the hub.
+    #[arg(long)]
+    pub conversion: bool,
+    /// The versions that convert to and from the hub (with --conversion).
+    #[arg(long, value_delimiter = ',')]
+    pub spoke: Vec<String>,
+    /// Scaffold the webhook's files again, e.g. to add a webhook type to a Kind that has one.
+    #[arg(long)]
+    pub force: bool,
+}
+
+impl InitArgs {
+    /// Scaffolds a project in `dir`.
+    pub fn run(&self, dir: &Path, out: &mut dyn Write) -> Result<(), Error> {
+        let dependency = match &self.kubesmith_path {
+            Some(path) => Dependency::Path(absolute(path)?),
+            None => Dependency::Registry,
+        };
+        let options = InitOptions {
+            domain: self.domain.clone(),
+            project_name: self.project_name.clone(),
+            owner: self.owner.clone(),
+            license: self.license.clone(),
+            namespaced: self.namespaced,
+            multigroup: self.multigroup,
+            dependency,
+            year: None,
+            force: self.force,
+        };
+        let applied = init(dir, &options, &Templates::new())?;
+        report(out, &applied)?;
+        writeln!(
+            out,
+            "Next: add an API with `kubesmith create api --group <group> --version v1 --kind <Kind>`"
+        )?;
+        Ok(())
+    }
+}
+
+impl CreateCommand {
+    /// Scaffolds into the project in `dir`.
+    pub fn run(
+        &self,
+        dir: &Path,
+        out: &mut dyn Write,
+        progress: &mut dyn Write,
+    ) -> Result<(), Error> {
+        let templates = Templates::new();
+        match self {
+            CreateCommand::Api(args) => {
+                let options = ApiOptions {
+                    group: args.gvk.group.clone(),
+                    version: args.gvk.version.clone(),
+                    kind: args.gvk.kind.clone(),
+                    plural: args.plural.clone(),
+                    namespaced: args.namespaced,
+                    resource: args.resource,
+                    controller: args.controller,
+                    force: args.force,
+                };
+                let mut applied = create_api(dir, &options, &templates)?;
+                if args.make
+                    && let Err(error) = make::manifests(dir, progress)
+                {
+                    applied.undo();
+                    return Err(error.into());
+                }
+                report(out, &applied)?;
+                if !args.make {
+                    writeln!(out, "Next: write the manifests with `make manifests`")?;
+                }
+            }
+            CreateCommand::Webhook(args) => {
+                let options = WebhookOptions {
+                    group: args.gvk.group.clone(),
+                    version: args.gvk.version.clone(),
+                    kind: args.gvk.kind.clone(),
+                    defaulting: args.defaulting,
+                    validation: args.programmatic_validation,
+                    conversion: args.conversion,
+                    spokes: args.spoke.clone(),
+                    force: args.force,
+                };
+                let applied = create_webhook(dir, &options, &templates)?;
+                report(out, &applied)?;
+                writeln!(
+                    out,
+                    "Next: write the webhook configurations with `make manifests`"
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Prints the files written.
+fn report(out: &mut dyn Write, applied: &Applied) -> Result<(), Error> {
+    let written = applied.written();
+    if written.is_empty() {
+        writeln!(out, "nothing to change: every file is up to date")?;
+    }
+    for path in written {
+        writeln!(out, "wrote {}", path.display())?;
+    }
+    Ok(())
+}
+
+fn absolute(path: &Path) -> Result<String, ScaffoldError> {
+    let absolute = std::path::absolute(path).map_err(|source| ScaffoldError::Io {
+        action: "resolving",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if !absolute.join("sdk/Cargo.toml").is_file() {
+        return Err(ScaffoldError::Usage(format!(
+            "--kubesmith-path {}: expected the root of a kubesmith checkout (with sdk/Cargo.toml)",
+            path.display()
+        )));
+    }
+    Ok(absolute.to_string_lossy().into_owned())
+}

@@ -1,0 +1,148 @@
+//! What can stop a scaffolding command. Every message names the problem and the fix; nothing
+//! has been written when one is returned.
+
+use std::path::PathBuf;
+
+/// Why a scaffolding command refused or failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScaffoldError {
+    /// A name is not usable.
+    #[error("invalid {what} {value:?}: expected {expected}")]
+    InvalidName {
+        /// Which name (`kind`, `group`, ...).
+        what: String,
+        /// What was given.
+        value: String,
+        /// What would be accepted.
+        expected: String,
+    },
+    /// `init` in a directory that already holds a project.
+    #[error("{} already exists: this directory holds a project already; run kubesmith init in an empty directory", .0.display())]
+    AlreadyInitialized(PathBuf),
+    /// A command that needs a project, outside one.
+    #[error("no PROJECT file in {}: run this command in a project created by kubesmith init", .0.display())]
+    NotAProject(PathBuf),
+    /// The PROJECT file cannot be read.
+    #[error("PROJECT file {path} is malformed: {reason}")]
+    MalformedProject {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The PROJECT file was written by a newer layout.
+    #[error(
+        "PROJECT layout {found:?} is not one this kubesmith knows ({known}); upgrade kubesmith"
+    )]
+    UnknownLayout {
+        /// The layout found.
+        found: String,
+        /// The layout this CLI writes.
+        known: &'static str,
+    },
+    /// The API exists already.
+    #[error(
+        "{kind} {group}/{version} already exists in PROJECT; use --force to scaffold its files again"
+    )]
+    DuplicateApi {
+        /// The group.
+        group: String,
+        /// The version.
+        version: String,
+        /// The Kind.
+        kind: String,
+    },
+    /// A webhook for an API that the project does not have.
+    #[error(
+        "{kind} {group}/{version} is not an API of this project: create it first with kubesmith create api"
+    )]
+    MissingApi {
+        /// The group.
+        group: String,
+        /// The version.
+        version: String,
+        /// The Kind.
+        kind: String,
+    },
+    /// The controller of that Kind exists.
+    #[error(
+        "{kind} has a controller already ({group}/{version}); pass --controller=false, or --force to scaffold it again"
+    )]
+    DuplicateController {
+        /// The group.
+        group: String,
+        /// The version that has it.
+        version: String,
+        /// The Kind.
+        kind: String,
+    },
+    /// The webhook of that kind exists.
+    #[error(
+        "{kind} {group}/{version} already has a {which} webhook; use --force to scaffold it again"
+    )]
+    DuplicateWebhook {
+        /// The group.
+        group: String,
+        /// The version.
+        version: String,
+        /// The Kind.
+        kind: String,
+        /// defaulting, validation or conversion.
+        which: &'static str,
+    },
+    /// A conversion spoke that is not an API of the project, or the hub itself.
+    #[error(
+        "conversion spoke {spoke}: expected another version of {kind} in this project ({known})"
+    )]
+    InvalidSpoke {
+        /// The spoke given.
+        spoke: String,
+        /// The Kind.
+        kind: String,
+        /// The versions the Kind has.
+        known: String,
+    },
+    /// Options that do not go together.
+    #[error("{0}")]
+    Usage(String),
+    /// A file exists that the command would create.
+    #[error("{} exists; use --force to overwrite it", .0.display())]
+    FileExists(PathBuf),
+    /// A file the command edits lacks the marker it inserts at.
+    #[error("{} has no `{marker}` marker line; restore it (or scaffold again with --force) so that kubesmith knows where to add code", .path.display())]
+    MissingMarker {
+        /// The file.
+        path: PathBuf,
+        /// The marker.
+        marker: String,
+    },
+    /// A template could not be rendered (a bug in kubesmith).
+    #[error("rendering template {template}: {reason}")]
+    Template {
+        /// The template.
+        template: String,
+        /// Why.
+        reason: String,
+    },
+    /// Reading or writing a file failed; everything written was undone.
+    #[error("{action} {}: {source}; nothing was changed", .path.display())]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// `make manifests` failed after scaffolding; the scaffold was undone.
+    #[error(
+        "`{command}` failed after scaffolding ({status}, output above); the new files were removed and the edited ones restored. Fix the cause, or pass --make=false"
+    )]
+    Make {
+        /// The command run.
+        command: String,
+        /// Its exit status, or why it could not start.
+        status: String,
+    },
+}

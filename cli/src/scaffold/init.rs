@@ -1,0 +1,158 @@
+//! `kubesmith init`: a new project — Cargo manifest, PROJECT, Makefile, Dockerfile, the
+//! manager's `main`, the manifests generator and the kustomize `config/` tree.
+
+use std::path::Path;
+
+use super::changes::Applied;
+use super::error::ScaffoldError;
+use super::names;
+use super::plan::{self, Mode, Plan};
+use super::project::{LAYOUT, PROJECT_FILE, Project};
+use super::templates::Templates;
+use super::vars::{Dependency, KUBESMITH_VERSION, ProjectVars};
+
+/// What `init` scaffolds.
+#[derive(Debug, Clone)]
+pub struct InitOptions {
+    /// The domain API groups are qualified with.
+    pub domain: String,
+    /// The project name (default: the directory's name).
+    pub project_name: Option<String>,
+    /// The copyright owner of the license header.
+    pub owner: Option<String>,
+    /// `apache2` (a license header on every Rust file) or `none`.
+    pub license: String,
+    /// The manager watches only its own namespace, with a Role instead of a ClusterRole.
+    pub namespaced: bool,
+    /// APIs live in one module per group.
+    pub multigroup: bool,
+    /// Where the kubesmith crate comes from.
+    pub dependency: Dependency,
+    /// The year of the license header (default: `SOURCE_DATE_EPOCH`'s, else this year's).
+    pub year: Option<i32>,
+    /// Overwrite files that exist (never PROJECT, Makefile or src/main.rs).
+    pub force: bool,
+}
+
+/// The files whose presence means a project is here already.
+const PROJECT_MARKERS: &[&str] = &[PROJECT_FILE, "Makefile", "src/main.rs"];
+
+/// Scaffolds a new project in `dir`: every file or none.
+pub fn init(
+    dir: &Path,
+    options: &InitOptions,
+    templates: &Templates,
+) -> Result<Applied, ScaffoldError> {
+    for marker in PROJECT_MARKERS {
+        if dir.join(marker).exists() {
+            return Err(ScaffoldError::AlreadyInitialized(dir.join(marker)));
+        }
+    }
+    let project_name = match &options.project_name {
+        Some(name) => name.clone(),
+        None => directory_name(dir)?,
+    };
+    names::check_project_name(&project_name)?;
+    names::check_domain(&options.domain)?;
+    let owner = options
+        .owner
+        .clone()
+        .unwrap_or_else(|| format!("The {project_name} Authors"));
+    if options.license != "apache2" && options.license != "none" {
+        return Err(ScaffoldError::InvalidName {
+            what: "license".into(),
+            value: options.license.clone(),
+            expected: "apache2 or none".into(),
+        });
+    }
+    let project = Project {
+        cli_version: KUBESMITH_VERSION.to_string(),
+        domain: options.domain.clone(),
+        layout: vec![LAYOUT.to_string()],
+        multigroup: options.multigroup,
+        namespaced: options.namespaced,
+        project_name,
+        owner: options.owner.clone().unwrap_or_default(),
+        license: options.license.clone(),
+        resources: Vec::new(),
+        version: "3".to_string(),
+    };
+
+    let mut plan = Plan::new(dir, options.force, templates);
+    let mut header = String::new();
+    if options.license == "apache2" {
+        let year = options.year.unwrap_or_else(current_year);
+        let data = serde_json::json!({"year": year, "owner": owner});
+        plan.step("license", &data, Mode::Create)?;
+        header = plan::comment(
+            &plan
+                .changes
+                .current(Path::new(plan::BOILERPLATE))?
+                .unwrap_or_default(),
+        );
+    }
+    let vars = ProjectVars::new(&project, &header, &options.dependency);
+    plan.step("init", &vars, Mode::Create)?;
+    plan.changes.create(PROJECT_FILE, project.render()?)?;
+    plan.apply()
+}
+
+/// The name of `dir` (made absolute), as the default project name.
+fn directory_name(dir: &Path) -> Result<String, ScaffoldError> {
+    let absolute = std::path::absolute(dir).map_err(|source| ScaffoldError::Io {
+        action: "resolving",
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    absolute
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .ok_or_else(|| {
+            ScaffoldError::Usage(format!(
+                "{} has no name to take the project name from; pass --project-name",
+                absolute.display()
+            ))
+        })
+}
+
+/// The year of `SOURCE_DATE_EPOCH` when set (reproducible builds), else of the clock.
+fn current_year() -> i32 {
+    let seconds = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|value| value.parse::<i64>().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |elapsed| {
+                    i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
+                })
+        });
+    year_of(seconds)
+}
+
+/// The proleptic Gregorian year of a Unix time.
+fn year_of(seconds: i64) -> i32 {
+    // Days since 1970-01-01, then the civil-from-days algorithm (H. Hinnant).
+    let days = seconds.div_euclid(86_400) + 719_468;
+    let era = days.div_euclid(146_097);
+    let day_of_era = days.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let year = year_of_era + era * 400 + i64::from(month_index >= 10);
+    i32::try_from(year).unwrap_or(i32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn years_of_unix_times() {
+        assert_eq!(year_of(0), 1970);
+        assert_eq!(year_of(1_798_761_599), 2026); // 2026-12-31T23:59:59Z
+        assert_eq!(year_of(1_798_761_600), 2027);
+        assert_eq!(year_of(951_782_400), 2000); // 2000-02-29
+    }
+}

@@ -1,0 +1,174 @@
+//! The `PROJECT` file: how a project was scaffolded, read and updated by every command (the
+//! fields kubebuilder users know: version, domain, projectName, layout, multigroup, namespaced,
+//! resources).
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::error::ScaffoldError;
+
+/// The layout this CLI writes and understands.
+pub const LAYOUT: &str = "kubesmith.dev/v1";
+/// The file name.
+pub const PROJECT_FILE: &str = "PROJECT";
+
+/// A project's scaffolding record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Project {
+    /// The CLI version that wrote the file last.
+    pub cli_version: String,
+    /// The domain groups are qualified with.
+    pub domain: String,
+    /// The layouts the project follows.
+    pub layout: Vec<String>,
+    /// APIs live in per-group directories.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub multigroup: bool,
+    /// The manager watches and is granted access to its own namespace only.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub namespaced: bool,
+    /// The project's name.
+    pub project_name: String,
+    /// The owner named in license headers.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub owner: String,
+    /// `apache2` or `none`.
+    pub license: String,
+    /// The APIs, controllers and webhooks scaffolded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<Resource>,
+    /// The PROJECT format version.
+    pub version: String,
+}
+
+/// One scaffolded group/version/Kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Resource {
+    /// The API types, when they were scaffolded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api: Option<ApiInfo>,
+    /// Whether a controller was scaffolded.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub controller: bool,
+    /// The domain the group is qualified with.
+    pub domain: String,
+    /// The group (short).
+    pub group: String,
+    /// The Kind.
+    pub kind: String,
+    /// The Rust module of the types.
+    pub path: String,
+    /// The resource name.
+    pub plural: String,
+    /// The version.
+    pub version: String,
+    /// The webhooks scaffolded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhooks: Option<WebhookInfo>,
+}
+
+/// The API of a resource.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ApiInfo {
+    /// Always `v1` (apiextensions.k8s.io/v1 CRDs).
+    pub crd_version: String,
+    /// Whether objects live in namespaces.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub namespaced: bool,
+}
+
+/// The webhooks of a resource.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WebhookInfo {
+    /// A defaulting (mutating) webhook.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub defaulting: bool,
+    /// A validating webhook.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub validation: bool,
+    /// Conversion through this version as the hub.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub conversion: bool,
+    /// The spoke versions of the conversion.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub spoke: Vec<String>,
+    /// Always `v1` (admission.k8s.io/v1).
+    pub webhook_version: String,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
+impl Project {
+    /// Reads `dir/PROJECT`; a missing, malformed or unknown-layout file is an error.
+    pub fn read(dir: &Path) -> Result<Project, ScaffoldError> {
+        let path = dir.join(PROJECT_FILE);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                return Err(ScaffoldError::NotAProject(dir.to_path_buf()));
+            }
+            Err(source) => {
+                return Err(ScaffoldError::Io {
+                    action: "reading",
+                    path,
+                    source,
+                });
+            }
+        };
+        let project: Project =
+            serde_saphyr::from_str(&text).map_err(|error| ScaffoldError::MalformedProject {
+                path: path.clone(),
+                reason: error.to_string(),
+            })?;
+        if project.version != "3" {
+            return Err(ScaffoldError::MalformedProject {
+                path,
+                reason: format!("expected version \"3\", found {:?}", project.version),
+            });
+        }
+        if let Some(unknown) = project.layout.iter().find(|layout| *layout != LAYOUT) {
+            return Err(ScaffoldError::UnknownLayout {
+                found: unknown.clone(),
+                known: LAYOUT,
+            });
+        }
+        Ok(project)
+    }
+
+    /// The file's text (deterministic: fields in a fixed order).
+    pub fn render(&self) -> Result<String, ScaffoldError> {
+        let yaml = serde_saphyr::to_string(self).map_err(|error| ScaffoldError::Template {
+            template: PROJECT_FILE.into(),
+            reason: error.to_string(),
+        })?;
+        Ok(format!(
+            "# Written by kubesmith: how this project was scaffolded. kubesmith commands read and\n# update it; edit it only to correct it.\n{yaml}"
+        ))
+    }
+
+    /// The resource of `group`/`version`/`kind`, if scaffolded.
+    pub fn resource(&self, group: &str, version: &str, kind: &str) -> Option<&Resource> {
+        self.resources
+            .iter()
+            .find(|r| r.group == group && r.version == version && r.kind == kind)
+    }
+
+    /// The resource of `group`/`version`/`kind`, to update.
+    pub fn resource_mut(
+        &mut self,
+        group: &str,
+        version: &str,
+        kind: &str,
+    ) -> Option<&mut Resource> {
+        self.resources
+            .iter_mut()
+            .find(|r| r.group == group && r.version == version && r.kind == kind)
+    }
+}

@@ -1,0 +1,189 @@
+//! The data templates are rendered with: the project's names and the names derived for one
+//! group/version/Kind, all computed here so that templates only substitute.
+
+use serde::Serialize;
+
+use super::names;
+use super::project::{Project, Resource};
+
+/// The version of the kubesmith runtime scaffolds depend on: the CLI's own.
+pub const KUBESMITH_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Where scaffolded projects take the kubesmith crate from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dependency {
+    /// crates.io, at [`KUBESMITH_VERSION`].
+    Registry,
+    /// A checkout of the kubesmith repository (its root directory), for offline builds.
+    Path(String),
+}
+
+impl Dependency {
+    /// The `kubesmith` line of `[dependencies]`, with `features` (none: `&[]`).
+    fn line(&self, features: &[&str]) -> String {
+        let features = if features.is_empty() {
+            String::new()
+        } else {
+            let quoted: Vec<String> = features.iter().map(|f| format!("{f:?}")).collect();
+            format!(", features = [{}]", quoted.join(", "))
+        };
+        match self {
+            Dependency::Registry => {
+                format!("kubesmith = {{ version = \"{KUBESMITH_VERSION}\"{features} }}")
+            }
+            Dependency::Path(root) => {
+                let sdk = format!("{}/sdk", root.trim_end_matches('/'));
+                format!(
+                    "kubesmith = {{ version = \"{KUBESMITH_VERSION}\", path = {sdk:?}{features} }}"
+                )
+            }
+        }
+    }
+}
+
+/// Project-wide variables.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProjectVars {
+    /// The project name (`guestbook`).
+    pub project_name: String,
+    /// The library crate's name (`guestbook`, `my_operator`).
+    pub crate_name: String,
+    /// The domain API groups are qualified with.
+    pub domain: String,
+    /// The Lease name of leader election: `<project>.<domain>`.
+    pub leader_election_id: String,
+    /// Whether the manager is confined to its own namespace.
+    pub namespaced: bool,
+    /// Whether APIs live in per-group modules.
+    pub multigroup: bool,
+    /// The license of `Cargo.toml` (`Apache-2.0`), empty for none.
+    pub license: String,
+    /// The comment block every Rust file starts with (ends with a blank line), or empty.
+    pub header: String,
+    /// The `kubesmith = ...` dependency line.
+    pub kubesmith_dependency: String,
+    /// The same with the `manifests` feature, for the `manifests` feature of the project.
+    pub kubesmith_dev_dependency: String,
+    /// The CLI version.
+    pub cli_version: &'static str,
+}
+
+impl ProjectVars {
+    /// The variables of `project`, whose Rust files start with `header`.
+    pub fn new(project: &Project, header: &str, dependency: &Dependency) -> Self {
+        ProjectVars {
+            project_name: project.project_name.clone(),
+            crate_name: names::crate_name(&project.project_name),
+            domain: project.domain.clone(),
+            leader_election_id: format!("{}.{}", project.project_name, project.domain),
+            namespaced: project.namespaced,
+            multigroup: project.multigroup,
+            license: if project.license == "apache2" {
+                "Apache-2.0".into()
+            } else {
+                String::new()
+            },
+            header: header.to_string(),
+            kubesmith_dependency: dependency.line(&[]),
+            kubesmith_dev_dependency: dependency.line(&["envtest"]),
+            cli_version: KUBESMITH_VERSION,
+        }
+    }
+}
+
+/// The variables of one group/version/Kind, with the project's.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResourceVars {
+    /// The project's variables.
+    #[serde(flatten)]
+    pub project: ProjectVars,
+    /// The short group (`batch`).
+    pub group: String,
+    /// The API group (`batch.example.com`).
+    pub qualified_group: String,
+    /// The version (`v1`).
+    pub version: String,
+    /// The Kind (`CronJob`).
+    pub kind: String,
+    /// The Kind in lower case: file and module name (`cronjob`).
+    pub kind_lower: String,
+    /// The Kind in snake case: variable names (`cron_job`).
+    pub kind_snake: String,
+    /// The resource name (`cronjobs`).
+    pub plural: String,
+    /// The plural in snake case: variable names (`cron_jobs`).
+    pub plural_snake: String,
+    /// Whether objects live in namespaces.
+    pub namespaced: bool,
+    /// Whether this version is the one stored (the first version of the Kind).
+    pub storage: bool,
+    /// The group's directory with a trailing `/` in multigroup projects, else empty.
+    pub group_dir: String,
+    /// The group's module with a trailing `::` in multigroup projects, else empty.
+    pub group_module: String,
+    /// Prefix of file names that would clash between groups (tests, roles): `<group>_` in
+    /// multigroup projects, else empty.
+    pub file_prefix: String,
+    /// The same for object names: `<group>-` in multigroup projects, else empty.
+    pub name_prefix: String,
+}
+
+impl ResourceVars {
+    /// The variables of `resource` in `project`.
+    pub fn new(project: ProjectVars, resource: &Resource) -> Self {
+        let multigroup = project.multigroup;
+        let namespaced = resource.api.as_ref().is_none_or(|api| api.namespaced);
+        ResourceVars {
+            group: resource.group.clone(),
+            qualified_group: format!("{}.{}", resource.group, resource.domain),
+            version: resource.version.clone(),
+            kind: resource.kind.clone(),
+            kind_lower: resource.kind.to_ascii_lowercase(),
+            kind_snake: names::snake_case(&resource.kind),
+            plural: resource.plural.clone(),
+            plural_snake: names::plural(&names::snake_case(&resource.kind)),
+            namespaced,
+            storage: true,
+            group_dir: if multigroup {
+                format!("{}/", resource.group)
+            } else {
+                String::new()
+            },
+            group_module: if multigroup {
+                format!("{}::", resource.group)
+            } else {
+                String::new()
+            },
+            file_prefix: if multigroup {
+                format!("{}_", resource.group)
+            } else {
+                String::new()
+            },
+            name_prefix: if multigroup {
+                format!("{}-", resource.group)
+            } else {
+                String::new()
+            },
+            project,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dependency_lines() {
+        assert_eq!(
+            Dependency::Registry.line(&[]),
+            format!("kubesmith = {{ version = \"{KUBESMITH_VERSION}\" }}")
+        );
+        assert_eq!(
+            Dependency::Path("/src/kubesmith/".into()).line(&["envtest"]),
+            format!(
+                "kubesmith = {{ version = \"{KUBESMITH_VERSION}\", path = \"/src/kubesmith/sdk\", features = [\"envtest\"] }}"
+            )
+        );
+    }
+}

@@ -1,0 +1,317 @@
+//! `kubesmith create webhook`: defaulting, validating and conversion webhooks of a Kind's
+//! version — the module and its test, the conversion `From` implementations beside the
+//! spokes, the webhook and cert-manager kustomizations — wired into `main` and the manifests
+//! generator.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::api::module_docs;
+use super::changes::Applied;
+use super::error::ScaffoldError;
+use super::names;
+use super::plan::{self, Mode, Plan};
+use super::project::{PROJECT_FILE, Project, WebhookInfo};
+use super::templates::Templates;
+use super::vars::{Dependency, ProjectVars, ResourceVars};
+
+/// What `create webhook` scaffolds.
+#[derive(Debug, Clone)]
+pub struct WebhookOptions {
+    /// The group (short: `batch`).
+    pub group: String,
+    /// The version (`v1`).
+    pub version: String,
+    /// The Kind (`CronJob`).
+    pub kind: String,
+    /// A defaulting (mutating) webhook.
+    pub defaulting: bool,
+    /// A validating webhook.
+    pub validation: bool,
+    /// A conversion webhook with this version as the hub.
+    pub conversion: bool,
+    /// The versions converted to and from the hub.
+    pub spokes: Vec<String>,
+    /// Scaffold the webhook's files again (to add a webhook type to a Kind that has one).
+    pub force: bool,
+}
+
+/// The data of the webhook templates.
+#[derive(Debug, Serialize)]
+struct WebhookVars {
+    #[serde(flatten)]
+    resource: ResourceVars,
+    defaulting: bool,
+    validation: bool,
+    conversion: bool,
+    /// Defaulting or validation.
+    admission: bool,
+    /// The spoke versions, sorted.
+    spokes: Vec<String>,
+    /// The items the module imports from `kubesmith::webhook`, sorted.
+    webhook_imports: String,
+}
+
+/// The data of the conversion template of one spoke.
+#[derive(Debug, Serialize)]
+struct ConversionVars<'a> {
+    #[serde(flatten)]
+    resource: &'a ResourceVars,
+    spoke: &'a str,
+    hub: &'a str,
+}
+
+/// Scaffolds the webhooks of `options` into the project in `dir`: every file or none.
+pub fn create_webhook(
+    dir: &Path,
+    options: &WebhookOptions,
+    templates: &Templates,
+) -> Result<Applied, ScaffoldError> {
+    let mut project = Project::read(dir)?;
+    let webhooks = check(&project, options)?;
+    let resource = project
+        .resource(&options.group, &options.version, &options.kind)
+        .cloned()
+        .ok_or_else(|| missing_api(options))?;
+    let header = plan::header(dir)?;
+    let vars = WebhookVars::new(
+        ResourceVars::new(
+            ProjectVars::new(&project, &header, &Dependency::Registry),
+            &resource,
+        ),
+        &webhooks,
+    );
+
+    let mut plan = Plan::new(dir, options.force, templates);
+    plan.step("webhook-first", &vars, Mode::Once)?;
+    plan.step("webhook", &vars, Mode::Create)?;
+    let group = vars.resource.qualified_group.clone();
+    let version_dir = format!(
+        "src/webhook/{}{}",
+        vars.resource.group_dir, vars.resource.version
+    );
+    plan.declare_module(&version_dir, &vars.resource.kind_lower, &header, &|dir| {
+        module_docs(dir, &group)
+    })?;
+    for spoke in &vars.spokes {
+        let data = ConversionVars {
+            resource: &vars.resource,
+            spoke,
+            hub: &vars.resource.version,
+        };
+        plan.step("conversion", &data, Mode::Create)?;
+        let spoke_dir = format!("src/api/{}{spoke}", vars.resource.group_dir);
+        plan.declare_module(
+            &spoke_dir,
+            &format!("{}_conversion", vars.resource.kind_lower),
+            &header,
+            &|dir| module_docs(dir, &group),
+        )?;
+    }
+    wire(&mut plan, &vars)?;
+
+    if let Some(resource) = project.resource_mut(&options.group, &options.version, &options.kind) {
+        resource.webhooks = Some(webhooks);
+    }
+    plan.changes.replace(PROJECT_FILE, project.render()?);
+    plan.apply()
+}
+
+fn missing_api(options: &WebhookOptions) -> ScaffoldError {
+    ScaffoldError::MissingApi {
+        group: options.group.clone(),
+        version: options.version.clone(),
+        kind: options.kind.clone(),
+    }
+}
+
+/// Checks the options against the project; returns the Kind's webhooks after this command.
+fn check(project: &Project, options: &WebhookOptions) -> Result<WebhookInfo, ScaffoldError> {
+    names::check_group(&options.group, &project.domain)?;
+    names::check_version(&options.version)?;
+    names::check_kind(&options.kind)?;
+    if !(options.defaulting || options.validation || options.conversion) {
+        return Err(ScaffoldError::Usage(
+            "nothing to scaffold: pass --defaulting, --programmatic-validation and/or --conversion"
+                .into(),
+        ));
+    }
+    if options.conversion && options.spokes.is_empty() {
+        return Err(ScaffoldError::Usage(
+            "--conversion needs the versions that convert through this one: pass --spoke <version>[,<version>...]".into(),
+        ));
+    }
+    if !options.conversion && !options.spokes.is_empty() {
+        return Err(ScaffoldError::Usage(
+            "--spoke goes with --conversion".into(),
+        ));
+    }
+    let resource = project
+        .resource(&options.group, &options.version, &options.kind)
+        .filter(|resource| resource.api.is_some())
+        .ok_or_else(|| missing_api(options))?;
+    let versions: Vec<&str> = project
+        .resources
+        .iter()
+        .filter(|r| r.group == options.group && r.kind == options.kind && r.api.is_some())
+        .map(|r| r.version.as_str())
+        .collect();
+    for spoke in &options.spokes {
+        names::check_version(spoke)?;
+        if spoke == &options.version || !versions.contains(&spoke.as_str()) {
+            return Err(ScaffoldError::InvalidSpoke {
+                spoke: spoke.clone(),
+                kind: options.kind.clone(),
+                known: versions
+                    .iter()
+                    .filter(|v| **v != options.version)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+    }
+    if options.conversion
+        && let Some(hub) = project.resources.iter().find(|r| {
+            r.group == options.group
+                && r.kind == options.kind
+                && r.version != options.version
+                && r.webhooks.as_ref().is_some_and(|w| w.conversion)
+        })
+    {
+        return Err(ScaffoldError::Usage(format!(
+            "{} {} is the conversion hub of {} already; a Kind has one hub: run create webhook --conversion for {} with the new spokes",
+            hub.kind, hub.version, hub.kind, hub.version
+        )));
+    }
+    let existing = resource.webhooks.clone().unwrap_or_else(|| WebhookInfo {
+        webhook_version: "v1".into(),
+        ..WebhookInfo::default()
+    });
+    let duplicate = [
+        (options.defaulting && existing.defaulting, "defaulting"),
+        (options.validation && existing.validation, "validation"),
+        (options.conversion && existing.conversion, "conversion"),
+    ]
+    .into_iter()
+    .find(|(duplicate, _)| *duplicate);
+    if let Some((_, which)) = duplicate
+        && !options.force
+    {
+        return Err(ScaffoldError::DuplicateWebhook {
+            group: options.group.clone(),
+            version: options.version.clone(),
+            kind: options.kind.clone(),
+            which,
+        });
+    }
+    let mut spokes = existing.spoke.clone();
+    spokes.extend(options.spokes.iter().cloned());
+    spokes.sort();
+    spokes.dedup();
+    Ok(WebhookInfo {
+        defaulting: existing.defaulting || options.defaulting,
+        validation: existing.validation || options.validation,
+        conversion: existing.conversion || options.conversion,
+        spoke: spokes,
+        webhook_version: existing.webhook_version,
+    })
+}
+
+impl WebhookVars {
+    fn new(resource: ResourceVars, webhooks: &WebhookInfo) -> Self {
+        let admission = webhooks.defaulting || webhooks.validation;
+        let mut imports = Vec::new();
+        if admission {
+            imports.extend(["AdmissionContext", "Webhook", "WebhookError"]);
+        }
+        if webhooks.defaulting {
+            imports.push("Defaulter");
+        }
+        if webhooks.validation {
+            imports.extend(["FieldError", "Validator", "Warnings"]);
+        }
+        if webhooks.conversion {
+            imports.push("Conversion");
+        }
+        imports.sort_unstable();
+        WebhookVars {
+            resource,
+            defaulting: webhooks.defaulting,
+            validation: webhooks.validation,
+            conversion: webhooks.conversion,
+            admission,
+            spokes: webhooks.spoke.clone(),
+            webhook_imports: imports.join(", "),
+        }
+    }
+}
+
+/// Wires the webhooks into the kustomizations, `main`, the library and the manifests generator.
+fn wire(plan: &mut Plan<'_>, vars: &WebhookVars) -> Result<(), ScaffoldError> {
+    let resources = plan.fragment("default_webhook_resources.yaml", vars)?;
+    let patch = plan.fragment("default_webhook_patch.yaml", vars)?;
+    let replacements = plan.fragment("default_webhook_replacements.yaml", vars)?;
+    let main_block = plan.fragment("main_webhooks.rs", vars)?;
+    let crate_name = &vars.resource.project.crate_name;
+    let module = format!(
+        "webhook::{}{}::{}",
+        vars.resource.group_module, vars.resource.version, vars.resource.kind_lower
+    );
+    let changes = &mut plan.changes;
+    changes.insert(
+        "config/default/kustomization.yaml",
+        "default-resources",
+        &resources,
+    )?;
+    changes.insert(
+        "config/default/kustomization.yaml",
+        "default-patches",
+        &patch,
+    )?;
+    changes.insert(
+        "config/default/kustomization.yaml",
+        "default-replacements",
+        &replacements,
+    )?;
+    changes.insert(
+        "config/network-policy/kustomization.yaml",
+        "network-policy-resources",
+        "- allow-webhook-traffic.yaml",
+    )?;
+    if vars.admission {
+        changes.insert(
+            "config/webhook/kustomization.yaml",
+            "webhook-resources",
+            "- manifests.yaml",
+        )?;
+    }
+    changes.insert_sorted("src/lib.rs", "modules", "pub mod webhook;")?;
+    let import = format!("use {crate_name}::webhook;");
+    changes.insert_sorted("src/main.rs", "imports", &import)?;
+    if !changes.has_marker(Path::new("src/main.rs"), "webhooks")? {
+        changes.insert("src/main.rs", "builder", &main_block)?;
+    }
+    changes.insert(
+        "src/main.rs",
+        "webhooks",
+        &format!("{module}::setup(&mut manager)?;"),
+    )?;
+    changes.insert_sorted("src/bin/manifests.rs", "imports", &import)?;
+    if vars.admission {
+        changes.insert(
+            "src/bin/manifests.rs",
+            "manifests",
+            &format!("let manifests = manifests.webhook(&{module}::webhook());"),
+        )?;
+    }
+    if vars.conversion {
+        changes.insert(
+            "src/bin/manifests.rs",
+            "manifests",
+            &format!("let manifests = manifests.conversion(&{module}::conversion());"),
+        )?;
+    }
+    Ok(())
+}
