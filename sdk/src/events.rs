@@ -40,11 +40,12 @@ pub fn recorder(client: Client, controller: &str, instance: &str) -> Recorder {
     )
 }
 
-/// The RBAC rules recording events needs: create and patch events in the core and
-/// events.k8s.io groups.
+/// The RBAC rules recording events needs: create events, and patch them to count repeats
+/// (the recorder writes `events.k8s.io/v1` events only).
 pub fn rbac_rules() -> Vec<Rule> {
-    vec![
-        Rule::new(&[""], &["events"], &["create", "patch"]),
-        Rule::new(&["events.k8s.io"], &["events"], &["create", "patch"]),
-    ]
+    vec![Rule::new(
+        &["events.k8s.io"],
+        &["events"],
+        &["create", "patch"],
+    )]
 }

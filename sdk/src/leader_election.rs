@@ -83,18 +83,14 @@ pub fn default_identity() -> String {
     format!("{host}_{}", uuid::Uuid::new_v4())
 }
 
-/// The RBAC rules of the leader-election role: leases, and events about them.
+/// The RBAC rules of the leader-election role: read, create and update the Lease (nothing
+/// else is sent: no list, watch, patch or delete, and no events).
 pub fn rbac_rules() -> Vec<Rule> {
-    vec![
-        Rule::new(
-            &["coordination.k8s.io"],
-            &["leases"],
-            &[
-                "get", "list", "watch", "create", "update", "patch", "delete",
-            ],
-        ),
-        Rule::new(&[""], &["events"], &["create", "patch"]),
-    ]
+    vec![Rule::new(
+        &["coordination.k8s.io"],
+        &["leases"],
+        &["get", "create", "update"],
+    )]
 }
 
 /// One candidate for a lease.

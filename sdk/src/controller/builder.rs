@@ -83,13 +83,13 @@ impl<K: Kind> Controller<K> {
 
     /// [`owns`](Self::owns) with a chosen [`Watch`] (metadata only, selectors, predicates).
     pub fn owns_with<W: Kind>(self, watch: Watch<W>) -> Self {
-        self.relate(watch, rules_owns::<W>(), owner_mapper(true))
+        self.relate(watch, rules_owns::<K, W>(), owner_mapper(true))
     }
 
     /// Like [`owns`](Self::owns), but every `K` in the owner references is reconciled, not only
     /// the controlling one.
     pub fn owns_with_any_owner<C: Kind>(self) -> Self {
-        self.relate(Watch::<C>::new(), rules_owns::<C>(), owner_mapper(false))
+        self.relate(Watch::<C>::new(), rules_owns::<K, C>(), owner_mapper(false))
     }
 
     /// Reconciles the objects `mapper` returns for every `W` that changes. The mapper gets the
@@ -185,7 +185,7 @@ impl<K: Kind> Controller<K> {
             .unwrap_or_else(|| K::kind(&()).to_lowercase())
     }
 
-    /// The RBAC rules this controller needs: read and update `K`, its status and finalizers,
+    /// The RBAC rules this controller needs: read and update `K` and its status,
     /// record events, manage what it owns, read what it watches or reads, and the rules added
     /// with [`with_rules`](Self::with_rules) (unmerged).
     pub fn rbac_rules(&self) -> Vec<Rule> {
@@ -247,8 +247,8 @@ mod tests {
             .with_rules([Rule::new(&["example.com"], &["things"], &["get"])])
             .named("deployments");
         let mut expected = rules_for::<Deployment>();
-        expected.extend(rules_owns::<ConfigMap>());
-        expected.extend(rules_owns::<Secret>());
+        expected.extend(rules_owns::<Deployment, ConfigMap>());
+        expected.extend(rules_owns::<Deployment, Secret>());
         expected.push(Rule::new(&[""], &["pods"], &["get", "list", "watch"]));
         expected.push(Rule::new(
             &[""],

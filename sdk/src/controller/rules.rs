@@ -7,21 +7,24 @@ const OWNED_VERBS: &[&str] = &[
     "create", "delete", "get", "list", "patch", "update", "watch",
 ];
 
-/// The rules reconciling `K` needs: read and update it, its status and its finalizers, and
-/// record events.
+/// The rules reconciling `K` needs: read and update it and its status, and record events.
 pub fn rules_for<K: Kind>() -> Vec<Rule> {
     let mut rules = vec![
         Rule::for_kind::<K>(&["get", "list", "watch", "update", "patch"]),
         Rule::for_subresource::<K>("status", &["get", "update", "patch"]),
-        Rule::for_subresource::<K>("finalizers", &["update"]),
     ];
     rules.extend(crate::events::rbac_rules());
     rules
 }
 
-/// The rules owning `C` needs: full create, read, update and delete.
-pub fn rules_owns<C: Kind>() -> Vec<Rule> {
-    vec![Rule::for_kind::<C>(OWNED_VERBS)]
+/// The rules a `K` owning `C` needs: full create, read, update and delete of `C`, and update
+/// of `K`'s finalizers, which an owner reference that blocks the owner's deletion requires
+/// (`OwnerReferencesPermissionEnforcement`).
+pub fn rules_owns<K: Kind, C: Kind>() -> Vec<Rule> {
+    vec![
+        Rule::for_kind::<C>(OWNED_VERBS),
+        Rule::for_subresource::<K>("finalizers", &["update"]),
+    ]
 }
 
 /// The rules watching or reading `W` needs: get, list and watch.

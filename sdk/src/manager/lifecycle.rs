@@ -370,7 +370,7 @@ mod tests {
             "Deployments, ConfigMaps and Secrets are watched once each"
         );
         let mut expected = rules_for::<Deployment>();
-        expected.extend(rules_owns::<ConfigMap>());
+        expected.extend(rules_owns::<Deployment, ConfigMap>());
         expected.extend(crate::controller::rules_watches::<Secret>());
         expected.sort();
         expected.dedup();
