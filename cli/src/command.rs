@@ -1,6 +1,8 @@
 //! The `kubesmith` command line: one subcommand per area.
 
 use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
 use clap_complete::Shell;
@@ -45,7 +47,16 @@ impl Cli {
     /// Runs the command in the current directory, writing results to `out` and progress and
     /// warnings to `progress`.
     pub fn run(&self, out: &mut dyn Write, progress: &mut dyn Write) -> Result<(), Error> {
-        let dir = std::path::Path::new(".");
+        self.run_in(Path::new("."), out, progress)
+    }
+
+    /// Runs the command as if started in `dir` (scaffolding commands work on the project there).
+    pub fn run_in(
+        &self,
+        dir: &Path,
+        out: &mut dyn Write,
+        progress: &mut dyn Write,
+    ) -> Result<(), Error> {
         match &self.command {
             Command::Init(args) => args.run(dir, out),
             Command::Create(command) => command.run(dir, out, progress),
@@ -64,6 +75,20 @@ impl Cli {
                 clap_complete::generate(*shell, &mut Cli::command(), "kubesmith", out);
                 Ok(())
             }
+        }
+    }
+}
+
+/// The `kubesmith` binary: parses the process arguments, runs them in the current directory,
+/// prints an error as `error: ...` and exits with 1 on failure.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = cli.run(&mut std::io::stdout().lock(), &mut std::io::stderr());
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let _ = writeln!(std::io::stderr(), "error: {error}");
+            ExitCode::FAILURE
         }
     }
 }

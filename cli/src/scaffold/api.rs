@@ -95,6 +95,12 @@ fn check(project: &Project, options: &ApiOptions) -> Result<Resource, ScaffoldEr
             other.group, options.group, other.group
         )));
     }
+    if project.namespaced && !options.namespaced {
+        return Err(ScaffoldError::Usage(format!(
+            "{} would be cluster-scoped, but this project's manager is confined to its namespace (init --namespaced) and cannot watch it; drop --namespaced=false",
+            options.kind
+        )));
+    }
     let existing = project.resource(&options.group, &options.version, &options.kind);
     let has_api = existing.is_some_and(|r| r.api.is_some());
     if options.resource && has_api && !options.force {

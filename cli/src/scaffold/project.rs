@@ -112,7 +112,8 @@ impl Project {
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                return Err(ScaffoldError::NotAProject(dir.to_path_buf()));
+                let shown = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+                return Err(ScaffoldError::NotAProject(shown));
             }
             Err(source) => {
                 return Err(ScaffoldError::Io {

@@ -1,0 +1,236 @@
+//! The golden scaffolds in `tests/golden/`: two projects rendered by the `kubesmith` binary,
+//! compared file by file, so every template change shows up as a diff of generated output.
+//!
+//! Regenerate them after changing a template, then review the diff:
+//!
+//! ```sh
+//! KUBESMITH_UPDATE_GOLDEN=1 cargo test -p kubesmith-cli --test golden
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// 2026-06-01T00:00:00Z: the year of the license headers.
+const SOURCE_DATE_EPOCH: &str = "1780272000";
+
+/// A single-group project: a namespaced and a cluster-scoped Kind (with its own plural), a
+/// second version converted through a webhook, defaulting and validating webhooks.
+const PROJECT: &[&[&str]] = &[
+    &[
+        "init",
+        "--domain",
+        "testproject.org",
+        "--project-name",
+        "project",
+        "--owner",
+        "The Kubesmith Authors",
+    ],
+    &[
+        "create",
+        "api",
+        "--group",
+        "crew",
+        "--version",
+        "v1",
+        "--kind",
+        "Captain",
+        "--make=false",
+    ],
+    &[
+        "create",
+        "api",
+        "--group",
+        "crew",
+        "--version",
+        "v1",
+        "--kind",
+        "Admiral",
+        "--plural",
+        "admirales",
+        "--namespaced=false",
+        "--make=false",
+    ],
+    &[
+        "create",
+        "api",
+        "--group",
+        "crew",
+        "--version",
+        "v2",
+        "--kind",
+        "Captain",
+        "--controller=false",
+        "--make=false",
+    ],
+    &[
+        "create",
+        "webhook",
+        "--group",
+        "crew",
+        "--version",
+        "v1",
+        "--kind",
+        "Captain",
+        "--defaulting",
+        "--programmatic-validation",
+        "--conversion",
+        "--spoke",
+        "v2",
+    ],
+    &[
+        "create",
+        "webhook",
+        "--group",
+        "crew",
+        "--version",
+        "v1",
+        "--kind",
+        "Admiral",
+        "--defaulting",
+    ],
+];
+
+/// A multigroup project whose manager is confined to its namespace, without a license header.
+const PROJECT_MULTIGROUP: &[&[&str]] = &[
+    &[
+        "init",
+        "--domain",
+        "testproject.org",
+        "--project-name",
+        "project-multigroup",
+        "--multigroup",
+        "--namespaced",
+        "--license",
+        "none",
+    ],
+    &[
+        "create",
+        "api",
+        "--group",
+        "crew",
+        "--version",
+        "v1",
+        "--kind",
+        "Captain",
+        "--make=false",
+    ],
+    &[
+        "create",
+        "api",
+        "--group",
+        "ship",
+        "--version",
+        "v1beta1",
+        "--kind",
+        "Frigate",
+        "--make=false",
+    ],
+    &[
+        "create",
+        "api",
+        "--group",
+        "ship",
+        "--version",
+        "v2alpha1",
+        "--kind",
+        "Destroyer",
+        "--make=false",
+    ],
+    &[
+        "create",
+        "webhook",
+        "--group",
+        "ship",
+        "--version",
+        "v1beta1",
+        "--kind",
+        "Frigate",
+        "--programmatic-validation",
+    ],
+];
+
+/// Runs `commands` with the `kubesmith` binary in a new directory; returns the files written.
+fn scaffold(commands: &[&[&str]]) -> BTreeMap<PathBuf, String> {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    for args in commands {
+        let output = Command::new(env!("CARGO_BIN_EXE_kubesmith"))
+            .args(*args)
+            .current_dir(dir.path())
+            .env("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+            .env_remove("KUBESMITH_PATH")
+            .output()
+            .expect("kubesmith runs");
+        assert!(
+            output.status.success(),
+            "kubesmith {args:?} failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    read_tree(dir.path())
+}
+
+/// Every file under `root`, relative path to contents.
+fn read_tree(root: &Path) -> BTreeMap<PathBuf, String> {
+    let mut files = BTreeMap::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).expect("a readable directory") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let text = std::fs::read_to_string(&path).expect("a text file");
+                files.insert(
+                    path.strip_prefix(root).expect("under root").to_path_buf(),
+                    text,
+                );
+            }
+        }
+    }
+    files
+}
+
+/// Compares a scaffold with its golden copy, or rewrites the copy under KUBESMITH_UPDATE_GOLDEN.
+fn check(name: &str, commands: &[&[&str]]) {
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/golden")
+        .join(name);
+    let scaffolded = scaffold(commands);
+    assert_eq!(scaffolded, scaffold(commands), "{name}: two runs differ");
+    if std::env::var_os("KUBESMITH_UPDATE_GOLDEN").is_some() {
+        if golden.exists() {
+            std::fs::remove_dir_all(&golden).expect("removing the old golden copy");
+        }
+        for (path, text) in &scaffolded {
+            let full = golden.join(path);
+            std::fs::create_dir_all(full.parent().expect("a parent")).expect("a directory");
+            std::fs::write(full, text).expect("writing a golden file");
+        }
+        return;
+    }
+    let expected = read_tree(&golden);
+    let mut drift: Vec<String> = Vec::new();
+    for path in expected.keys().chain(scaffolded.keys()) {
+        if expected.get(path) != scaffolded.get(path)
+            && !drift.contains(&path.display().to_string())
+        {
+            drift.push(path.display().to_string());
+        }
+    }
+    assert!(
+        drift.is_empty(),
+        "the scaffold differs from tests/golden/{name} in {drift:?}; if the change is intended, run \
+         KUBESMITH_UPDATE_GOLDEN=1 cargo test -p kubesmith-cli --test golden and review the diff"
+    );
+}
+
+#[test]
+fn single_group_project() {
+    check("project", PROJECT);
+}
+
+#[test]
+fn multigroup_project() {
+    check("project-multigroup", PROJECT_MULTIGROUP);
+}

@@ -1,0 +1,50 @@
+//! The webhooks of `Frigate` in `ship.testproject.org/v1beta1`:
+//! - validation: refuses Frigates the CRD's schema cannot catch, with a message per field;
+//!
+//! served by the manager (`main` calls [`setup`]); `make manifests` writes their
+//! configurations.
+
+use kubesmith::manager::{self, Manager};
+use kubesmith::webhook::{
+    AdmissionContext, FieldError, Validator, Warnings, Webhook, WebhookError,
+};
+
+use crate::api::ship::v1beta1::frigate::Frigate;
+
+/// Registers the webhooks of Frigate v1beta1 with `manager` (`main` calls this).
+pub fn setup(manager: &mut Manager) -> Result<(), manager::Error> {
+    manager.add_webhook(webhook())?;
+    Ok(())
+}
+
+/// The admission webhooks of Frigate v1beta1.
+pub fn webhook() -> Webhook<Frigate> {
+    Webhook::new().with_validator(FrigateValidator)
+}
+
+/// Refuses Frigates that are not valid.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FrigateValidator;
+
+impl Validator<Frigate> for FrigateValidator {
+    // Updates are checked as creates of the new object, deletes are allowed; override
+    // `validate_update` and `validate_delete` to change that.
+    async fn validate_create(
+        &self,
+        frigate: &Frigate,
+        _ctx: &AdmissionContext,
+    ) -> Result<Warnings, WebhookError> {
+        // TODO(user): check your fields; return warnings for what is allowed but dubious.
+        let mut problems = Vec::new();
+        if let Some(value) = &frigate.spec.foo
+            && value.trim().is_empty()
+        {
+            problems.push(FieldError::invalid("spec.foo", value, "must not be blank"));
+        }
+        if problems.is_empty() {
+            Ok(Warnings::new())
+        } else {
+            Err(WebhookError::invalid(frigate, problems))
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! The Frigate controller against a real API server (envtest; `make test` provides the
+//! binaries): a Frigate is created and reconciled to `Ready`.
+
+use std::time::Duration;
+
+use kube::Api;
+use kube::api::PostParams;
+use kubesmith::conditions::find_condition;
+use kubesmith::envtest::{Environment, SharedEnvironment};
+use kubesmith::manager::{BindAddress, Manager, ManagerOptions};
+use project_multigroup::api::ship::v1beta1::frigate::Frigate;
+use project_multigroup::controller::ship::frigate::{self, READY};
+
+/// One control plane for the tests of this file, with the CRDs `make manifests` writes.
+static ENV: SharedEnvironment = SharedEnvironment::new(|| {
+    Environment::builder()
+        .crd_directory(concat!(env!("CARGO_MANIFEST_DIR"), "/config/crd/bases"))
+        .error_if_crd_path_missing(true)
+});
+
+#[tokio::test]
+async fn reconciles_a_frigate_to_ready() -> Result<(), Box<dyn std::error::Error>> {
+    let env = ENV.get().await?;
+    let client = env.client()?;
+    let options = ManagerOptions {
+        metrics_bind_address: BindAddress::Disabled,
+        health_probe_bind_address: BindAddress::Disabled,
+        ..ManagerOptions::default()
+    };
+    let mut manager = Manager::new(client.clone(), options)?;
+    frigate::setup(&mut manager)?;
+    let manager = tokio::spawn(manager.run_until(std::future::pending()));
+
+    let namespace = env.create_namespace("frigate").await?;
+    let frigates: Api<Frigate> = Api::namespaced(client, &namespace);
+    let sample = Frigate::new("sample", Default::default());
+    frigates.create(&PostParams::default(), &sample).await?;
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let frigate = frigates.get("sample").await?;
+        let ready = frigate
+            .status
+            .as_ref()
+            .and_then(|status| find_condition(&status.conditions, READY))
+            .is_some_and(|ready| {
+                ready.status == "True" && ready.observed_generation == frigate.metadata.generation
+            });
+        if ready {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not Ready after 30 s: {:?}",
+            frigate.status
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    manager.abort();
+    Ok(())
+}

@@ -1,0 +1,61 @@
+// Copyright 2026 The Kubesmith Authors.
+//
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+//     http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+//! The webhooks of Admiral v1 called by a real API server (envtest; `make test`
+//! provides the binaries): the webhook configurations point at
+//! a manager serving them on this machine.
+
+use kube::Api;
+use kube::api::PostParams;
+use kubesmith::envtest::{Environment, WebhookInstallOptions};
+use kubesmith::manager::{BindAddress, Manager, ManagerOptions};
+use project::api::v1::admiral::{Admiral, AdmiralSpec};
+use project::webhook::v1::admiral;
+
+#[tokio::test]
+async fn the_api_server_calls_the_webhooks() -> Result<(), Box<dyn std::error::Error>> {
+    let env = Environment::builder()
+        .crd_directory(concat!(env!("CARGO_MANIFEST_DIR"), "/config/crd/bases"))
+        .error_if_crd_path_missing(true)
+        .start()
+        .await?;
+    let install = WebhookInstallOptions::default().webhook(&admiral::webhook());
+    let webhooks = env.install_webhooks(&install).await?;
+    let client = env.client()?;
+    let options = ManagerOptions {
+        metrics_bind_address: BindAddress::Disabled,
+        health_probe_bind_address: BindAddress::Disabled,
+        webhook_server: webhooks.server_options(),
+        ..ManagerOptions::default()
+    };
+    let mut manager = Manager::new(client.clone(), options)?;
+    admiral::setup(&mut manager)?;
+    let manager = tokio::spawn(manager.run_until(std::future::pending()));
+    webhooks.wait_until_reachable().await?;
+
+    let admirals: Api<Admiral> = Api::all(client.clone());
+
+    // Created without `foo`: the defaulting webhook fills it in.
+    let created = admirals
+        .create(
+            &PostParams::default(),
+            &Admiral::new("defaulted", AdmiralSpec::default()),
+        )
+        .await?;
+    assert_eq!(created.spec.foo.as_deref(), Some(admiral::DEFAULT_FOO));
+
+    manager.abort();
+    env.stop().await;
+    Ok(())
+}
