@@ -80,9 +80,21 @@ impl Cli {
 }
 
 /// The `kubesmith` binary: parses the process arguments, runs them in the current directory,
-/// prints an error as `error: ...` and exits with 1 on failure.
+/// prints an error as `error: ...` and exits with 1 on failure (usage errors included).
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // --help and --version print to stdout and succeed; usage errors exit with 1, as
+        // every other refusal does.
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
     let result = cli.run(&mut std::io::stdout().lock(), &mut std::io::stderr());
     match result {
         Ok(()) => ExitCode::SUCCESS,
