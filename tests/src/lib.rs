@@ -6,9 +6,12 @@
 //! - [`peer`] is the same reconcile logic on a plain kube-runtime `Controller`, and
 //!   [`floor`] the fewest requests that converge the same objects: the benchmark's points of
 //!   comparison; [`measure`] reads processes for the benchmarks.
+//! - [`scaffolded`] scaffolds projects with the `kubesmith` CLI, builds and runs them: the
+//!   quick start and the scaffold tests.
 
 pub mod demo;
 pub mod floor;
 pub mod managed;
 pub mod measure;
 pub mod peer;
+pub mod scaffolded;

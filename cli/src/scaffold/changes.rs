@@ -156,6 +156,7 @@ impl ChangeSet {
         let mut applied = Applied {
             root: self.root.clone(),
             undo: Vec::new(),
+            created_dirs: Vec::new(),
         };
         for (path, content) in &self.files {
             let full = self.root.join(path);
@@ -163,7 +164,7 @@ impl ChangeSet {
             if previous.as_deref() == Some(content.as_bytes()) {
                 continue;
             }
-            if let Err(error) = write_file(&full, content.as_bytes()) {
+            if let Err(error) = write_file(&full, content.as_bytes(), &mut applied.created_dirs) {
                 applied.undo();
                 return Err(error);
             }
@@ -179,6 +180,8 @@ pub struct Applied {
     root: PathBuf,
     /// Each written file with its previous contents (`None`: it did not exist).
     undo: Vec<(PathBuf, Option<Vec<u8>>)>,
+    /// The directories created, parents first.
+    created_dirs: Vec<PathBuf>,
 }
 
 impl Applied {
@@ -187,38 +190,43 @@ impl Applied {
         self.undo.iter().map(|(path, _)| path.clone()).collect()
     }
 
-    /// Restores every file written to what it was, and removes the ones created (and the
-    /// directories that became empty).
+    /// Restores every file written to what it was, and removes the files and directories
+    /// created.
     pub fn undo(&mut self) {
         for (path, previous) in self.undo.drain(..).rev() {
             let full = self.root.join(&path);
-            match previous {
-                Some(contents) => {
-                    let _ = std::fs::write(&full, contents);
-                }
-                None => {
-                    let _ = std::fs::remove_file(&full);
-                    let mut dir = full.parent();
-                    while let Some(current) = dir {
-                        if current == self.root || std::fs::remove_dir(current).is_err() {
-                            break;
-                        }
-                        dir = current.parent();
-                    }
-                }
-            }
+            let _ = match previous {
+                Some(contents) => std::fs::write(&full, contents),
+                None => std::fs::remove_file(&full),
+            };
+        }
+        for dir in self.created_dirs.drain(..).rev() {
+            let _ = std::fs::remove_dir(dir);
         }
     }
 }
 
-fn write_file(full: &Path, contents: &[u8]) -> Result<(), ScaffoldError> {
+/// Writes `full` through a temporary file, creating its directory; the directories created
+/// are added to `created_dirs`, parents first.
+fn write_file(
+    full: &Path,
+    contents: &[u8],
+    created_dirs: &mut Vec<PathBuf>,
+) -> Result<(), ScaffoldError> {
     let io = |action, source| ScaffoldError::Io {
         action,
         path: full.to_path_buf(),
         source,
     };
-    if let Some(dir) = full.parent() {
-        std::fs::create_dir_all(dir).map_err(|source| io("creating the directory of", source))?;
+    let missing: Vec<PathBuf> = full
+        .ancestors()
+        .skip(1)
+        .take_while(|dir| !dir.exists())
+        .map(Path::to_path_buf)
+        .collect();
+    for dir in missing.into_iter().rev() {
+        std::fs::create_dir(&dir).map_err(|source| io("creating the directory of", source))?;
+        created_dirs.push(dir);
     }
     let temporary = full.with_file_name(format!(
         ".{}.kubesmith-tmp",

@@ -177,11 +177,13 @@ impl CreateCommand {
                     controller: args.controller,
                     force: args.force,
                 };
-                let mut applied = create_api(dir, &options, &templates)?;
-                if args.make
+                // `make manifests` builds and writes: on failure, the whole project goes back.
+                let snapshot = args.make.then(|| make::Snapshot::take(dir)).transpose()?;
+                let applied = create_api(dir, &options, &templates)?;
+                if let Some(snapshot) = snapshot
                     && let Err(error) = make::manifests(dir, progress)
                 {
-                    applied.undo();
+                    snapshot.restore();
                     return Err(error.into());
                 }
                 report(out, &applied)?;

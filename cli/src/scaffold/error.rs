@@ -24,7 +24,9 @@ pub enum ScaffoldError {
     #[error("no PROJECT file in {}: run this command in a project created by kubesmith init", .0.display())]
     NotAProject(PathBuf),
     /// The PROJECT file cannot be read.
-    #[error("PROJECT file {path} is malformed: {reason}")]
+    #[error(
+        "PROJECT file {path} is malformed ({reason}); correct it, or restore it from version control"
+    )]
     MalformedProject {
         /// The file.
         path: PathBuf,
@@ -67,7 +69,7 @@ pub enum ScaffoldError {
     },
     /// The controller of that Kind exists.
     #[error(
-        "{kind} has a controller already ({group}/{version}); pass --controller=false, or --force to scaffold it again"
+        "{kind} has a controller already ({group}/{version}); pass --controller=false (or, for {version} itself, --force to scaffold it again)"
     )]
     DuplicateController {
         /// The group.
@@ -93,7 +95,7 @@ pub enum ScaffoldError {
     },
     /// A conversion spoke that is not an API of the project, or the hub itself.
     #[error(
-        "conversion spoke {spoke}: expected another version of {kind} in this project ({known})"
+        "conversion spoke {spoke}: expected another version of {kind} in this project (it has: {known}); create {spoke} first with kubesmith create api --version {spoke} --controller=false"
     )]
     InvalidSpoke {
         /// The spoke given.
@@ -110,7 +112,7 @@ pub enum ScaffoldError {
     #[error("{} exists; use --force to overwrite it", .0.display())]
     FileExists(PathBuf),
     /// A file the command edits lacks the marker it inserts at.
-    #[error("{} has no `{marker}` marker line; restore it (or scaffold again with --force) so that kubesmith knows where to add code", .path.display())]
+    #[error("{} is missing or has no `{marker}` marker line; restore it so that kubesmith knows where to add code", .path.display())]
     MissingMarker {
         /// The file.
         path: PathBuf,
@@ -135,9 +137,9 @@ pub enum ScaffoldError {
         /// The error.
         source: std::io::Error,
     },
-    /// `make manifests` failed after scaffolding; the scaffold was undone.
+    /// `make manifests` failed after scaffolding; the project was restored.
     #[error(
-        "`{command}` failed after scaffolding ({status}, output above); the new files were removed and the edited ones restored. Fix the cause, or pass --make=false"
+        "`{command}` failed after scaffolding ({status}); the project was restored as it was. Fix the cause, or pass --make=false"
     )]
     Make {
         /// The command run.

@@ -33,3 +33,124 @@ pub fn manifests(dir: &Path, progress: &mut dyn Write) -> Result<(), ScaffoldErr
         })
     }
 }
+
+/// Directories a snapshot leaves alone: build output and version control.
+const UNTRACKED: &[&str] = &["target", ".git"];
+
+/// The files and directories of a project (but `target/` and `.git/`), taken before a step
+/// that may fail after writing (`make manifests` builds and writes), to put back afterwards.
+#[derive(Debug)]
+pub struct Snapshot {
+    root: std::path::PathBuf,
+    files: std::collections::BTreeMap<std::path::PathBuf, Vec<u8>>,
+    dirs: std::collections::BTreeSet<std::path::PathBuf>,
+}
+
+impl Snapshot {
+    /// Reads every file under `root`.
+    pub fn take(root: &Path) -> Result<Snapshot, ScaffoldError> {
+        let mut snapshot = Snapshot {
+            root: root.to_path_buf(),
+            files: Default::default(),
+            dirs: Default::default(),
+        };
+        for (path, is_dir) in walk(root)? {
+            if is_dir {
+                snapshot.dirs.insert(path);
+            } else {
+                let contents = std::fs::read(&path).map_err(|source| ScaffoldError::Io {
+                    action: "reading",
+                    path: path.clone(),
+                    source,
+                })?;
+                snapshot.files.insert(path, contents);
+            }
+        }
+        Ok(snapshot)
+    }
+
+    /// Puts the project back as it was: files written since are restored, files and
+    /// directories created since are removed.
+    pub fn restore(&self) {
+        let Ok(now) = walk(&self.root) else {
+            return;
+        };
+        for (path, is_dir) in now.iter().rev() {
+            if *is_dir {
+                if !self.dirs.contains(path) {
+                    let _ = std::fs::remove_dir_all(path);
+                }
+            } else if !self.files.contains_key(path) {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+        for (path, contents) in &self.files {
+            if std::fs::read(path).ok().as_deref() != Some(contents.as_slice()) {
+                if let Some(dir) = path.parent() {
+                    let _ = std::fs::create_dir_all(dir);
+                }
+                let _ = std::fs::write(path, contents);
+            }
+        }
+    }
+}
+
+/// Every file and directory under `root` (but [`UNTRACKED`] at the top), parents first.
+fn walk(root: &Path) -> Result<Vec<(std::path::PathBuf, bool)>, ScaffoldError> {
+    let mut out = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|source| ScaffoldError::Io {
+            action: "reading",
+            path: dir.clone(),
+            source,
+        })?;
+        let mut children: Vec<std::path::PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .filter(|path| dir != root || !UNTRACKED.iter().any(|skip| path.ends_with(skip)))
+            .collect();
+        children.sort();
+        for child in children {
+            let is_dir = child.is_dir();
+            if is_dir {
+                pending.push(child.clone());
+            }
+            out.push((child, is_dir));
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn restore_puts_back_what_a_step_changed() {
+        let dir = tempfile::tempdir().expect("dir");
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("kept/empty")).expect("dirs");
+        std::fs::write(root.join("kept/file"), "before").expect("write");
+        std::fs::create_dir_all(root.join("target")).expect("target");
+        let snapshot = Snapshot::take(root).expect("snapshot");
+        std::fs::write(root.join("kept/file"), "after").expect("write");
+        std::fs::create_dir_all(root.join("new/deeper")).expect("dirs");
+        std::fs::write(root.join("new/deeper/file"), "x").expect("write");
+        std::fs::write(root.join("Cargo.lock"), "x").expect("write");
+        std::fs::write(root.join("target/output"), "x").expect("write");
+        snapshot.restore();
+        assert_eq!(
+            std::fs::read_to_string(root.join("kept/file")).expect("read"),
+            "before"
+        );
+        assert!(root.join("kept/empty").is_dir());
+        assert!(!root.join("new").exists());
+        assert!(!root.join("Cargo.lock").exists());
+        assert!(
+            root.join("target/output").exists(),
+            "build output is left alone"
+        );
+    }
+}

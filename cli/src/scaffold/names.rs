@@ -127,7 +127,7 @@ pub fn check_group(group: &str, domain: &str) -> Result<(), ScaffoldError> {
         return Err(invalid(
             "group",
             group,
-            "a DNS-1123 subdomain such as batch or ship.crew",
+            "a lower-case DNS-1123 label such as batch",
         ));
     }
     if group.contains('.') || syn_keyword(group) {

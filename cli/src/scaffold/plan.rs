@@ -76,13 +76,16 @@ impl<'t> Plan<'t> {
     ) -> Result<(), ScaffoldError> {
         let file = PathBuf::from(format!("{module_dir}/mod.rs"));
         if !self.changes.exists(&file) {
-            let (parent, name) =
-                module_dir
-                    .rsplit_once('/')
-                    .ok_or_else(|| ScaffoldError::MissingMarker {
-                        path: file.clone(),
-                        marker: super::changes::marker("modules"),
-                    })?;
+            // The area modules (src/api, src/controller, src/webhook) come from init and
+            // create webhook; only modules below them are created here.
+            let missing = || ScaffoldError::MissingMarker {
+                path: file.clone(),
+                marker: super::changes::marker("modules"),
+            };
+            let (parent, name) = module_dir.rsplit_once('/').ok_or_else(missing)?;
+            if parent == "src" {
+                return Err(missing());
+            }
             self.declare_module(parent, name, header, docs)?;
             let data = serde_json::json!({"header": header, "docs": docs(module_dir)});
             let text = self.fragment("module.rs", &data)?;

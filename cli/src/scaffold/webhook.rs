@@ -158,17 +158,31 @@ fn check(project: &Project, options: &WebhookOptions) -> Result<WebhookInfo, Sca
         .map(|r| r.version.as_str())
         .collect();
     for spoke in &options.spokes {
-        names::check_version(spoke)?;
-        if spoke == &options.version || !versions.contains(&spoke.as_str()) {
+        names::check_version(spoke).map_err(|_| ScaffoldError::InvalidName {
+            what: "--spoke version".into(),
+            value: spoke.clone(),
+            expected: "a Kubernetes API version such as v2 or v1beta1".into(),
+        })?;
+        if spoke == &options.version {
+            return Err(ScaffoldError::Usage(format!(
+                "--spoke {spoke} is the hub itself; the spokes are the other versions of {}",
+                options.kind
+            )));
+        }
+        if !versions.contains(&spoke.as_str()) {
+            let others: Vec<&str> = versions
+                .iter()
+                .filter(|v| **v != options.version)
+                .copied()
+                .collect();
             return Err(ScaffoldError::InvalidSpoke {
                 spoke: spoke.clone(),
                 kind: options.kind.clone(),
-                known: versions
-                    .iter()
-                    .filter(|v| **v != options.version)
-                    .copied()
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                known: if others.is_empty() {
+                    "no other version".into()
+                } else {
+                    others.join(", ")
+                },
             });
         }
     }

@@ -19,7 +19,7 @@ static ENV: SharedEnvironment = SharedEnvironment::new(|| {
 });
 
 #[tokio::test]
-async fn reconciles_a_destroyer_to_ready() -> Result<(), Box<dyn std::error::Error>> {
+async fn destroyer_is_reconciled_to_ready() -> Result<(), Box<dyn std::error::Error>> {
     let env = ENV.get().await?;
     let client = env.client()?;
     let options = ManagerOptions {

@@ -1,0 +1,1134 @@
+//! Bad invocations of the scaffolding commands, run with the real `kubesmith` binary.
+//!
+//! The table [`CASES`] proves the promise every scaffolding command makes when it refuses: an
+//! invalid name (project, domain, license, group, version, Kind, plural), a Kind that is a Rust
+//! keyword or clashes with the prelude or generated code, a duplicate or missing API, options
+//! that contradict each other or the project, running outside a project, a PROJECT file that is
+//! malformed or from another layout, files in the way, a deleted marker line, a write that fails
+//! half-way and a failing `make manifests` all end with
+//!
+//! - exit code 1,
+//! - a message on stderr naming the problem and the fix (each case lists the substrings that
+//!   show it), and
+//! - the directory exactly as it was: every file's path and SHA-256, and every directory (empty
+//!   ones too), compared before and after.
+//!
+//! Every case starts from a fresh copy of a fixture built by the binary itself (`init`,
+//! `create api --make=false`, `create webhook`), optionally edited by hand. All failing cases
+//! are reported together. The other tests check that re-running a successful command with
+//! `--force` changes nothing, and that `--help`, `completion` and `version` work.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use sha2::{Digest, Sha256};
+use tempfile::TempDir;
+
+use Edit::{DeleteLines, Dir, Replace, Write};
+use Fixture::{
+    Conversion, Empty, Fresh, Multigroup, Namespaced, TwoVersions, WithApi, WithWebhook,
+};
+
+/// 2026-06-01T00:00:00Z: the year of the license headers.
+const SOURCE_DATE_EPOCH: &str = "1780272000";
+
+/// The name of the directory every case runs in: not a valid project name, so that `init`
+/// without `--project-name` refuses it.
+const WORK_DIR: &str = "My_Operator";
+
+/// A project built by running the binary: each fixture is its base plus a few commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Fixture {
+    /// An empty directory.
+    Empty,
+    /// `init` in an empty directory.
+    Fresh,
+    /// A fresh project with the namespaced Kind `CronJob` in `batch/v1`, with its controller.
+    WithApi,
+    /// `WithApi` with a defaulting and a validating webhook for `batch/v1` `CronJob`.
+    WithWebhook,
+    /// `WithApi` with the version `v2` of `CronJob`, without a controller.
+    TwoVersions,
+    /// `TwoVersions` with `v1` the conversion hub and `v2` its spoke.
+    Conversion,
+    /// A multigroup project with `Frigate` in `ship/v1`.
+    Multigroup,
+    /// A project whose manager is confined to its namespace.
+    Namespaced,
+}
+
+impl Fixture {
+    /// The fixture this one is built on.
+    fn base(self) -> Option<Fixture> {
+        match self {
+            Fixture::Empty => None,
+            Fixture::Fresh | Fixture::Multigroup | Fixture::Namespaced => Some(Fixture::Empty),
+            Fixture::WithApi => Some(Fixture::Fresh),
+            Fixture::WithWebhook | Fixture::TwoVersions => Some(Fixture::WithApi),
+            Fixture::Conversion => Some(Fixture::TwoVersions),
+        }
+    }
+
+    /// The commands that turn the base into this fixture.
+    fn commands(self) -> &'static [&'static str] {
+        match self {
+            Fixture::Empty => &[],
+            Fixture::Fresh => &["init --domain example.com --project-name demo"],
+            Fixture::WithApi => {
+                &["create api --group batch --version v1 --kind CronJob --make=false"]
+            }
+            Fixture::WithWebhook => &[
+                "create webhook --group batch --version v1 --kind CronJob --defaulting --programmatic-validation",
+            ],
+            Fixture::TwoVersions => &[
+                "create api --group batch --version v2 --kind CronJob --controller=false --make=false",
+            ],
+            Fixture::Conversion => &[
+                "create webhook --group batch --version v1 --kind CronJob --conversion --spoke v2",
+            ],
+            Fixture::Multigroup => &[
+                "init --domain example.com --project-name demo --multigroup",
+                "create api --group ship --version v1 --kind Frigate --make=false",
+            ],
+            Fixture::Namespaced => &["init --domain example.com --project-name demo --namespaced"],
+        }
+    }
+}
+
+/// A change made by hand to a copy of a fixture before a case runs.
+#[derive(Debug, Clone, Copy)]
+enum Edit {
+    /// Writes a file (and its directory).
+    Write(&'static str, &'static str),
+    /// Creates an empty directory.
+    Dir(&'static str),
+    /// Replaces text in a file (the text must be there).
+    Replace(&'static str, &'static str, &'static str),
+    /// Deletes the lines of a file that contain the text (there must be one).
+    DeleteLines(&'static str, &'static str),
+}
+
+/// One bad invocation and what it must print.
+#[derive(Debug, Clone, Copy)]
+struct Case {
+    /// Where it starts.
+    fixture: Fixture,
+    /// Changes made by hand to the fixture first.
+    edits: &'static [Edit],
+    /// Extra environment of the command.
+    env: &'static [(&'static str, &'static str)],
+    /// The arguments, separated by white space.
+    args: &'static str,
+    /// Substrings stderr must contain: the problem and the fix.
+    expect: &'static [&'static str],
+    /// Files that must not exist afterwards (those the command would have created).
+    absent: &'static [&'static str],
+}
+
+const fn case(fixture: Fixture, args: &'static str, expect: &'static [&'static str]) -> Case {
+    Case {
+        fixture,
+        edits: &[],
+        env: &[],
+        args,
+        expect,
+        absent: &[],
+    }
+}
+
+impl Case {
+    const fn edits(self, edits: &'static [Edit]) -> Case {
+        Case { edits, ..self }
+    }
+
+    const fn env(self, env: &'static [(&'static str, &'static str)]) -> Case {
+        Case { env, ..self }
+    }
+
+    const fn absent(self, absent: &'static [&'static str]) -> Case {
+        Case { absent, ..self }
+    }
+}
+
+/// What a refused command outside a project says.
+const NOT_A_PROJECT: &[&str] = &["no PROJECT file in", "project created by kubesmith init"];
+/// What a reserved Kind is told.
+const RESERVED_KIND: &str = "not a Rust keyword, a prelude type or a name generated code uses";
+/// What an invalid version is told.
+const VERSION_EXPECTED: &str = "expected a Kubernetes API version such as v1, v1beta1 or v2alpha3";
+/// What an invalid project name is told.
+const PROJECT_NAME_EXPECTED: &str = "DNS-1123 label of at most 56 characters";
+/// The files `create api` of `batch/v1` `CronJob` would create.
+const CRONJOB_FILES: &[&str] = &[
+    "src/api/v1/cronjob.rs",
+    "src/api/v1/mod.rs",
+    "src/controller/cronjob.rs",
+    "tests/cronjob_controller.rs",
+    "config/samples/batch_v1_cronjob.yaml",
+    "config/rbac/cronjob_editor_role.yaml",
+];
+
+/// The bad invocations.
+const CASES: &[Case] = &[
+    // init: names and options.
+    case(
+        Empty,
+        "init --domain example.com --project-name Demo",
+        &["invalid project name \"Demo\"", PROJECT_NAME_EXPECTED],
+    ),
+    case(
+        Empty,
+        "init --domain example.com --project-name 1demo",
+        &["invalid project name \"1demo\"", "starting with a letter"],
+    ),
+    case(
+        Empty,
+        "init --domain example.com --project-name this-project-name-is-far-too-long-for-a-kubernetes-labels",
+        &[
+            "invalid project name \"this-project-name",
+            "at most 56 characters",
+        ],
+    ),
+    case(
+        Empty,
+        "init --domain example.com --project-name demo_operator",
+        &[
+            "invalid project name \"demo_operator\"",
+            PROJECT_NAME_EXPECTED,
+        ],
+    ),
+    case(
+        Empty,
+        "init --domain example.com",
+        &[
+            "invalid project name \"My_Operator\"",
+            "pass --project-name",
+        ],
+    ),
+    case(
+        Empty,
+        "init --domain Example_com --project-name demo",
+        &[
+            "invalid domain \"Example_com\"",
+            "DNS-1123 subdomain such as my.domain",
+        ],
+    ),
+    case(
+        Empty,
+        "init --domain example..com --project-name demo",
+        &["invalid domain \"example..com\"", "DNS-1123 subdomain"],
+    ),
+    case(
+        Empty,
+        "init --domain= --project-name demo",
+        &["invalid domain \"\"", "DNS-1123 subdomain"],
+    ),
+    case(
+        Empty,
+        "init --domain example.com --project-name demo --license mit",
+        &[
+            "invalid value 'mit' for '--license",
+            "possible values: apache2, none",
+        ],
+    ),
+    // init where a project is.
+    case(
+        Fresh,
+        "init --domain example.com --project-name demo",
+        &[
+            "PROJECT already exists",
+            "run kubesmith init in an empty directory",
+        ],
+    ),
+    case(
+        Fresh,
+        "init --domain example.com --project-name demo --force",
+        &[
+            "PROJECT already exists",
+            "run kubesmith init in an empty directory",
+        ],
+    ),
+    case(
+        Empty,
+        "init --domain example.com --project-name demo",
+        &[
+            "Makefile already exists",
+            "run kubesmith init in an empty directory",
+        ],
+    )
+    .edits(&[Write("Makefile", "all:\n\ttrue\n")]),
+    case(
+        Empty,
+        "init --domain example.com --project-name demo --force",
+        &[
+            "src/main.rs already exists",
+            "run kubesmith init in an empty directory",
+        ],
+    )
+    .edits(&[Write("src/main.rs", "fn main() {}\n")]),
+    // Outside a project.
+    case(
+        Empty,
+        "create api --group batch --version v1 --kind CronJob --make=false",
+        NOT_A_PROJECT,
+    ),
+    case(
+        Empty,
+        "create webhook --group batch --version v1 --kind CronJob --defaulting",
+        NOT_A_PROJECT,
+    ),
+    case(
+        Empty,
+        "create api --group batch --version v1 --kind CronJob --make=false",
+        NOT_A_PROJECT,
+    )
+    .edits(&[Write("src/main.rs", "fn main() {}\n")]),
+    case(
+        Empty,
+        "create api --group batch --version v1 --kind CronJob --make=false",
+        NOT_A_PROJECT,
+    )
+    .edits(&[Write("Makefile", "all:\n\ttrue\n")]),
+    // The PROJECT file.
+    case(
+        Fresh,
+        "create api --group batch --version v1 --kind CronJob --make=false",
+        &["PROJECT file ./PROJECT is malformed", "line 1 column 9"],
+    )
+    .edits(&[Write("PROJECT", "domain: [unclosed\n")]),
+    case(
+        Fresh,
+        "create api --group batch --version v1 --kind CronJob --make=false",
+        &[
+            "PROJECT file ./PROJECT is malformed",
+            "unknown field `colour`",
+        ],
+    )
+    .edits(&[Replace(
+        "PROJECT",
+        "license: apache2\n",
+        "license: apache2\ncolour: blue\n",
+    )]),
+    case(
+        WithApi,
+        "create webhook --group batch --version v1 --kind CronJob --defaulting",
+        &[
+            "PROJECT file ./PROJECT is malformed",
+            "unknown field `webhook`",
+        ],
+    )
+    .edits(&[Replace(
+        "PROJECT",
+        "  controller: true\n",
+        "  controller: true\n  webhook: true\n",
+    )]),
+    case(
+        Fresh,
+        "create api --group batch --version v1 --kind CronJob --make=false",
+        &["PROJECT layout \"kubesmith.dev/v2\"", "upgrade kubesmith"],
+    )
+    .edits(&[Replace("PROJECT", "kubesmith.dev/v1", "kubesmith.dev/v2")]),
+    case(
+        WithApi,
+        "create webhook --group batch --version v1 --kind CronJob --defaulting",
+        &["PROJECT layout \"kubesmith.dev/v2\"", "upgrade kubesmith"],
+    )
+    .edits(&[Replace("PROJECT", "kubesmith.dev/v1", "kubesmith.dev/v2")]),
+    case(
+        Fresh,
+        "create api --group batch --version v1 --kind CronJob --make=false",
+        &[
+            "PROJECT file ./PROJECT is malformed",
+            "expected version \"3\", found \"2\"",
+            "correct it",
+        ],
+    )
+    .edits(&[Replace("PROJECT", "version: \"3\"", "version: \"2\"")]),
+    case(
+        Fresh,
+        "create api --group batch --version v1 --kind CronJob --make=false",
+        &["PROJECT file ./PROJECT is malformed", "end of input"],
+    )
+    .edits(&[Write("PROJECT", "")]),
+    // Groups.
+    case(
+        Fresh,
+        "create api --group Batch --version v1 --kind CronJob --make=false",
+        &["invalid group \"Batch\"", "lower-case DNS-1123 label"],
+    ),
+    case(
+        Multigroup,
+        "create api --group ship.crew --version v1 --kind Frigate --make=false",
+        &[
+            "invalid group \"ship.crew\"",
+            "one DNS-1123 label",
+            "names a Rust module",
+        ],
+    ),
+    case(
+        Fresh,
+        "create api --group type --version v1 --kind CronJob --make=false",
+        &["invalid group \"type\"", "not a Rust keyword"],
+    ),
+    case(
+        Fresh,
+        "create api --group= --version v1 --kind CronJob --make=false",
+        &["invalid group \"\"", "a group name such as batch"],
+    ),
+    // Versions.
+    case(
+        Fresh,
+        "create api --group batch --version 1 --kind CronJob --make=false",
+        &["invalid version \"1\"", VERSION_EXPECTED],
+    ),
+    case(
+        Fresh,
+        "create api --group batch --version v --kind CronJob --make=false",
+        &["invalid version \"v\"", VERSION_EXPECTED],
+    ),
+    case(
+        Fresh,
+        "create api --group batch --version v0 --kind CronJob --make=false",
+        &["invalid version \"v0\"", VERSION_EXPECTED],
+    ),
+    case(
+        Fresh,
+        "create api --group batch --version v1beta --kind CronJob --make=false",
+        &["invalid version \"v1beta\"", VERSION_EXPECTED],
+    ),
+    case(
+        Fresh,
+        "create api --group batch --version V1 --kind CronJob --make=false",
+        &["invalid version \"V1\"", VERSION_EXPECTED],
+    ),
+    case(
+        Fresh,
+        "create api --group batch --version v1gamma1 --kind CronJob --make=false",
+        &["invalid version \"v1gamma1\"", VERSION_EXPECTED],
+    ),
+    // Kinds.
+    case(
+        Fresh,
+        "create api --group batch --version v1 --kind cronJob --make=false",
+        &[
+            "invalid kind \"cronJob\"",
+            "starting with an upper-case letter",
+        ],
+    ),
+    case(
+        Fresh,
+        "create api --group batch --version v1 --kind Cron-Job --make=false",
+        &[
+            "invalid kind \"Cron-Job\"",
+            "CamelCase ASCII letters and digits",
+        ],
+    ),
+    case(
+        Fresh,
+        "create api --group batch --version v1 --kind= --make=false",
+        &["invalid kind \"\"", "CamelCase ASCII letters and digits"],
+    ),
+    case(
+        Fresh,
+        "create api --group batch --version v1 --kind Type --make=false",
+        &["invalid kind \"Type\"", RESERVED_KIND],
+    ),
+    case(
+        Fresh,
+        "create api --group batch --version v1 --kind Self --make=false",
+        &["invalid kind \"Self\"", RESERVED_KIND],
+    ),
+    case(
+        Fresh,
+        "create api --group batch --version v1 --kind Box --make=false",
+        &["invalid kind \"Box\"", RESERVED_KIND],
+    ),
+    case(
+        Fresh,
+        "create api --group batch --version v1 --kind Option --make=false",
+        &["invalid kind \"Option\"", RESERVED_KIND],
+    ),
+    case(
+        Fresh,
+        "create api --group batch --version v1 --kind Result --make=false",
+        &["invalid kind \"Result\"", RESERVED_KIND],
+    ),
+    case(
+        Fresh,
+        "create api --group batch --version v1 --kind String --make=false",
+        &["invalid kind \"String\"", RESERVED_KIND],
+    ),
+    case(
+        Fresh,
+        "create api --group batch --version v1 --kind Vec --make=false",
+        &["invalid kind \"Vec\"", RESERVED_KIND],
+    ),
+    case(
+        Fresh,
+        "create api --group batch --version v1 --kind Match --make=false",
+        &["invalid kind \"Match\"", RESERVED_KIND],
+    ),
+    case(
+        Fresh,
+        "create api --group batch --version v1 --kind Reconciler --make=false",
+        &["invalid kind \"Reconciler\"", RESERVED_KIND],
+    ),
+    case(
+        Fresh,
+        "create api --group batch --version v1 --kind FooSpec --make=false",
+        &[
+            "invalid kind \"FooSpec\"",
+            "not ending in Spec, Status or List",
+        ],
+    ),
+    case(
+        Fresh,
+        "create api --group batch --version v1 --kind FooList --make=false",
+        &[
+            "invalid kind \"FooList\"",
+            "not ending in Spec, Status or List",
+        ],
+    ),
+    case(
+        Fresh,
+        "create api --group batch --version v1 --kind FooStatus --make=false",
+        &[
+            "invalid kind \"FooStatus\"",
+            "not ending in Spec, Status or List",
+        ],
+    ),
+    // Plurals.
+    case(
+        Fresh,
+        "create api --group batch --version v1 --kind CronJob --plural CronJobs --make=false",
+        &[
+            "invalid plural \"CronJobs\"",
+            "lower-case DNS-1035 label such as cronjobs",
+        ],
+    ),
+    case(
+        Fresh,
+        "create api --group batch --version v1 --kind CronJob --plural cron_jobs --make=false",
+        &[
+            "invalid plural \"cron_jobs\"",
+            "lower-case DNS-1035 label such as cronjobs",
+        ],
+    ),
+    case(
+        TwoVersions,
+        "create api --group batch --version v3 --kind CronJob --plural cronjobz --controller=false --make=false",
+        &["CronJob is \"cronjobs\" in v1", "pass --plural cronjobs"],
+    ),
+    case(
+        WithApi,
+        "create api --group batch --version v1 --kind Job --plural cronjobs --make=false",
+        &[
+            "the plural \"cronjobs\" names CronJob already",
+            "pass another --plural",
+        ],
+    ),
+    // create api against the project.
+    case(
+        WithApi,
+        "create api --group batch --version v1 --kind Job --resource=false --controller=false --make=false",
+        &["nothing to scaffold", "drop one of them"],
+    ),
+    case(
+        WithApi,
+        "create api --group batch --version v1 --kind Job --resource=false --make=false",
+        &[
+            "--resource=false",
+            "Job batch/v1 is not one",
+            "create the API first",
+        ],
+    ),
+    case(
+        WithApi,
+        "create api --group batch --version v1 --kind CronJob --make=false",
+        &["CronJob batch/v1 already exists in PROJECT", "use --force"],
+    ),
+    case(
+        WithApi,
+        "create api --group batch --version v2 --kind CronJob --make=false",
+        &[
+            "CronJob has a controller already (batch/v1)",
+            "pass --controller=false (or, for v1 itself",
+        ],
+    ),
+    // --force does not help when the controller is in another version (it was passed here).
+    case(
+        TwoVersions,
+        "create api --group batch --version v2 --kind CronJob --force --make=false",
+        &[
+            "CronJob has a controller already (batch/v1)",
+            "pass --controller=false (or, for v1 itself",
+        ],
+    ),
+    case(
+        WithApi,
+        "create api --group apps --version v1 --kind Deployment --make=false",
+        &[
+            "single API group \"batch\"",
+            "use --group batch",
+            "init --multigroup",
+        ],
+    ),
+    case(
+        Namespaced,
+        "create api --group batch --version v1 --kind Cluster --namespaced=false --make=false",
+        &["Cluster would be cluster-scoped", "drop --namespaced=false"],
+    ),
+    case(
+        WithApi,
+        "create api --group batch --version v2 --kind CronJob --namespaced=false --controller=false --make=false",
+        &["CronJob v1 is namespaced", "pass --namespaced=true"],
+    ),
+    // Files in the way.
+    case(
+        Fresh,
+        "create api --group batch --version v1 --kind CronJob --make=false",
+        &[
+            "src/api/v1/cronjob.rs exists",
+            "use --force to overwrite it",
+        ],
+    )
+    .edits(&[Write("src/api/v1/cronjob.rs", "// written by hand\n")]),
+    case(
+        Fresh,
+        "create api --group batch --version v1 --kind CronJob --make=false",
+        &[
+            "tests/cronjob_controller.rs exists",
+            "use --force to overwrite it",
+        ],
+    )
+    .edits(&[Write("tests/cronjob_controller.rs", "// written by hand\n")]),
+    case(
+        WithApi,
+        "create webhook --group batch --version v1 --kind CronJob --defaulting",
+        &[
+            "src/webhook/v1/cronjob.rs exists",
+            "use --force to overwrite it",
+        ],
+    )
+    .edits(&[Write("src/webhook/v1/cronjob.rs", "// written by hand\n")]),
+    // A marker line deleted: the command names it and writes nothing. (Unclear: the message
+    // also offers "scaffold again with --force", which fails the same way.)
+    case(
+        Fresh,
+        "create api --group batch --version v1 --kind CronJob --make=false",
+        &[
+            "src/main.rs is missing or has no `+kubesmith:scaffold:builder` marker line",
+            "restore it",
+        ],
+    )
+    .edits(&[DeleteLines("src/main.rs", "+kubesmith:scaffold:builder")])
+    .absent(CRONJOB_FILES),
+    case(
+        Fresh,
+        "create api --group batch --version v1 --kind CronJob --make=false",
+        &[
+            "src/bin/manifests.rs is missing or has no `+kubesmith:scaffold:imports` marker line",
+            "restore it",
+        ],
+    )
+    .edits(&[DeleteLines(
+        "src/bin/manifests.rs",
+        "+kubesmith:scaffold:imports",
+    )])
+    .absent(CRONJOB_FILES),
+    case(
+        WithApi,
+        "create webhook --group batch --version v1 --kind CronJob --defaulting",
+        &[
+            "src/lib.rs is missing or has no `+kubesmith:scaffold:modules` marker line",
+            "restore it",
+        ],
+    )
+    .edits(&[DeleteLines("src/lib.rs", "+kubesmith:scaffold:modules")])
+    .absent(&["src/webhook/v1/cronjob.rs", "src/webhook/mod.rs"]),
+    // A write that fails half-way (a directory where a file goes, with --force): every file
+    // written before it is restored.
+    case(
+        Fresh,
+        "create api --group batch --version v1 --kind CronJob --force --make=false",
+        &[
+            "writing ./tests/cronjob_controller.rs",
+            "nothing was changed",
+        ],
+    )
+    .edits(&[Dir("tests/cronjob_controller.rs")])
+    .absent(&["src/api/v1/cronjob.rs", "src/controller/cronjob.rs"]),
+    // A failing `make manifests` undoes the scaffold.
+    case(
+        Fresh,
+        "create api --group batch --version v1 --kind CronJob",
+        &[
+            "`false manifests` failed",
+            "the project was restored as it was",
+            "pass --make=false",
+        ],
+    )
+    .env(&[("MAKE", "false")])
+    .absent(CRONJOB_FILES),
+    case(
+        WithApi,
+        "create api --group batch --version v1 --kind Job",
+        &[
+            "`false manifests` failed",
+            "the project was restored as it was",
+            "pass --make=false",
+        ],
+    )
+    .env(&[("MAKE", "false")])
+    .absent(&[
+        "src/api/v1/job.rs",
+        "src/controller/job.rs",
+        "tests/job_controller.rs",
+    ]),
+    case(
+        Fresh,
+        "create api --group batch --version v1 --kind CronJob",
+        &[
+            "could not start /nonexistent/make",
+            "failed after scaffolding",
+            "pass --make=false",
+        ],
+    )
+    .env(&[("MAKE", "/nonexistent/make")])
+    .absent(CRONJOB_FILES),
+    // A directory that was there (empty) before stays after the restore.
+    case(
+        Fresh,
+        "create api --group batch --version v1 --kind CronJob",
+        &[
+            "`false manifests` failed",
+            "the project was restored as it was",
+        ],
+    )
+    .edits(&[Dir("tests")])
+    .env(&[("MAKE", "false")]),
+    // create webhook.
+    case(
+        WithApi,
+        "create webhook --group batch --version v1 --kind CronJob",
+        &[
+            "nothing to scaffold",
+            "pass --defaulting, --programmatic-validation and/or --conversion",
+        ],
+    ),
+    case(
+        TwoVersions,
+        "create webhook --group batch --version v1 --kind CronJob --conversion",
+        &["--conversion needs the versions", "pass --spoke <version>"],
+    ),
+    case(
+        TwoVersions,
+        "create webhook --group batch --version v1 --kind CronJob --defaulting --spoke v2",
+        &["--spoke goes with --conversion"],
+    ),
+    case(
+        TwoVersions,
+        "create webhook --group batch --version v1 --kind CronJob --conversion --spoke v3",
+        &[
+            "conversion spoke v3",
+            "another version of CronJob in this project (it has: v2)",
+        ],
+    ),
+    case(
+        TwoVersions,
+        "create webhook --group batch --version v1 --kind CronJob --conversion --spoke v1",
+        &[
+            "--spoke v1 is the hub itself",
+            "the other versions of CronJob",
+        ],
+    ),
+    // The Kind has no other version: the message says to create it.
+    case(
+        WithApi,
+        "create webhook --group batch --version v1 --kind CronJob --conversion --spoke v2",
+        &[
+            "conversion spoke v2",
+            "it has: no other version",
+            "create v2 first",
+        ],
+    ),
+    // The --spoke is named.
+    case(
+        TwoVersions,
+        "create webhook --group batch --version v1 --kind CronJob --conversion --spoke V2",
+        &["invalid --spoke version \"V2\""],
+    ),
+    case(
+        Conversion,
+        "create webhook --group batch --version v2 --kind CronJob --conversion --spoke v1",
+        &[
+            "CronJob v1 is the conversion hub of CronJob already",
+            "a Kind has one hub",
+        ],
+    ),
+    case(
+        WithApi,
+        "create webhook --group batch --version v2 --kind CronJob --defaulting",
+        &[
+            "CronJob batch/v2 is not an API of this project",
+            "create it first with kubesmith create api",
+        ],
+    ),
+    case(
+        WithApi,
+        "create webhook --group batch --version v1 --kind Job --programmatic-validation",
+        &[
+            "Job batch/v1 is not an API of this project",
+            "create it first",
+        ],
+    ),
+    case(
+        WithWebhook,
+        "create webhook --group batch --version v1 --kind CronJob --defaulting",
+        &[
+            "CronJob batch/v1 already has a defaulting webhook",
+            "use --force",
+        ],
+    ),
+    case(
+        WithWebhook,
+        "create webhook --group batch --version v1 --kind CronJob --programmatic-validation",
+        &[
+            "CronJob batch/v1 already has a validation webhook",
+            "use --force",
+        ],
+    ),
+    case(
+        WithApi,
+        "create webhook --group batch --version v1 --kind Box --defaulting",
+        &["invalid kind \"Box\"", RESERVED_KIND],
+    ),
+    case(
+        WithApi,
+        "create webhook --group batch --version v1beta --kind CronJob --defaulting",
+        &["invalid version \"v1beta\"", VERSION_EXPECTED],
+    ),
+    // Usage errors (clap), which exit with 1 too.
+    case(
+        WithApi,
+        "create api --group batch --version v1 --kind Job --bogus --make=false",
+        &["unexpected argument '--bogus'", "--help"],
+    ),
+    case(
+        WithApi,
+        "create api --group batch --version v1 --make=false",
+        &["required arguments were not provided", "--kind <KIND>"],
+    ),
+    case(
+        WithApi,
+        "create api --group batch --version v1 --kind Job --namespaced=maybe --make=false",
+        &["invalid value 'maybe'", "possible values: true, false"],
+    ),
+    case(
+        WithApi,
+        "create webhook --group batch --kind CronJob --defaulting",
+        &[
+            "required arguments were not provided",
+            "--version <VERSION>",
+        ],
+    ),
+    case(
+        Fresh,
+        "bogus",
+        &["unrecognized subcommand 'bogus'", "--help"],
+    ),
+];
+
+/// Runs `kubesmith` with `args` (white-space separated) in `dir`, isolated from the caller's
+/// `KUBESMITH_PATH` and `MAKE`, with `env` added.
+fn kubesmith(dir: &Path, args: &str, env: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kubesmith"))
+        .args(args.split_whitespace())
+        .current_dir(dir)
+        .env("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+        .env_remove("KUBESMITH_PATH")
+        .env_remove("MAKE")
+        .envs(env.iter().copied())
+        .output()
+        .expect("kubesmith runs")
+}
+
+/// Runs `kubesmith` and asserts it succeeded.
+fn kubesmith_ok(dir: &Path, args: &str) -> Output {
+    let output = kubesmith(dir, args, &[]);
+    assert!(
+        output.status.success(),
+        "kubesmith {args} failed in {}:\n{}",
+        dir.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+/// A new temporary directory holding the (empty) work directory.
+fn work_dir() -> (TempDir, PathBuf) {
+    let temp = tempfile::tempdir().expect("a temporary directory");
+    let dir = temp.path().join(WORK_DIR);
+    std::fs::create_dir(&dir).expect("the work directory");
+    (temp, dir)
+}
+
+/// Copies the tree `from` into the existing directory `to`, empty directories included.
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).expect("a readable directory") {
+        let entry = entry.expect("a directory entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("a file type").is_dir() {
+            std::fs::create_dir(&target).expect("a directory");
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("a copied file");
+        }
+    }
+}
+
+/// What is at a path of a tree.
+#[derive(Debug, PartialEq, Eq)]
+enum Entry {
+    Dir,
+    /// A file, by the SHA-256 of its bytes.
+    File(String),
+}
+
+/// Every directory and file under `root` (relative paths), files by their hash.
+fn snapshot(root: &Path) -> BTreeMap<PathBuf, Entry> {
+    fn walk(root: &Path, dir: &Path, tree: &mut BTreeMap<PathBuf, Entry>) {
+        for entry in std::fs::read_dir(dir).expect("a readable directory") {
+            let path = entry.expect("a directory entry").path();
+            let relative = path.strip_prefix(root).expect("under root").to_path_buf();
+            if path.is_dir() {
+                tree.insert(relative, Entry::Dir);
+                walk(root, &path, tree);
+            } else {
+                let bytes = std::fs::read(&path).expect("a readable file");
+                tree.insert(relative, Entry::File(hex::encode(Sha256::digest(bytes))));
+            }
+        }
+    }
+    let mut tree = BTreeMap::new();
+    walk(root, root, &mut tree);
+    tree
+}
+
+/// How `after` differs from `before`, one line per path.
+fn tree_changes(
+    before: &BTreeMap<PathBuf, Entry>,
+    after: &BTreeMap<PathBuf, Entry>,
+) -> Vec<String> {
+    let mut changes = Vec::new();
+    for (path, entry) in before {
+        match after.get(path) {
+            None => changes.push(format!("removed {}", path.display())),
+            Some(now) if now != entry => changes.push(format!("changed {}", path.display())),
+            Some(_) => {}
+        }
+    }
+    for path in after.keys().filter(|path| !before.contains_key(*path)) {
+        changes.push(format!("added {}", path.display()));
+    }
+    changes
+}
+
+/// Applies a hand edit to the project in `dir`.
+fn apply(dir: &Path, edit: Edit) {
+    let read = |path: &str| std::fs::read_to_string(dir.join(path)).expect("a file to edit");
+    let write = |path: &str, text: &str| {
+        let full = dir.join(path);
+        std::fs::create_dir_all(full.parent().expect("a parent")).expect("a directory");
+        std::fs::write(full, text).expect("an edited file");
+    };
+    match edit {
+        Edit::Write(path, text) => write(path, text),
+        Edit::Dir(path) => std::fs::create_dir_all(dir.join(path)).expect("a directory"),
+        Edit::Replace(path, from, to) => {
+            let text = read(path);
+            assert!(text.contains(from), "{path} does not contain {from:?}");
+            write(path, &text.replacen(from, to, 1));
+        }
+        Edit::DeleteLines(path, needle) => {
+            let text = read(path);
+            assert!(text.contains(needle), "{path} does not contain {needle:?}");
+            let kept: String = text
+                .lines()
+                .filter(|line| !line.contains(needle))
+                .map(|line| format!("{line}\n"))
+                .collect();
+            write(path, &kept);
+        }
+    }
+}
+
+/// The fixtures built so far, each built once by the binary and copied for every case.
+#[derive(Default)]
+struct Fixtures {
+    built: BTreeMap<Fixture, (TempDir, PathBuf)>,
+}
+
+impl Fixtures {
+    /// The directory of `fixture`, built on first use.
+    fn get(&mut self, fixture: Fixture) -> PathBuf {
+        if let Some((_, dir)) = self.built.get(&fixture) {
+            return dir.clone();
+        }
+        let (temp, dir) = work_dir();
+        if let Some(base) = fixture.base() {
+            copy_tree(&self.get(base), &dir);
+        }
+        for command in fixture.commands() {
+            kubesmith_ok(&dir, command);
+        }
+        self.built.insert(fixture, (temp, dir.clone()));
+        dir
+    }
+
+    /// A fresh copy of `fixture`.
+    fn copy(&mut self, fixture: Fixture) -> (TempDir, PathBuf) {
+        let source = self.get(fixture);
+        let (temp, dir) = work_dir();
+        copy_tree(&source, &dir);
+        (temp, dir)
+    }
+}
+
+/// Runs one case; returns what went wrong, if anything.
+fn run_case(fixtures: &mut Fixtures, case: &Case) -> Vec<String> {
+    let (_temp, dir) = fixtures.copy(case.fixture);
+    for edit in case.edits {
+        apply(&dir, *edit);
+    }
+    let before = snapshot(&dir);
+    let output = kubesmith(&dir, case.args, case.env);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let mut problems = Vec::new();
+    if output.status.code() != Some(1) {
+        problems.push(format!("exit status {} instead of 1", output.status));
+    }
+    for expected in case.expect {
+        if !stderr.contains(expected) {
+            problems.push(format!("stderr lacks {expected:?}"));
+        }
+    }
+    problems.extend(
+        tree_changes(&before, &snapshot(&dir))
+            .into_iter()
+            .map(|change| format!("tree changed: {change}")),
+    );
+    for path in case.absent {
+        if dir.join(path).exists() {
+            problems.push(format!("{path} exists afterwards"));
+        }
+    }
+    if !problems.is_empty() {
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        for (name, text) in [("stdout", stdout.trim_end()), ("stderr", stderr.trim_end())] {
+            if !text.is_empty() {
+                problems.push(format!("{name}:\n    {}", text.replace('\n', "\n    ")));
+            }
+        }
+    }
+    problems
+}
+
+#[test]
+fn bad_invocations_exit_1_name_the_problem_and_change_nothing() {
+    assert!(CASES.len() >= 45, "the table has {} cases", CASES.len());
+    let mut fixtures = Fixtures::default();
+    let mut failures = Vec::new();
+    for (index, case) in CASES.iter().enumerate() {
+        let problems = run_case(&mut fixtures, case);
+        if !problems.is_empty() {
+            failures.push(format!(
+                "case {index}: kubesmith {} (fixture {:?}, edits {:?}, env {:?})\n  {}",
+                case.args,
+                case.fixture,
+                case.edits,
+                case.env,
+                problems.join("\n  ")
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n\n{}",
+        failures.len(),
+        CASES.len(),
+        failures.join("\n\n")
+    );
+}
+
+#[test]
+fn rerunning_with_force_changes_nothing() {
+    let mut fixtures = Fixtures::default();
+    let (_temp, dir) = fixtures.copy(Fresh);
+    let commands = [
+        "create api --group batch --version v1 --kind CronJob --force --make=false",
+        "create api --group batch --version v2 --kind CronJob --controller=false --force --make=false",
+        "create webhook --group batch --version v1 --kind CronJob --defaulting --programmatic-validation --force",
+        "create webhook --group batch --version v1 --kind CronJob --conversion --spoke v2 --force",
+    ];
+    for command in commands {
+        kubesmith_ok(&dir, command);
+        let before = snapshot(&dir);
+        let again = kubesmith_ok(&dir, command);
+        let stdout = String::from_utf8_lossy(&again.stdout);
+        assert!(
+            stdout.contains("nothing to change"),
+            "kubesmith {command} again says:\n{stdout}"
+        );
+        let changes = tree_changes(&before, &snapshot(&dir));
+        assert!(changes.is_empty(), "kubesmith {command} again: {changes:?}");
+    }
+
+    let before = snapshot(&dir);
+    let output = kubesmith(
+        &dir,
+        "init --domain example.com --project-name demo --force",
+        &[],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "init --force again: {stderr}"
+    );
+    assert!(stderr.contains("PROJECT already exists"), "{stderr}");
+    assert_eq!(tree_changes(&before, &snapshot(&dir)), Vec::<String>::new());
+}
+
+#[test]
+fn help_completion_and_version() {
+    let (_temp, dir) = work_dir();
+    let stdout_of = |args: &str| {
+        let output = kubesmith_ok(&dir, args);
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    for (args, example) in [
+        ("init --help", "kubesmith init --domain example.com"),
+        ("create api --help", "kubesmith create api --group batch"),
+        (
+            "create webhook --help",
+            "kubesmith create webhook --group batch",
+        ),
+    ] {
+        let help = stdout_of(args);
+        assert!(
+            help.contains("Examples:") && help.contains(example),
+            "kubesmith {args}:\n{help}"
+        );
+    }
+    let completion = stdout_of("completion bash");
+    assert!(
+        completion.contains("_kubesmith") && completion.contains("complete "),
+        "{completion}"
+    );
+    let version = format!("kubesmith {}", env!("CARGO_PKG_VERSION"));
+    assert!(stdout_of("version").contains(&version));
+    assert!(stdout_of("--version").contains(&version));
+    assert_eq!(snapshot(&dir), BTreeMap::new(), "nothing is written");
+}

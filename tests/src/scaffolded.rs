@@ -1,0 +1,248 @@
+//! Operator projects scaffolded by the `kubesmith` CLI, built and run by the end-to-end tests
+//! and the quick start: scaffold into a temporary directory, build with one shared target
+//! directory (dependencies compile once for every scaffold), run `make` targets, and run the
+//! manager as a process of its own.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+use anyhow::{Context as _, bail};
+use clap::Parser as _;
+use kubesmith_cli::command::Cli;
+use tempfile::TempDir;
+
+/// The root of this repository (the scaffolds' `--kubesmith-path`).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(".."))
+}
+
+/// The target directory every scaffold builds into: `scaffolds/` in the workspace's target
+/// directory (not the workspace's own, which `cargo test` keeps locked while tests run).
+pub fn target_dir() -> PathBuf {
+    let workspace_target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"));
+    workspace_target.join("scaffolds")
+}
+
+/// A scaffolded project: in a temporary directory (removed on drop) or in a kept one.
+#[derive(Debug)]
+pub struct Scaffold {
+    path: PathBuf,
+    _temporary: Option<TempDir>,
+}
+
+impl Scaffold {
+    /// Runs `kubesmith init <args> --kubesmith-path <this repository>` in a new temporary
+    /// directory, and copies this workspace's `Cargo.lock` so that dependencies resolve to
+    /// the versions built here already.
+    pub fn init(args: &[&str]) -> anyhow::Result<Scaffold> {
+        let dir = tempfile::Builder::new()
+            .prefix("kubesmith-scaffold-")
+            .tempdir()
+            .context("creating the project directory")?;
+        let scaffold = Scaffold {
+            path: dir.path().to_path_buf(),
+            _temporary: Some(dir),
+        };
+        scaffold.initialize(args)?;
+        Ok(scaffold)
+    }
+
+    /// [`init`](Self::init) in `dir`, emptied first and kept afterwards (to look into after a
+    /// failed test).
+    pub fn init_at(dir: &Path, args: &[&str]) -> anyhow::Result<Scaffold> {
+        if dir.exists() {
+            std::fs::remove_dir_all(dir).with_context(|| format!("emptying {}", dir.display()))?;
+        }
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let scaffold = Scaffold {
+            path: dir.to_path_buf(),
+            _temporary: None,
+        };
+        scaffold.initialize(args)?;
+        Ok(scaffold)
+    }
+
+    fn initialize(&self, args: &[&str]) -> anyhow::Result<()> {
+        let scaffold = self;
+        let root = workspace_root();
+        let mut init = vec!["init"];
+        init.extend_from_slice(args);
+        let path = root.to_string_lossy().into_owned();
+        init.extend(["--kubesmith-path", &path]);
+        scaffold.kubesmith(&init)?;
+        std::fs::copy(root.join("Cargo.lock"), scaffold.path().join("Cargo.lock"))
+            .context("copying Cargo.lock")?;
+        Ok(())
+    }
+
+    /// The project directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A path in the project.
+    pub fn file(&self, relative: &str) -> PathBuf {
+        self.path().join(relative)
+    }
+
+    /// Runs a `kubesmith` command (in this process) in the project; returns what it printed.
+    pub fn kubesmith(&self, args: &[&str]) -> anyhow::Result<String> {
+        let cli = Cli::try_parse_from(std::iter::once("kubesmith").chain(args.iter().copied()))
+            .with_context(|| format!("kubesmith {}", args.join(" ")))?;
+        let mut out = Vec::new();
+        let mut progress = Vec::new();
+        cli.run_in(self.path(), &mut out, &mut progress)
+            .with_context(|| format!("kubesmith {}", args.join(" ")))?;
+        Ok(String::from_utf8_lossy(&out).into_owned())
+    }
+
+    /// A command run in the project with the shared target directory.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut command = Command::new(program);
+        command
+            .current_dir(self.path())
+            .env("CARGO_TARGET_DIR", target_dir())
+            .env_remove("RUSTFLAGS")
+            .env_remove("CARGO_ENCODED_RUSTFLAGS");
+        command
+    }
+
+    /// Runs `cargo <args>` in the project; fails unless it succeeds without a warning.
+    pub fn cargo(&self, args: &[&str]) -> anyhow::Result<Output> {
+        let output = self
+            .command(cargo())
+            .args(args)
+            .output()
+            .context("running cargo")?;
+        check_quiet(&format!("cargo {}", args.join(" ")), &output)?;
+        Ok(output)
+    }
+
+    /// Runs `make <args>` in the project; returns the output whether it succeeded or not.
+    pub fn make(&self, args: &[&str], env: &[(&str, &Path)]) -> anyhow::Result<Output> {
+        let mut command = self.command("make");
+        command.args(args).env("CARGO", cargo());
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        command
+            .output()
+            .with_context(|| format!("running make {}", args.join(" ")))
+    }
+
+    /// The manager binary of the dev profile (after a build).
+    pub fn manager_binary(&self) -> PathBuf {
+        target_dir().join("debug/manager")
+    }
+}
+
+/// Fails unless `output` is a success whose stderr has no compiler warning.
+pub fn check_quiet(what: &str, output: &Output) -> anyhow::Result<()> {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if !output.status.success() {
+        bail!("{what} failed ({}):\n{stderr}", output.status);
+    }
+    if let Some(line) = stderr
+        .lines()
+        .find(|line| line.trim_start().starts_with("warning"))
+    {
+        bail!("{what} warned: {line}\n{stderr}");
+    }
+    Ok(())
+}
+
+/// Fails unless `output` is a success; its stdout and stderr go into the error.
+pub fn check_success(what: &str, output: &Output) -> anyhow::Result<()> {
+    if !output.status.success() {
+        bail!(
+            "{what} failed ({}):\n{}\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(())
+}
+
+/// The cargo running these tests (`$CARGO`), else `cargo`.
+pub fn cargo() -> PathBuf {
+    std::env::var_os("CARGO")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("cargo"))
+}
+
+/// A process in its own process group, killed with everything it started when dropped.
+#[derive(Debug)]
+pub struct Background {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Background {
+    /// Starts `command` with stdout and stderr going to the file `log`.
+    pub fn start(mut command: Command, log: PathBuf) -> anyhow::Result<Background> {
+        use std::os::unix::process::CommandExt as _;
+        let file = std::fs::File::create(&log).context("creating the log file")?;
+        let child = command
+            .stdin(Stdio::null())
+            .stdout(file.try_clone().context("log file")?)
+            .stderr(file)
+            .process_group(0)
+            .spawn()
+            .context("starting a background process")?;
+        Ok(Background { child, log })
+    }
+
+    /// What the process printed so far.
+    pub fn output(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Whether it exited (with its status).
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
+    /// Stops the process group: SIGTERM, then SIGKILL after `grace`.
+    pub fn stop(&mut self, grace: std::time::Duration) {
+        let Ok(group) = i32::try_from(self.child.id()) else {
+            return;
+        };
+        // SAFETY: signals a process group this value started; no memory is touched.
+        unsafe { libc::kill(-group, libc::SIGTERM) };
+        let deadline = std::time::Instant::now() + grace;
+        while std::time::Instant::now() < deadline {
+            if self.exited().is_some() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        // SAFETY: as above.
+        unsafe { libc::kill(-group, libc::SIGKILL) };
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        if self.exited().is_none() {
+            self.stop(std::time::Duration::from_secs(5));
+        }
+    }
+}
+
+/// Writes `text` to `path`, creating its directory.
+pub fn write(path: &Path, text: &str) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut file = std::fs::File::create(path)?;
+    file.write_all(text.as_bytes())?;
+    Ok(())
+}

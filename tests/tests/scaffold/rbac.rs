@@ -1,0 +1,1 @@
+//! The generated RBAC is enough and not more (written separately).
