@@ -16,7 +16,7 @@ mod rbac;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use kubesmith_e2e::scaffolded::{Scaffold, target_dir};
+use kubesmith_e2e::scaffolded::Scaffold;
 
 /// The single-group project: a namespaced Kind (`Captain`, two versions converted by a
 /// webhook, defaulting and validating webhooks) and a cluster-scoped one (`Admiral`, with its
@@ -98,9 +98,10 @@ fn single_group() -> &'static Scaffold {
     })
 }
 
-/// Scaffolds `name` under `<target>/scaffolds/projects/` with `init <init>` and `commands`.
+/// Scaffolds `name` in `$TMPDIR/kubesmith-e2e/` (outside this workspace, kept for a look
+/// after a failure) with `init <init>` and `commands`.
 fn scaffold(name: &str, init: &[&str], commands: &[&[&str]]) -> Scaffold {
-    let dir = target_dir().join("projects").join(name);
+    let dir = std::env::temp_dir().join("kubesmith-e2e").join(name);
     let project = Scaffold::init_at(&dir, init).unwrap_or_else(|error| panic!("{error:#}"));
     for command in commands {
         project
