@@ -1,4 +1,4 @@
-//! The README's first command: the sample Greeting operator on kubesmith's manager, reconciling
+//! The sample Greeting operator on kubesmith's manager, reconciling
 //! one Greeting on a control plane started for the purpose.
 
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! End-to-end checks of kubesmith, the README's demo, and the benchmark's peers.
+//! End-to-end checks of kubesmith, the README's quick start, and the benchmark's peers.
 //!
 //! - [`demo`] runs the sample Greeting operator (`tests/sample-operator`) on kubesmith's
 //!   manager against a real control plane started by [`kubesmith::envtest`].
