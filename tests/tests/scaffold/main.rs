@@ -98,10 +98,15 @@ fn single_group() -> &'static Scaffold {
     })
 }
 
-/// Scaffolds `name` in `$TMPDIR/kubesmith-e2e/` (outside this workspace, kept for a look
-/// after a failure) with `init <init>` and `commands`.
+/// Scaffolds `name` in `$TMPDIR/kubesmith-e2e-<checkout>/` (outside this workspace, one
+/// directory per checkout, kept for a look after a failure) with `init <init>` and `commands`.
 fn scaffold(name: &str, init: &[&str], commands: &[&[&str]]) -> Scaffold {
-    let dir = std::env::temp_dir().join("kubesmith-e2e").join(name);
+    use std::hash::{Hash as _, Hasher as _};
+    let mut checkout = std::collections::hash_map::DefaultHasher::new();
+    kubesmith_e2e::scaffolded::workspace_root().hash(&mut checkout);
+    let dir = std::env::temp_dir()
+        .join(format!("kubesmith-e2e-{:016x}", checkout.finish()))
+        .join(name);
     let project = Scaffold::init_at(&dir, init).unwrap_or_else(|error| panic!("{error:#}"));
     for command in commands {
         project
