@@ -128,6 +128,8 @@ fn kubebuilder_costs(cli: &Path) -> anyhow::Result<Costs> {
         "example.com",
         "--repo",
         "example.com/guestbook",
+        "--project-name",
+        "guestbook",
         "--skip-go-version-check",
     ];
     let create_api = [CREATE_API, &["--resource", "--controller", "--make=false"]].concat();
