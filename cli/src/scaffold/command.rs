@@ -28,7 +28,7 @@ pub struct InitArgs {
     /// The project name, a DNS-1123 label (default: the directory's name).
     #[arg(long)]
     pub project_name: Option<String>,
-    /// The copyright owner in the license header (default: "The <project> Authors").
+    /// The copyright owner in the license header (default: "The {project-name} Authors").
     #[arg(long)]
     pub owner: Option<String>,
     /// The license of the scaffolded code: a header on every Rust file, or none.
@@ -37,7 +37,7 @@ pub struct InitArgs {
     /// Confine the manager to its own namespace (a Role instead of a ClusterRole).
     #[arg(long)]
     pub namespaced: bool,
-    /// One module per API group (src/api/<group>/<version>), for projects with several groups.
+    /// One module per API group (src/api/{group}/{version}), for projects with several groups.
     #[arg(long)]
     pub multigroup: bool,
     /// Depend on the kubesmith crate of this kubesmith checkout instead of crates.io (offline

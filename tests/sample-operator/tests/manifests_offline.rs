@@ -52,7 +52,10 @@ fn the_manifests_binary_writes_rbac_from_the_declaration_without_a_cluster() {
         std::fs::read_to_string(dir.path().join("config/rbac/role.yaml")).expect("role.yaml");
     let written: ClusterRole = serde_saphyr::from_str(&role_yaml).expect("one ClusterRole");
     let mut declared = rules_for::<greeting_operator::api::Greeting>();
-    declared.extend(rules_owns::<k8s_openapi::api::core::v1::ConfigMap>());
+    declared.extend(rules_owns::<
+        greeting_operator::api::Greeting,
+        k8s_openapi::api::core::v1::ConfigMap,
+    >());
     let expected = roles(declared, MANAGER_ROLE)
         .cluster_role
         .expect("a cluster role");
