@@ -52,13 +52,13 @@ pub fn golden_crds() -> anyhow::Result<BTreeMap<String, Value>> {
     Ok(crds)
 }
 
-/// A working Go toolchain: `$GO`, `go` on `PATH`, or `/usr/local/go/bin/go`; `None` when
-/// there is none.
+/// A working Go toolchain: `$GO` when set (`GO=none` pretends there is none), else `go` on
+/// `PATH` or `/usr/local/go/bin/go`; `None` when there is none.
 pub fn go() -> Option<PathBuf> {
-    let candidates = std::env::var_os("GO")
-        .into_iter()
-        .map(PathBuf::from)
-        .chain(["go", "/usr/local/go/bin/go"].map(PathBuf::from));
+    let candidates = match std::env::var_os("GO") {
+        Some(go) => vec![PathBuf::from(go)],
+        None => vec![PathBuf::from("go"), PathBuf::from("/usr/local/go/bin/go")],
+    };
     candidates.into_iter().find(|go| {
         Command::new(go)
             .arg("version")

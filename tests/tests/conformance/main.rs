@@ -9,7 +9,7 @@
 //!
 //! Where Go is installed, `controller_gen_golden_is_current` regenerates the golden and fails
 //! when it drifted (`KUBESMITH_UPDATE_GOLDEN=1` rewrites it); without Go the committed golden
-//! is used as it is, and nothing needs the network.
+//! is used as it is, and nothing needs the network (`GO=none` simulates that).
 
 mod api;
 mod compare;
