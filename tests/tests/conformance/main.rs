@@ -23,11 +23,10 @@ use compare::{Comparison, DOCUMENTED};
 /// The share of paths, outside documented differences, that must be identical.
 const REQUIRED_PERCENT: f64 = 98.0;
 
-/// kubesmith's checked CRD of `K`, as JSON.
+/// The CRD name of `K` and kubesmith's checked CRD of it, as JSON.
 fn kubesmith_crd<K: CustomResourceMarkers>() -> (String, Result<serde_json::Value, SchemaError>) {
-    let kind = K::crd_name().to_string();
     (
-        kind,
+        K::crd_name().to_string(),
         kubesmith::schema::crd::<K>().map(|crd| flatten::crd_json(&crd)),
     )
 }
