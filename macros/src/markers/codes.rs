@@ -7,40 +7,59 @@ use syn::{Ident, LitStr};
 use crate::keys::{Arg, ArgValue, Keys};
 use crate::value;
 
+/// The markers on a value's own schema — allowed on fields, on newtypes and inside
+/// `items(...)` / `values(...)` — followed by `$extra`.
+macro_rules! value_keys {
+    ($($extra:literal),*) => {
+        &[
+            "minimum",
+            "maximum",
+            "exclusive_minimum",
+            "exclusive_maximum",
+            "multiple_of",
+            "min_length",
+            "max_length",
+            "pattern",
+            "format",
+            "enum",
+            "min_items",
+            "max_items",
+            "unique_items",
+            "min_properties",
+            "max_properties",
+            "default",
+            "nullable",
+            "preserve_unknown_fields",
+            "embedded_resource",
+            "int_or_string",
+            "cel",
+            "immutable",
+            "list_type",
+            "list_map_keys",
+            "map_type",
+            "struct_type",
+            "title",
+            "example",
+            "schema_type",
+            "schemaless",
+            "items",
+            "values",
+            $($extra),*
+        ]
+    };
+}
+
 pub const FIELD_KEYS: Keys = Keys {
     context: "field marker",
-    valid: &[
-        "minimum",
-        "maximum",
-        "exclusive_minimum",
-        "exclusive_maximum",
-        "multiple_of",
-        "min_length",
-        "max_length",
-        "pattern",
-        "format",
-        "enum",
-        "min_items",
-        "max_items",
-        "unique_items",
-        "min_properties",
-        "max_properties",
-        "default",
-        "nullable",
-        "optional",
-        "required",
-        "preserve_unknown_fields",
-        "embedded_resource",
-        "int_or_string",
-        "cel",
-        "immutable",
-        "list_type",
-        "list_map_keys",
-        "map_type",
-        "struct_type",
-        "print_column",
-    ],
+    valid: value_keys!("optional", "required", "print_column"),
     repeatable: &["cel", "print_column"],
+};
+
+/// The keys of `items(...)` and `values(...)`: the value markers.
+const VALUE_KEYS: Keys = Keys {
+    context: "item marker",
+    valid: value_keys!(),
+    repeatable: &["cel"],
 };
 
 pub const TYPE_KEYS: Keys = Keys {
@@ -93,6 +112,7 @@ const CEL_REASONS: &[&str] = &[
 const LIST_TYPES: &[&str] = &["atomic", "set", "map"];
 const MAP_TYPES: &[&str] = &["granular", "atomic"];
 const COLUMN_TYPES: &[&str] = &["integer", "number", "string", "boolean", "date"];
+const SCHEMA_TYPES: &[&str] = &["string", "integer", "number", "boolean", "object", "array"];
 
 /// The marker code of one field: its names, markers and print columns.
 pub struct FieldCode {
@@ -100,6 +120,8 @@ pub struct FieldCode {
     pub json: String,
     pub markers: Vec<TokenStream>,
     pub columns: Vec<TokenStream>,
+    /// The expression giving the schemars name of the field's type, when it has one of its own.
+    pub schema_name: Option<TokenStream>,
 }
 
 fn marker(variant: &str, payload: Option<TokenStream>) -> TokenStream {
@@ -124,101 +146,203 @@ pub fn field_code(
     if let (Some(optional), Some(_)) = (has("optional"), has("required")) {
         return Err(optional.error("a field cannot be both optional and required"));
     }
-    match (has("list_type"), has("list_map_keys")) {
-        (Some(list_type), None) if value::string(list_type)?.value() == "map" => {
-            return Err(list_type.error(
-                "list_type = \"map\" needs list_map_keys = [\"...\"] naming the key fields of the items",
-            ));
-        }
-        (Some(list_type), Some(keys)) if value::string(list_type)?.value() != "map" => {
-            return Err(keys.error("list_map_keys needs list_type = \"map\""));
-        }
-        (None, Some(keys)) => return Err(keys.error("list_map_keys needs list_type = \"map\"")),
-        _ => {}
-    }
+    check_shape(args, ty)?;
+    let mut values = Vec::new();
     for arg in args {
-        let name = arg.name();
-        let code = match name.as_str() {
-            "minimum" => marker("Minimum", Some(value::number(arg)?)),
-            "maximum" => marker("Maximum", Some(value::number(arg)?)),
-            "exclusive_minimum" => marker("ExclusiveMinimum", Some(value::number(arg)?)),
-            "exclusive_maximum" => marker("ExclusiveMaximum", Some(value::number(arg)?)),
-            "multiple_of" => marker("MultipleOf", Some(value::number(arg)?)),
-            "min_length" | "max_length" | "min_items" | "max_items" | "min_properties"
-            | "max_properties" => {
-                let count = value::count(arg)?;
-                marker(&pascal(&name), Some(quote!(#count)))
-            }
-            "pattern" => {
-                let pattern = value::string(arg)?;
-                marker("Pattern", Some(quote!(#pattern)))
-            }
-            "format" => {
-                let format = value::string(arg)?;
-                marker("Format", Some(quote!(#format)))
-            }
-            "enum" => {
-                let values = value::literals(arg)?;
-                marker("Enum", Some(quote!(::std::vec![#(#values),*])))
-            }
-            "unique_items" => {
-                return Err(arg.error(
-                    "the API server rejects uniqueItems: true in CRD schemas; use list_type = \"set\" (scalar items) or list_type = \"map\"",
-                ));
-            }
-            "default" => marker("Default", Some(value::json_value(arg)?)),
-            "nullable"
-            | "optional"
-            | "required"
-            | "preserve_unknown_fields"
-            | "embedded_resource"
-            | "int_or_string" => {
-                if !value::flag(arg)? {
-                    continue;
+        match arg.name().as_str() {
+            "print_column" => columns.push(print_column(arg, &json, ty)?),
+            "optional" | "required" => {
+                if value::flag(arg)? {
+                    markers.push(marker(&pascal(&arg.name()), None));
                 }
-                marker(&pascal(&name), None)
             }
-            "cel" => cel_marker(arg)?,
-            "immutable" => {
-                let message = match &arg.value {
-                    ArgValue::Flag => quote!(::std::option::Option::None),
-                    _ => {
-                        let message = value::string(arg)?;
-                        quote!(::std::option::Option::Some(#message))
-                    }
-                };
-                marker("Immutable", Some(message))
-            }
-            "list_type" => {
-                let list_type = value::choice(arg, LIST_TYPES)?;
-                marker("ListType", Some(quote!(#list_type)))
-            }
-            "list_map_keys" => {
-                let keys = value::strings(arg)?;
-                marker("ListMapKeys", Some(quote!(::std::vec![#(#keys),*])))
-            }
-            "map_type" => {
-                let map_type = value::choice(arg, MAP_TYPES)?;
-                marker("MapType", Some(quote!(#map_type)))
-            }
-            "struct_type" => {
-                let struct_type = value::choice(arg, MAP_TYPES)?;
-                marker("StructType", Some(quote!(#struct_type)))
-            }
-            "print_column" => {
-                columns.push(print_column(arg, &json, ty)?);
-                continue;
-            }
-            _ => return Err(arg.error("not a field marker")),
-        };
-        markers.push(code);
+            _ => values.push(arg),
+        }
     }
+    markers.extend(value_markers(&values)?);
     Ok(FieldCode {
         rust,
         json,
         markers,
         columns,
+        schema_name: None,
     })
+}
+
+/// The markers of one value's schema (a field, a newtype, the items of a list or the values
+/// of a map).
+fn value_markers(args: &[&Arg]) -> syn::Result<Vec<TokenStream>> {
+    check_list_keys(args)?;
+    let mut markers = Vec::new();
+    for arg in args {
+        if let Some(code) = value_marker(arg)? {
+            markers.push(code);
+        }
+    }
+    Ok(markers)
+}
+
+/// `list_map_keys` goes with `list_type = "map"` and the other way round.
+fn check_list_keys(args: &[&Arg]) -> syn::Result<()> {
+    let has = |key: &str| args.iter().find(|arg| arg.name() == key);
+    match (has("list_type"), has("list_map_keys")) {
+        (Some(list_type), None) if value::string(list_type)?.value() == "map" => Err(list_type
+            .error(
+                "list_type = \"map\" needs list_map_keys = [\"...\"] naming the key fields of the items",
+            )),
+        (Some(list_type), Some(keys)) if value::string(list_type)?.value() != "map" => {
+            Err(keys.error("list_map_keys needs list_type = \"map\""))
+        }
+        (None, Some(keys)) => Err(keys.error("list_map_keys needs list_type = \"map\"")),
+        _ => Ok(()),
+    }
+}
+
+/// The code of one value marker; `None` for a flag set to `false`.
+fn value_marker(arg: &Arg) -> syn::Result<Option<TokenStream>> {
+    let name = arg.name();
+    let code = match name.as_str() {
+        "minimum" => marker("Minimum", Some(value::number(arg)?)),
+        "maximum" => marker("Maximum", Some(value::number(arg)?)),
+        "exclusive_minimum" => marker("ExclusiveMinimum", Some(value::number(arg)?)),
+        "exclusive_maximum" => marker("ExclusiveMaximum", Some(value::number(arg)?)),
+        "multiple_of" => marker("MultipleOf", Some(value::number(arg)?)),
+        "min_length" | "max_length" | "min_items" | "max_items" | "min_properties"
+        | "max_properties" => {
+            let count = value::count(arg)?;
+            marker(&pascal(&name), Some(quote!(#count)))
+        }
+        "pattern" | "format" | "title" => {
+            let text = value::string(arg)?;
+            marker(&pascal(&name), Some(quote!(#text)))
+        }
+        "enum" => {
+            let values = value::literals(arg)?;
+            marker("Enum", Some(quote!(::std::vec![#(#values),*])))
+        }
+        "unique_items" => {
+            return Err(arg.error(
+                "the API server rejects uniqueItems: true in CRD schemas; use list_type = \"set\" (scalar items) or list_type = \"map\"",
+            ));
+        }
+        "default" | "example" => marker(&pascal(&name), Some(value::json_value(arg)?)),
+        "nullable"
+        | "preserve_unknown_fields"
+        | "embedded_resource"
+        | "int_or_string"
+        | "schemaless" => {
+            if !value::flag(arg)? {
+                return Ok(None);
+            }
+            marker(&pascal(&name), None)
+        }
+        "cel" => cel_marker(arg)?,
+        "immutable" => {
+            let message = match &arg.value {
+                ArgValue::Flag => quote!(::std::option::Option::None),
+                _ => {
+                    let message = value::string(arg)?;
+                    quote!(::std::option::Option::Some(#message))
+                }
+            };
+            marker("Immutable", Some(message))
+        }
+        "list_type" => {
+            let list_type = value::choice(arg, LIST_TYPES)?;
+            marker("ListType", Some(quote!(#list_type)))
+        }
+        "list_map_keys" => {
+            let keys = value::strings(arg)?;
+            marker("ListMapKeys", Some(quote!(::std::vec![#(#keys),*])))
+        }
+        "map_type" | "struct_type" => {
+            let kind = value::choice(arg, MAP_TYPES)?;
+            marker(&pascal(&name), Some(quote!(#kind)))
+        }
+        "schema_type" => {
+            let schema_type = value::choice(arg, SCHEMA_TYPES)?;
+            marker("SchemaType", Some(quote!(#schema_type)))
+        }
+        "items" | "values" => {
+            let ArgValue::Nested(tokens) = &arg.value else {
+                return Err(arg.error(format!(
+                    "expected `{name}(max_length = 63, ...)` with the markers of each {}",
+                    if name == "items" { "item" } else { "value" }
+                )));
+            };
+            let inner = VALUE_KEYS.parse(tokens.clone())?;
+            if inner.is_empty() {
+                return Err(arg.error("name at least one marker"));
+            }
+            let markers = value_markers(&inner.iter().collect::<Vec<_>>())?;
+            marker(&pascal(&name), Some(quote!(::std::vec![#(#markers),*])))
+        }
+        _ => return Err(arg.error("not a value marker")),
+    };
+    Ok(Some(code))
+}
+
+/// `items(...)` needs a list and `values(...)` a map: refused where the field's type is
+/// plainly something else.
+fn check_shape(args: &[Arg], ty: Option<&syn::Type>) -> syn::Result<()> {
+    let Some(shape) = ty.and_then(shape_of) else {
+        return Ok(());
+    };
+    for arg in args {
+        let wanted = match arg.name().as_str() {
+            "items" => Shape::List,
+            "values" => Shape::Map,
+            _ => continue,
+        };
+        if shape != wanted {
+            return Err(arg.error(format!(
+                "this field is {}; `items(...)` applies to a Vec, `values(...)` to a map",
+                shape.describe()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// What a Rust type serializes as, where the syntax tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    List,
+    Map,
+    Scalar,
+}
+
+impl Shape {
+    fn describe(self) -> &'static str {
+        match self {
+            Shape::List => "a list",
+            Shape::Map => "a map",
+            Shape::Scalar => "a scalar",
+        }
+    }
+}
+
+/// The shape of `ty` looking through `Option` and `Box`; `None` when the syntax does not say.
+fn shape_of(ty: &syn::Type) -> Option<Shape> {
+    let last = match ty {
+        syn::Type::Array(_) | syn::Type::Slice(_) => return Some(Shape::List),
+        syn::Type::Path(path) => path.path.segments.last()?,
+        _ => return None,
+    };
+    match last.ident.to_string().as_str() {
+        "Option" | "Box" => match &last.arguments {
+            syn::PathArguments::AngleBracketed(args) => match args.args.first()? {
+                syn::GenericArgument::Type(inner) => shape_of(inner),
+                _ => None,
+            },
+            _ => None,
+        },
+        "Vec" | "VecDeque" | "BTreeSet" | "HashSet" => Some(Shape::List),
+        "BTreeMap" | "HashMap" | "IndexMap" => Some(Shape::Map),
+        "String" | "str" | "bool" | "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64"
+        | "f32" | "f64" => Some(Shape::Scalar),
+        _ => None,
+    }
 }
 
 pub fn type_markers(args: &[Arg], fields: &[FieldCode]) -> syn::Result<Vec<TokenStream>> {

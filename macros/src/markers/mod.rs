@@ -6,7 +6,7 @@ mod codes;
 mod kube;
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{ToTokens, quote};
 use syn::{Attribute, Fields, Item, ItemEnum, ItemStruct, parse_quote};
 
 use crate::keys::{Arg, Keys, error_here};
@@ -67,10 +67,15 @@ fn expand_struct(mut item: ItemStruct) -> syn::Result<TokenStream> {
             .rename
             .clone()
             .unwrap_or_else(|| rename(&rust, container.rename_all.as_deref(), false));
-        codes.push(field_code(rust, json, Some(&field.ty), &args)?);
+        let mut code = field_code(rust, json, Some(&field.ty), &args)?;
+        code.schema_name = schema_name(field);
+        codes.push(code);
     }
     let own = type_markers(&type_args, &codes)?;
     let kube = KubeAttrs::read(&item.attrs)?;
+    if let Some(plural) = kube.as_ref().and_then(KubeAttrs::plural_attr) {
+        item.attrs.push(plural);
+    }
     finish(item, codes, own, kube)
 }
 
@@ -174,12 +179,17 @@ fn finish(
             rust,
             json,
             markers,
+            schema_name,
             ..
         } = field;
+        let schema_name = schema_name
+            .clone()
+            .unwrap_or_else(|| quote!(::std::borrow::Cow::Borrowed("")));
         quote!(::kubesmith::schema::FieldMarkers {
             rust: #rust,
             json: #json,
             markers: ::std::vec![#(#markers),*],
+            schema_name: #schema_name,
         })
     });
     let columns = fields.iter().flat_map(|field| field.columns.iter());
@@ -204,6 +214,23 @@ fn finish(
 
         #custom_resource
     })
+}
+
+/// The schemars name of a field's type (`io.k8s.api.core.v1.PodTemplateSpec`,
+/// `Array_of_...`), by which embedded Kubernetes types are recognised; `None` when
+/// `#[schemars(with = ..)]` or `schema_with` gives the field another schema.
+fn schema_name(field: &syn::Field) -> Option<TokenStream> {
+    let replaced = field.attrs.iter().any(|attr| {
+        attr.path().is_ident("schemars") && {
+            let tokens = attr.meta.to_token_stream().to_string();
+            tokens.contains("with")
+        }
+    });
+    if replaced {
+        return None;
+    }
+    let ty = &field.ty;
+    Some(quote!(<#ty as ::kubesmith::__private::schemars::JsonSchema>::schema_name()))
 }
 
 /// Removes the `#[k8s(...)]` attributes from `attrs` and parses them.

@@ -3,6 +3,7 @@
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 
 use super::check::{SchemaError, check_crd};
+use super::conform;
 use super::marker::PrintColumn;
 use super::names;
 use super::transform::CustomResourceMarkers;
@@ -33,6 +34,15 @@ pub fn crd<K: CustomResourceMarkers>() -> Result<CustomResourceDefinition, Schem
             .or_else(|| panic.downcast_ref::<&str>().map(|text| text.to_string()))
             .unwrap_or_else(|| "kube-derive panicked".into()),
     })?;
+    for version in &mut crd.spec.versions {
+        if let Some(schema) = version
+            .schema
+            .as_mut()
+            .and_then(|schema| schema.open_api_v3_schema.as_mut())
+        {
+            conform::conform(schema, &names);
+        }
+    }
     let names_spec = &mut crd.spec.names;
     if names_spec.list_kind.is_none() {
         names_spec.list_kind = Some(format!("{}List", names_spec.kind));

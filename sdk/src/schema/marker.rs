@@ -25,6 +25,10 @@ pub struct FieldMarkers {
     pub json: &'static str,
     /// The field's markers, in the order written.
     pub markers: Vec<Marker>,
+    /// The schemars name of the field's type (`io.k8s.api.core.v1.PodTemplateSpec`,
+    /// `Array_of_...`, `Nullable_...`), empty when the field's schema is given another way.
+    /// Embedded Kubernetes types are recognised by it.
+    pub schema_name: Cow<'static, str>,
 }
 
 /// One schema marker. See the [module documentation](super) for the attribute syntax.
@@ -88,6 +92,19 @@ pub enum Marker {
     ExactlyOneOf(Vec<&'static str>),
     /// A rule that at most one of these JSON properties is set.
     AtMostOneOf(Vec<&'static str>),
+    /// `title`.
+    Title(&'static str),
+    /// `example`.
+    Example(serde_json::Value),
+    /// `type`, replacing the generated one (controller-gen's `Type=`): for a type that
+    /// serializes itself differently from its fields.
+    SchemaType(&'static str),
+    /// No schema: the node keeps only its description and the other markers.
+    Schemaless,
+    /// Markers on each item of a list.
+    Items(Vec<Marker>),
+    /// Markers on each value of a map.
+    Values(Vec<Marker>),
 }
 
 /// One CEL validation rule (`x-kubernetes-validations` entry).

@@ -96,7 +96,11 @@ mod cel;
 #[cfg(feature = "manifests")]
 mod check;
 #[cfg(feature = "manifests")]
+mod conform;
+#[cfg(feature = "manifests")]
 mod crd;
+#[cfg(feature = "manifests")]
+mod embedded;
 mod marker;
 mod names;
 #[cfg(feature = "manifests")]
@@ -109,6 +113,8 @@ mod value;
 pub use check::{Problem, SchemaError, check_crd};
 #[cfg(feature = "manifests")]
 pub use crd::crd;
+#[cfg(feature = "manifests")]
+pub use embedded::annotate_embedded;
 pub use marker::{CelRule, FieldMarkers, Marker, PrintColumn, TypeMarkers};
 pub use names::RustNames;
 pub use transform::{CustomResourceMarkers, SchemaMarkers, apply_markers};

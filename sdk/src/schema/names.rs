@@ -6,7 +6,7 @@
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 
-use super::marker::TypeMarkers;
+use super::marker::{Marker, TypeMarkers};
 
 /// The recorded names of one type.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -15,6 +15,8 @@ pub struct TypeNames {
     pub type_name: &'static str,
     /// `(json, rust)` field names.
     pub fields: Vec<(&'static str, &'static str)>,
+    /// The JSON names of the fields marked `nullable`.
+    pub nullable: Vec<&'static str>,
 }
 
 /// Rust names of the types seen while building one CRD.
@@ -28,6 +30,23 @@ impl RustNames {
     /// that have the property, the one sharing most properties with the node (flattened
     /// fields put several types' properties into one node).
     pub fn field(&self, properties: &BTreeSet<&str>, property: &str) -> Option<String> {
+        let found = self.owner(properties, property)?;
+        let rust = found
+            .fields
+            .iter()
+            .find(|(json, _)| *json == property)
+            .map(|(_, rust)| *rust)?;
+        Some(format!("{}.{rust}", found.type_name))
+    }
+
+    /// Whether `property` of a node with `properties` is a field marked `nullable`.
+    pub fn marked_nullable(&self, properties: &BTreeSet<&str>, property: &str) -> bool {
+        self.owner(properties, property)
+            .is_some_and(|names| names.nullable.contains(&property))
+    }
+
+    /// The type that has `property`, among those sharing most properties with the node.
+    fn owner(&self, properties: &BTreeSet<&str>, property: &str) -> Option<&TypeNames> {
         let overlap = |names: &TypeNames| {
             let shared = names
                 .fields
@@ -36,17 +55,10 @@ impl RustNames {
                 .count();
             (shared, std::cmp::Reverse(names.fields.len()))
         };
-        let found = self
-            .types
+        self.types
             .iter()
             .filter(|names| names.fields.iter().any(|(json, _)| *json == property))
-            .max_by_key(|names| overlap(names))?;
-        let rust = found
-            .fields
-            .iter()
-            .find(|(json, _)| *json == property)
-            .map(|(_, rust)| *rust)?;
-        Some(format!("{}.{rust}", found.type_name))
+            .max_by_key(|names| overlap(names))
     }
 }
 
@@ -61,6 +73,12 @@ pub fn record(markers: &TypeMarkers) {
             let names = TypeNames {
                 type_name: markers.type_name,
                 fields: markers.fields.iter().map(|f| (f.json, f.rust)).collect(),
+                nullable: markers
+                    .fields
+                    .iter()
+                    .filter(|f| f.markers.iter().any(|m| matches!(m, Marker::Nullable)))
+                    .map(|f| f.json)
+                    .collect(),
             };
             if !types.contains(&names) {
                 types.push(names);
@@ -91,14 +109,17 @@ mod tests {
                 TypeNames {
                     type_name: "EnvVar",
                     fields: vec![("name", "name"), ("value", "value")],
+                    nullable: vec![],
                 },
                 TypeNames {
                     type_name: "Spec",
                     fields: vec![("name", "name"), ("image", "image")],
+                    nullable: vec!["image"],
                 },
                 TypeNames {
                     type_name: "Common",
                     fields: vec![("priority", "priority")],
+                    nullable: vec![],
                 },
             ],
         };
@@ -112,5 +133,7 @@ mod tests {
         let env: BTreeSet<&str> = ["name", "value"].into();
         assert_eq!(names.field(&env, "name").as_deref(), Some("EnvVar.name"));
         assert_eq!(names.field(&env, "other"), None);
+        assert!(names.marked_nullable(&spec, "image"));
+        assert!(!names.marked_nullable(&spec, "name"));
     }
 }

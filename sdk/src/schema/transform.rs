@@ -43,6 +43,7 @@ pub trait CustomResourceMarkers: CustomResourceExt {
 ///         rust: "size",
 ///         json: "size",
 ///         markers: vec![Marker::Minimum(1.into()), Marker::Optional],
+///         schema_name: "int32".into(),
 ///     }],
 ///     own: vec![],
 /// });
@@ -54,15 +55,16 @@ pub fn apply_markers(schema: &mut schemars::Schema, markers: &TypeMarkers) {
     let node = schema.ensure_object();
     drop_implicit_nullable(node, markers);
     for field in &markers.fields {
-        for marker in &field.markers {
+        #[cfg(feature = "manifests")]
+        if let Some(property) = property_mut(node, field.json) {
+            super::embedded::annotate_embedded(as_object(property), &field.schema_name);
+        }
+        for marker in schemaless_first(&field.markers) {
             match marker {
                 Marker::Optional => set_required(node, field.json, false),
                 Marker::Required => set_required(node, field.json, true),
                 marker => {
-                    if let Some(property) = node
-                        .get_mut("properties")
-                        .and_then(|properties| properties.get_mut(field.json))
-                    {
+                    if let Some(property) = property_mut(node, field.json) {
                         apply_marker(as_object(property), marker);
                     }
                 }
@@ -72,6 +74,21 @@ pub fn apply_markers(schema: &mut schemars::Schema, markers: &TypeMarkers) {
     for marker in &markers.own {
         apply_marker(node, marker);
     }
+}
+
+/// `markers` with `Schemaless` (which clears the node) before the others, whatever the order
+/// they were written in.
+fn schemaless_first(markers: &[Marker]) -> impl Iterator<Item = &Marker> {
+    let schemaless = |marker: &&Marker| matches!(marker, Marker::Schemaless);
+    markers
+        .iter()
+        .filter(schemaless)
+        .chain(markers.iter().filter(move |marker| !schemaless(marker)))
+}
+
+fn property_mut<'a>(node: &'a mut Map<String, Value>, name: &str) -> Option<&'a mut Value> {
+    node.get_mut("properties")
+        .and_then(|properties| properties.get_mut(name))
 }
 
 /// Removes the `nullable: true` schemars gives every `Option` property, keeping it only where
@@ -96,9 +113,19 @@ fn drop_implicit_nullable(node: &mut Map<String, Value>, markers: &TypeMarkers) 
 }
 
 /// Makes one property schema non-nullable, in each form schemars writes an `Option`:
-/// `type: [T, "null"]`, `nullable: true`, or `anyOf: [S, {type: "null"}]`.
-fn drop_null(property: &mut Map<String, Value>) {
+/// `type: [T, "null"]`, `nullable: true`, `anyOf: [S, {type: "null"}]` or `null` among the
+/// `enum` values — and likewise the items of a list and the values of a map (`Vec<Option<T>>`,
+/// `BTreeMap<String, Option<T>>`), which controller-gen does not make nullable either.
+pub(crate) fn drop_null(property: &mut Map<String, Value>) {
     property.remove("nullable");
+    if let Some(Value::Array(values)) = property.get_mut("enum") {
+        values.retain(|value| !value.is_null());
+    }
+    for nested in ["items", "additionalProperties"] {
+        if let Some(Value::Object(inner)) = property.get_mut(nested) {
+            drop_null(inner);
+        }
+    }
     if let Some(Value::Array(types)) = property.get_mut("type") {
         types.retain(|t| t != "null");
         if let [single] = types.as_slice() {
@@ -179,12 +206,7 @@ fn apply_marker(node: &mut Map<String, Value>, marker: &Marker) {
             set("x-kubernetes-embedded-resource", Value::Bool(true));
             set("type", json!("object"));
         }
-        Marker::IntOrString => {
-            node.remove("type");
-            node.remove("format");
-            node.remove("anyOf");
-            node.insert("x-kubernetes-int-or-string".into(), Value::Bool(true));
-        }
+        Marker::IntOrString => int_or_string(node),
         Marker::Cel(rule) => push_rule(node, rule_json(rule)),
         Marker::Immutable(message) => push_rule(
             node,
@@ -203,7 +225,57 @@ fn apply_marker(node: &mut Map<String, Value>, marker: &Marker) {
             node,
             one_of_rule(fields, "<=", "at most one of the fields in", "may be set"),
         ),
+        Marker::Title(title) => set("title", json!(title)),
+        Marker::Example(value) => set("example", value.clone()),
+        Marker::SchemaType(schema_type) => set_type(node, schema_type),
+        Marker::Schemaless => node.retain(|key, _| key == "description"),
+        Marker::Items(markers) => apply_nested(node, "items", markers),
+        Marker::Values(markers) => apply_nested(node, "additionalProperties", markers),
         Marker::Optional | Marker::Required => {}
+    }
+}
+
+/// Makes `node` an int-or-string as controller-gen writes it: no type, the extension, and
+/// `anyOf` integer or string (which clients that read the schema as OpenAPI need).
+pub(crate) fn int_or_string(node: &mut Map<String, Value>) {
+    node.remove("type");
+    node.remove("format");
+    node.insert(
+        "anyOf".into(),
+        json!([{ "type": "integer" }, { "type": "string" }]),
+    );
+    node.insert("x-kubernetes-int-or-string".into(), Value::Bool(true));
+}
+
+/// Replaces the node's type; a scalar type drops what only objects and lists have.
+fn set_type(node: &mut Map<String, Value>, schema_type: &str) {
+    let keep: &[&str] = match schema_type {
+        "object" => &["properties", "required", "additionalProperties"],
+        "array" => &["items"],
+        _ => &[],
+    };
+    for key in [
+        "properties",
+        "required",
+        "additionalProperties",
+        "items",
+        "format",
+        "anyOf",
+        "oneOf",
+        "allOf",
+    ] {
+        if !keep.contains(&key) {
+            node.remove(key);
+        }
+    }
+    node.insert("type".into(), json!(schema_type));
+}
+
+/// Applies `markers` to the `items` or `additionalProperties` schema of `node`.
+fn apply_nested(node: &mut Map<String, Value>, key: &str, markers: &[Marker]) {
+    let nested = as_object(node.entry(key).or_insert_with(|| Value::Object(Map::new())));
+    for marker in schemaless_first(markers) {
+        apply_marker(nested, marker);
     }
 }
 

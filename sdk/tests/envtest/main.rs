@@ -6,6 +6,7 @@
 mod client;
 mod crds;
 mod lifecycle;
+mod openapi;
 mod rbac;
 
 use kubesmith::envtest::{Environment, SharedEnvironment};

@@ -5,6 +5,7 @@
 
 mod acceptance;
 mod api;
+mod conformance;
 mod golden;
 
 use kubesmith::envtest::{Environment, SharedEnvironment};

@@ -1,0 +1,7 @@
+#[kubesmith_macros::markers]
+pub struct Spec {
+    #[k8s(values(minimum = 1))]
+    pub ports: Vec<i32>,
+}
+
+fn main() {}

@@ -1,0 +1,133 @@
+//! Kubernetes' own types embedded in a custom resource (a `PodTemplateSpec` in a spec, a
+//! `Vec<Container>`), written as controller-gen writes them.
+//!
+//! k8s-openapi's schemas lack the list, map and struct semantics and the defaults that
+//! Kubernetes publishes for its types; without `x-kubernetes-list-type: map` the API server
+//! treats `containers` as one atomic value and server-side apply from two managers replaces
+//! instead of merging by name. `kubernetes.json` holds those extensions, taken from the
+//! API server's `/openapi/v3` documents of the k8s-openapi version (the `envtest` test
+//! `the_embedded_types_table_is_what_the_api_server_publishes` checks and regenerates it).
+//! Fields are recognised by the schemars name of their Rust type, which k8s-openapi sets to
+//! the OpenAPI definition name.
+
+use std::sync::LazyLock;
+
+use serde_json::{Map, Value, json};
+
+use super::transform::int_or_string;
+
+/// Definition name → table node (`x`: extensions; `ref`: the definition the node is;
+/// `properties`, `items`, `additionalProperties`: nested nodes).
+static TABLE: LazyLock<Map<String, Value>> = LazyLock::new(|| {
+    serde_json::from_str(include_str!("kubernetes.json")).expect("kubernetes.json is a JSON object")
+});
+
+const INT_OR_STRING: &str = "io.k8s.apimachinery.pkg.util.intstr.IntOrString";
+const QUANTITY: &str = "io.k8s.apimachinery.pkg.api.resource.Quantity";
+const OBJECT_META: &str = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
+const RAW_EXTENSION: &str = "io.k8s.apimachinery.pkg.runtime.RawExtension";
+/// schemars' name of `serde_json::Value`.
+const ANY_VALUE: &str = "AnyValue";
+const PRESERVE: &str = "x-kubernetes-preserve-unknown-fields";
+
+/// The pattern controller-gen gives every `resource.Quantity`.
+const QUANTITY_PATTERN: &str = r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$";
+
+/// Adds to `node`, the schema of a field whose Rust type has the schemars name
+/// `schema_name`, what Kubernetes publishes for the Kubernetes types in it; `RawExtension`
+/// and `serde_json::Value` keep unknown fields, as controller-gen's `RawExtension` and
+/// `JSON` do.
+///
+/// ```
+/// # use serde_json::json;
+/// let mut node = json!({
+///     "type": "array",
+///     "items": { "type": "object", "properties": { "name": { "type": "string" } } },
+/// });
+/// kubesmith::schema::annotate_embedded(
+///     node.as_object_mut().unwrap(),
+///     "Array_of_io.k8s.api.core.v1.Container",
+/// );
+/// assert_eq!(node["items"]["properties"]["name"]["type"], "string");
+/// ```
+pub fn annotate_embedded(node: &mut Map<String, Value>, schema_name: &str) {
+    let mut name = schema_name;
+    let mut node = node;
+    loop {
+        let (rest, nested) = if let Some(rest) = name.strip_prefix("Nullable_") {
+            (rest, None)
+        } else if let Some(rest) = name
+            .strip_prefix("Array_of_")
+            .or_else(|| name.strip_prefix("Set_of_"))
+        {
+            (rest, Some("items"))
+        } else if let Some(rest) = name.strip_prefix("Map_of_") {
+            (rest, Some("additionalProperties"))
+        } else {
+            break;
+        };
+        name = rest;
+        if let Some(key) = nested {
+            match node.get_mut(key) {
+                Some(Value::Object(inner)) => node = inner,
+                _ => return,
+            }
+        }
+    }
+    if name == ANY_VALUE {
+        node.insert(PRESERVE.into(), Value::Bool(true));
+    } else if name.starts_with("io.k8s.") {
+        apply_definition(node, name);
+    }
+}
+
+fn apply_definition(node: &mut Map<String, Value>, name: &str) {
+    match name {
+        INT_OR_STRING => int_or_string(node),
+        QUANTITY => {
+            int_or_string(node);
+            node.insert("pattern".into(), json!(QUANTITY_PATTERN));
+        }
+        // Embedded object metadata is a bare object: the API server keeps only name,
+        // namespace, labels, annotations and finalizers of it anyway.
+        OBJECT_META => {
+            node.retain(|key, _| key == "description");
+            node.insert("type".into(), json!("object"));
+        }
+        // Any object, kept as sent (and may be marked an embedded resource).
+        RAW_EXTENSION => {
+            node.insert("type".into(), json!("object"));
+            node.insert(PRESERVE.into(), Value::Bool(true));
+        }
+        _ => {}
+    }
+    if let Some(definition) = TABLE.get(name) {
+        apply_node(node, definition);
+    }
+}
+
+fn apply_node(node: &mut Map<String, Value>, table: &Value) {
+    if let Some(reference) = table.get("ref").and_then(Value::as_str) {
+        apply_definition(node, reference);
+    }
+    if let Some(Value::Object(extensions)) = table.get("x") {
+        for (key, value) in extensions {
+            node.insert(key.clone(), value.clone());
+        }
+    }
+    if let (Some(Value::Object(properties)), Some(Value::Object(nodes))) =
+        (table.get("properties"), node.get_mut("properties"))
+    {
+        for (name, child) in properties {
+            if let Some(Value::Object(property)) = nodes.get_mut(name) {
+                apply_node(property, child);
+            }
+        }
+    }
+    for nested in ["items", "additionalProperties"] {
+        if let (Some(child), Some(Value::Object(inner))) = (table.get(nested), node.get_mut(nested))
+        {
+            apply_node(inner, child);
+        }
+    }
+}
