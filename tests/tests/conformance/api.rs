@@ -27,10 +27,10 @@ pub enum Size {
     XL,
 }
 
-/// A duration written as text ("30s"); it serializes itself as a JSON string.
+/// A duration written as text ("30s"); it serializes itself as a JSON string, so fields of
+/// this type carry `schema_type = "string"` (kubesmith takes it on fields, not on a struct).
 #[kubesmith::markers]
 #[derive(JsonSchema, Clone, Copy, Debug, PartialEq, Eq)]
-#[k8s(schema_type = "string", format = "duration")]
 pub struct Interval {
     #[schemars(skip)]
     pub seconds: i64,
@@ -214,6 +214,7 @@ pub struct WidgetSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate: Option<ByteString>,
     /// How often the widget is probed.
+    #[k8s(schema_type = "string", format = "duration")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check_interval: Option<Interval>,
     /// Tunes replacement of replicas.
