@@ -66,6 +66,20 @@ pub struct RunnerSpec {
     pub payload: Option<RawExtension>,
 }
 
+/// Pods from a template, and nothing else: what the server-side apply test installs.
+#[kubesmith::markers]
+#[derive(CustomResource, Serialize, Deserialize, JsonSchema, Clone, Debug)]
+#[kube(
+    group = "conformance.kubesmith.dev",
+    version = "v1",
+    kind = "PodSet",
+    namespaced
+)]
+pub struct PodSetSpec {
+    /// The pods.
+    pub template: PodTemplateSpec,
+}
+
 /// What happens when runs overlap.
 #[kubesmith::markers]
 #[derive(Serialize, Deserialize, JsonSchema, Clone, Debug)]
@@ -243,7 +257,7 @@ fn the_plural_comes_from_the_kind_and_the_root_has_the_envelope() {
     }
 }
 
-/// Applies `containers` to the runner `name` as `manager`.
+/// Applies `containers` to the pod set `name` as `manager`.
 async fn apply_containers(
     api: &Api<DynamicObject>,
     name: &str,
@@ -252,7 +266,7 @@ async fn apply_containers(
 ) -> DynamicObject {
     let object = json!({
         "apiVersion": "conformance.kubesmith.dev/v1",
-        "kind": "Runner",
+        "kind": "PodSet",
         "metadata": { "name": name },
         "spec": { "template": { "spec": { "containers": containers } } },
     });
@@ -268,12 +282,13 @@ async fn apply_containers(
 #[tokio::test]
 async fn two_managers_each_owning_a_container_both_keep_theirs() {
     let env = shared().await;
-    env.install_crds(&kubesmith::envtest::CrdInstallOptions::default().crd(runner_crd()))
+    let crd = kubesmith::schema::crd::<PodSet>().unwrap_or_else(|error| panic!("{error}"));
+    env.install_crds(&kubesmith::envtest::CrdInstallOptions::default().crd(crd))
         .await
-        .expect("the API server accepts the Runner CRD");
+        .expect("the API server accepts the PodSet CRD");
     let namespace = env.create_namespace("ssa").await.expect("a namespace");
-    let gvk = GroupVersionKind::gvk("conformance.kubesmith.dev", "v1", "Runner");
-    let resource = ApiResource::from_gvk_with_plural(&gvk, "runners");
+    let gvk = GroupVersionKind::gvk("conformance.kubesmith.dev", "v1", "PodSet");
+    let resource = ApiResource::from_gvk_with_plural(&gvk, "podsets");
     let client = env.client().expect("a client");
     let api: Api<DynamicObject> = Api::namespaced_with(client, &namespace, &resource);
     apply_containers(
