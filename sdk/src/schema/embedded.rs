@@ -16,8 +16,9 @@ use serde_json::{Map, Value, json};
 
 use super::transform::int_or_string;
 
-/// Definition name → table node (`x`: extensions; `ref`: the definition the node is;
-/// `properties`, `items`, `additionalProperties`: nested nodes).
+/// Definition name → table node (`x`: extensions; `required`: the required properties;
+/// `ref`: the definition the node is; `properties`, `items`, `additionalProperties`: nested
+/// nodes).
 static TABLE: LazyLock<Map<String, Value>> = LazyLock::new(|| {
     serde_json::from_str(include_str!("kubernetes.json")).expect("kubernetes.json is a JSON object")
 });
@@ -25,10 +26,21 @@ static TABLE: LazyLock<Map<String, Value>> = LazyLock::new(|| {
 const INT_OR_STRING: &str = "io.k8s.apimachinery.pkg.util.intstr.IntOrString";
 const QUANTITY: &str = "io.k8s.apimachinery.pkg.api.resource.Quantity";
 const OBJECT_META: &str = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
+const CONDITION: &str = "io.k8s.apimachinery.pkg.apis.meta.v1.Condition";
 const RAW_EXTENSION: &str = "io.k8s.apimachinery.pkg.runtime.RawExtension";
 /// schemars' name of `serde_json::Value`.
 const ANY_VALUE: &str = "AnyValue";
 const PRESERVE: &str = "x-kubernetes-preserve-unknown-fields";
+
+/// Types that embed `LocalObjectReference` inline in Go: controller-gen carries its
+/// `+structType=atomic` over to them, the published schemas do not.
+const INLINE_ATOMIC_REFERENCE: &[&str] = &[
+    "io.k8s.api.core.v1.ConfigMapEnvSource",
+    "io.k8s.api.core.v1.SecretEnvSource",
+    "io.k8s.api.core.v1.ConfigMapVolumeSource",
+    "io.k8s.api.core.v1.ConfigMapProjection",
+    "io.k8s.api.core.v1.SecretProjection",
+];
 
 /// The pattern controller-gen gives every `resource.Quantity`.
 const QUANTITY_PATTERN: &str = r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$";
@@ -94,6 +106,10 @@ fn apply_definition(node: &mut Map<String, Value>, name: &str) {
             node.retain(|key, _| key == "description");
             node.insert("type".into(), json!("object"));
         }
+        CONDITION => condition(node),
+        name if INLINE_ATOMIC_REFERENCE.contains(&name) => {
+            node.insert("x-kubernetes-map-type".into(), json!("atomic"));
+        }
         // Any object, kept as sent (and may be marked an embedded resource).
         RAW_EXTENSION => {
             node.insert("type".into(), json!("object"));
@@ -106,6 +122,37 @@ fn apply_definition(node: &mut Map<String, Value>, name: &str) {
     }
 }
 
+/// The validations `metav1.Condition` declares with kubebuilder markers in Go, which the API
+/// server does not publish and controller-gen writes into every status with conditions.
+fn condition(node: &mut Map<String, Value>) {
+    let validations = json!({
+        "type": {
+            "maxLength": 316,
+            "pattern": r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$",
+        },
+        "status": { "enum": ["True", "False", "Unknown"] },
+        "observedGeneration": { "minimum": 0 },
+        "reason": {
+            "minLength": 1,
+            "maxLength": 1024,
+            "pattern": "^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$",
+        },
+        "message": { "maxLength": 32768 },
+    });
+    let (Some(Value::Object(properties)), Value::Object(validations)) =
+        (node.get_mut("properties"), validations)
+    else {
+        return;
+    };
+    for (name, added) in validations {
+        if let (Some(Value::Object(property)), Value::Object(added)) =
+            (properties.get_mut(&name), added)
+        {
+            property.extend(added);
+        }
+    }
+}
+
 fn apply_node(node: &mut Map<String, Value>, table: &Value) {
     if let Some(reference) = table.get("ref").and_then(Value::as_str) {
         apply_definition(node, reference);
@@ -114,6 +161,16 @@ fn apply_node(node: &mut Map<String, Value>, table: &Value) {
         for (key, value) in extensions {
             node.insert(key.clone(), value.clone());
         }
+    }
+    // Kubernetes' own list, which can differ from k8s-openapi's (a reference's `name`).
+    match table.get("required") {
+        Some(Value::Array(required)) if !required.is_empty() => {
+            node.insert("required".into(), Value::Array(required.clone()));
+        }
+        Some(Value::Array(_)) => {
+            node.remove("required");
+        }
+        _ => {}
     }
     if let (Some(Value::Object(properties)), Some(Value::Object(nodes))) =
         (table.get("properties"), node.get_mut("properties"))

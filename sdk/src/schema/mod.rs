@@ -60,7 +60,16 @@
 //! | `immutable`, `immutable = "message"` | the rule `self == oldSelf` |
 //! | `list_type = "atomic" \| "set" \| "map"`, `list_map_keys = ["name"]` | `x-kubernetes-list-type`, `x-kubernetes-list-map-keys` |
 //! | `map_type = "granular" \| "atomic"`, `struct_type = "granular" \| "atomic"` | `x-kubernetes-map-type` |
+//! | `items(max_length = 253, ...)`, `values(minimum = 1, ...)` | the value markers on each item of a list / each value of a map; nests (`items(items(...))`) |
+//! | `title = "..."`, `example = <value>` | `title`, `example` |
+//! | `schema_type = "string"` | replaces the generated `type` (controller-gen's `Type=`) for a type that serializes differently from its fields |
+//! | `schemaless` | no schema but the description and the field's other markers |
 //! | `print_column`, or `print_column(type = "string", name = "..", description = "..", format = "..", priority = 1, json_path = "..")` | an additional printer column; the type is inferred for strings, integers, floats, `bool` and `Time` (through `Option`), the name from the field, the JSONPath defaults to `.spec.<field>` / `.status.<field>` |
+//!
+//! Embedded Kubernetes types (`PodTemplateSpec`, `Vec<Container>`, `IntOrString`,
+//! `Quantity`, `RawExtension`, ...) get the list/map semantics, defaults and forms
+//! controller-gen writes for them when manifests are generated (feature `manifests`; see
+//! [`annotate_embedded`]).
 //!
 //! `unique_items` is refused at compile time: the API server rejects `uniqueItems: true`; use
 //! `list_type = "set"`.

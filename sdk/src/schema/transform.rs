@@ -308,15 +308,16 @@ fn rule_json(rule: &CelRule) -> Value {
     Value::Object(out)
 }
 
-/// The rule controller-gen writes for ExactlyOneOf / AtMostOneOf.
+/// The rule controller-gen writes for ExactlyOneOf / AtMostOneOf: the number of fields set,
+/// compared with 1.
 fn one_of_rule(fields: &[&str], comparison: &str, lead: &str, tail: &str) -> Value {
-    let tests = fields
+    let count = fields
         .iter()
-        .map(|field| format!("has(self.{})", escape_property(field)))
+        .map(|field| format!("(has(self.{})?1:0)", escape_property(field)))
         .collect::<Vec<_>>()
-        .join(",");
+        .join("+");
     json!({
-        "rule": format!("[{tests}].filter(x,x==true).size() {comparison} 1"),
+        "rule": format!("{count} {comparison} 1"),
         "message": format!("{lead} [{}] {tail}", fields.join(" ")),
     })
 }

@@ -69,12 +69,14 @@ async fn get(client: &kube::Client, url: &str) -> Value {
     serde_json::from_str(&text).expect("JSON")
 }
 
-/// The definitions whose subtree carries a kept extension, each as a node: `x` its kept
-/// extensions, `ref` the definition it is, `properties`, `items`, `additionalProperties`.
+/// The definitions whose subtree carries a kept extension or a `required` list, each as a
+/// node: `x` its kept extensions, `required` (of an object with properties, possibly empty:
+/// k8s-openapi's can differ), `ref` the definition it is, `properties`, `items`,
+/// `additionalProperties`.
 fn table(schemas: &Map<String, Value>) -> BTreeMap<String, Value> {
     let nodes: BTreeMap<String, Value> = schemas
         .iter()
-        .map(|(name, schema)| (name.clone(), node(schema)))
+        .map(|(name, schema)| (name.clone(), node(schema, false)))
         .collect();
     // A definition is needed when it, or a definition it refers to, keeps something; the
     // types controller-gen writes in a form of its own are needed wherever they appear.
@@ -104,13 +106,13 @@ fn table(schemas: &Map<String, Value>) -> BTreeMap<String, Value> {
         .collect()
 }
 
-/// The table node of one schema.
-fn node(schema: &Value) -> Value {
+/// The table node of one schema; `required` whether its parent lists it as required.
+fn node(schema: &Value, required: bool) -> Value {
     let mut out = Map::new();
     let kept: Map<String, Value> = KEPT
         .iter()
         .filter_map(|key| Some((key.to_string(), schema.get(*key)?.clone())))
-        .filter(|(key, value)| key != "default" || !is_zero(value))
+        .filter(|(key, value)| key != "default" || explicit_default(value, required))
         .collect();
     if !kept.is_empty() {
         out.insert("x".into(), Value::Object(kept));
@@ -124,31 +126,44 @@ fn node(schema: &Value) -> Value {
         out.insert("ref".into(), json!(reference));
     }
     if let Some(Value::Object(properties)) = schema.get("properties") {
+        let required: Vec<&str> = schema
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
         let properties: Map<String, Value> = properties
             .iter()
-            .map(|(name, property)| (name.clone(), node(property)))
+            .map(|(name, property)| {
+                let child = node(property, required.contains(&name.as_str()));
+                (name.clone(), child)
+            })
             .collect();
         out.insert("properties".into(), Value::Object(properties));
+        out.insert("required".into(), json!(required));
     }
     for nested in ["items", "additionalProperties"] {
         if let Some(inner) = schema.get(nested).filter(|inner| inner.is_object()) {
-            out.insert(nested.into(), node(inner));
+            out.insert(nested.into(), node(inner, false));
         }
     }
     Value::Object(out)
 }
 
-/// The zero values Kubernetes publishes as defaults of non-pointer fields (`""`, `0`, `{}`),
-/// which controller-gen does not write; explicit `+default` markers are kept.
-fn is_zero(value: &Value) -> bool {
-    match value {
+/// Whether a published default comes from a `+default` marker, which controller-gen writes
+/// too: Kubernetes also publishes the zero value of every required field and `{}` for
+/// embedded structs, which controller-gen does not.
+fn explicit_default(value: &Value, required: bool) -> bool {
+    let zero = match value {
         Value::String(text) => text.is_empty(),
         Value::Number(number) => number.as_f64() == Some(0.0),
         Value::Bool(flag) => !flag,
-        Value::Object(map) => map.is_empty(),
+        Value::Object(map) => return !map.is_empty(),
         Value::Array(items) => items.is_empty(),
         Value::Null => true,
-    }
+    };
+    !(zero && required)
 }
 
 fn children(node: &Value) -> impl Iterator<Item = &Value> {
@@ -164,7 +179,7 @@ fn children(node: &Value) -> impl Iterator<Item = &Value> {
 }
 
 fn has_extension(node: &Value) -> bool {
-    node.get("x").is_some() || children(node).any(has_extension)
+    node.get("x").is_some() || node.get("required").is_some() || children(node).any(has_extension)
 }
 
 fn refers_to(node: &Value, needed: &BTreeSet<String>) -> bool {
@@ -182,7 +197,7 @@ fn prune(node: Value, needed: &BTreeSet<String>) -> Option<Value> {
     let mut out = Map::new();
     for (key, value) in node {
         let kept = match key.as_str() {
-            "x" => Some(value),
+            "x" | "required" => Some(value),
             "ref" => value
                 .as_str()
                 .filter(|reference| needed.contains(*reference))
