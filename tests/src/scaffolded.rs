@@ -6,6 +6,7 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Mutex, PoisonError};
 
 use anyhow::{Context as _, bail};
 use clap::Parser as _;
@@ -115,6 +116,11 @@ impl Scaffold {
 
     /// Runs `cargo <args>` in the project; fails unless it succeeds without a warning.
     pub fn cargo(&self, args: &[&str]) -> anyhow::Result<Output> {
+        let _serial = CARGO.lock().unwrap_or_else(PoisonError::into_inner);
+        self.cargo_unlocked(args)
+    }
+
+    fn cargo_unlocked(&self, args: &[&str]) -> anyhow::Result<Output> {
         let output = self
             .command(cargo())
             .args(args)
@@ -136,11 +142,26 @@ impl Scaffold {
             .with_context(|| format!("running make {}", args.join(" ")))
     }
 
-    /// The manager binary of the dev profile (after a build).
-    pub fn manager_binary(&self) -> PathBuf {
-        target_dir().join("debug/manager")
+    /// Builds the manager (dev profile) and returns a copy of it in the project's `bin/`.
+    ///
+    /// Every scaffold's binary is called `manager`, and the shared target directory keeps one
+    /// `debug/manager`: the last project built. The copy, taken before another [`Self::cargo`]
+    /// of this process can build, stays this project's while other projects build.
+    pub fn build_manager(&self) -> anyhow::Result<PathBuf> {
+        let _serial = CARGO.lock().unwrap_or_else(PoisonError::into_inner);
+        self.cargo_unlocked(&["build", "--bin", "manager"])?;
+        let copy = self.file("bin/manager");
+        std::fs::create_dir_all(self.file("bin"))?;
+        std::fs::copy(target_dir().join("debug/manager"), &copy)
+            .context("copying the manager binary")?;
+        Ok(copy)
     }
 }
+
+/// Held by every cargo run of [`Scaffold::cargo`]: builds in the shared target directory wait
+/// for each other anyway (cargo locks it), and [`Scaffold::build_manager`] copies what it built
+/// before the next build can replace it.
+static CARGO: Mutex<()> = Mutex::new(());
 
 /// Fails unless `output` is a success whose stderr has no compiler warning.
 pub fn check_quiet(what: &str, output: &Output) -> anyhow::Result<()> {

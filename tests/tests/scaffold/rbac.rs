@@ -665,7 +665,9 @@ impl Cluster {
             kubeconfig: manager_kubeconfig(&env),
             sample_namespace: env.create_namespace("crew").await.expect("a namespace"),
             samples: samples(project, manifests),
-            manager_binary: project.manager_binary(),
+            manager_binary: project
+                .build_manager()
+                .unwrap_or_else(|error| panic!("{error:#}")),
             scraper_token: metrics_scraper(&admin).await,
             http: loopback_https_client(),
             env,
