@@ -9,7 +9,7 @@ use clap_complete::Shell;
 
 use crate::Error;
 use crate::envtest::EnvtestCommand;
-use crate::scaffold::command::{CreateCommand, InitArgs};
+use crate::scaffold::command::{AlphaCommand, CreateCommand, DeleteCommand, EditArgs, InitArgs};
 
 /// kubesmith: Kubebuilder-style operators in Rust.
 #[derive(Debug, Parser)]
@@ -31,6 +31,14 @@ pub enum Command {
     /// Add an API or webhooks to the project in the current directory.
     #[command(subcommand)]
     Create(CreateCommand),
+    /// Remove an API or webhooks from the project in the current directory.
+    #[command(subcommand)]
+    Delete(DeleteCommand),
+    /// Change project-wide options (multigroup layout, namespaced manager).
+    Edit(EditArgs),
+    /// Commands whose behaviour may still change: `alpha generate`.
+    #[command(subcommand)]
+    Alpha(AlphaCommand),
     /// Manage the control-plane binaries (etcd, kube-apiserver, kubectl) that envtest runs.
     #[command(subcommand)]
     Envtest(EnvtestCommand),
@@ -60,6 +68,9 @@ impl Cli {
         match &self.command {
             Command::Init(args) => args.run(dir, out),
             Command::Create(command) => command.run(dir, out, progress),
+            Command::Delete(command) => command.run(dir, out, progress),
+            Command::Edit(args) => args.run(dir, out),
+            Command::Alpha(command) => command.run(dir, out),
             Command::Envtest(command) => command.run(out, progress),
             Command::Version => {
                 writeln!(

@@ -1,7 +1,7 @@
 //! A scaffold as a set of file changes computed in memory, checked, then written all at once:
 //! every file or none, and undone again when a later step fails.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use super::error::ScaffoldError;
@@ -18,6 +18,10 @@ pub struct ChangeSet {
     root: PathBuf,
     force: bool,
     files: BTreeMap<PathBuf, String>,
+    /// The files written whole (not edited at a marker).
+    created: BTreeSet<PathBuf>,
+    /// The files to delete.
+    removed: BTreeSet<PathBuf>,
 }
 
 impl ChangeSet {
@@ -27,6 +31,8 @@ impl ChangeSet {
             root: root.to_path_buf(),
             force,
             files: BTreeMap::new(),
+            created: BTreeSet::new(),
+            removed: BTreeSet::new(),
         }
     }
 
@@ -50,8 +56,27 @@ impl ChangeSet {
         {
             return Err(ScaffoldError::FileExists(path));
         }
+        self.created.insert(path.clone());
         self.files.insert(path, content);
         Ok(())
+    }
+
+    /// Deletes `path` (relative) when the change is applied.
+    pub fn remove(&mut self, path: impl Into<PathBuf>) {
+        let path = path.into();
+        self.files.remove(&path);
+        self.created.remove(&path);
+        self.removed.insert(path);
+    }
+
+    /// The files written whole, relative paths.
+    pub fn created(&self) -> &BTreeSet<PathBuf> {
+        &self.created
+    }
+
+    /// The files to delete, relative paths.
+    pub fn removed(&self) -> &BTreeSet<PathBuf> {
+        &self.removed
     }
 
     /// Creates `path` unless it exists (planned or on disk): for files several commands share.
@@ -142,7 +167,9 @@ impl ChangeSet {
 
     /// Replaces the contents of an existing or planned file.
     pub fn replace(&mut self, path: impl Into<PathBuf>, content: String) {
-        self.files.insert(path.into(), content);
+        let path = path.into();
+        self.removed.remove(&path);
+        self.files.insert(path, content);
     }
 
     /// The planned files, relative paths and contents.
@@ -157,6 +184,7 @@ impl ChangeSet {
             root: self.root.clone(),
             undo: Vec::new(),
             created_dirs: Vec::new(),
+            removed_dirs: Vec::new(),
         };
         for (path, content) in &self.files {
             let full = self.root.join(path);
@@ -170,6 +198,22 @@ impl ChangeSet {
             }
             applied.undo.push((path.clone(), previous));
         }
+        for path in &self.removed {
+            let full = self.root.join(path);
+            let Ok(previous) = std::fs::read(&full) else {
+                continue;
+            };
+            if let Err(source) = std::fs::remove_file(&full) {
+                applied.undo();
+                return Err(ScaffoldError::Io {
+                    action: "deleting",
+                    path: full,
+                    source,
+                });
+            }
+            applied.undo.push((path.clone(), Some(previous)));
+            remove_empty_parents(&self.root, &full, &mut applied.removed_dirs);
+        }
         Ok(applied)
     }
 }
@@ -182,10 +226,17 @@ pub struct Applied {
     undo: Vec<(PathBuf, Option<Vec<u8>>)>,
     /// The directories created, parents first.
     created_dirs: Vec<PathBuf>,
+    /// The directories removed because a deletion left them empty, children first.
+    removed_dirs: Vec<PathBuf>,
 }
 
 impl Applied {
-    /// The files written (relative), in order.
+    /// The project directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The files written or deleted (relative), in order.
     pub fn written(&self) -> Vec<PathBuf> {
         self.undo.iter().map(|(path, _)| path.clone()).collect()
     }
@@ -193,6 +244,9 @@ impl Applied {
     /// Restores every file written to what it was, and removes the files and directories
     /// created.
     pub fn undo(&mut self) {
+        for dir in self.removed_dirs.drain(..).rev() {
+            let _ = std::fs::create_dir(dir);
+        }
         for (path, previous) in self.undo.drain(..).rev() {
             let full = self.root.join(&path);
             let _ = match previous {
@@ -203,6 +257,17 @@ impl Applied {
         for dir in self.created_dirs.drain(..).rev() {
             let _ = std::fs::remove_dir(dir);
         }
+    }
+}
+
+/// Removes the directories above `full` (inside `root`) that are empty, recording them in
+/// `removed`, children first.
+fn remove_empty_parents(root: &Path, full: &Path, removed: &mut Vec<PathBuf>) {
+    for dir in full.ancestors().skip(1) {
+        if dir == root || !dir.starts_with(root) || std::fs::remove_dir(dir).is_err() {
+            break;
+        }
+        removed.push(dir.to_path_buf());
     }
 }
 

@@ -8,6 +8,9 @@ use clap::{ArgAction, Args, Subcommand};
 
 use super::api::{ApiOptions, create_api};
 use super::changes::Applied;
+use super::delete::{Target, delete_api, delete_webhook};
+use super::edit::{EditOptions, edit};
+use super::generate;
 use super::error::ScaffoldError;
 use super::init::{InitOptions, init};
 use super::make;
@@ -128,6 +131,142 @@ pub struct WebhookArgs {
     pub force: bool,
 }
 
+/// `kubesmith delete ...`.
+#[derive(Debug, Subcommand)]
+pub enum DeleteCommand {
+    /// Remove an API's types and controller: the files `create api` wrote and its lines in
+    /// shared files.
+    Api(DeleteArgs),
+    /// Remove a Kind version's webhooks: the files `create webhook` wrote and its lines in
+    /// shared files.
+    Webhook(DeleteArgs),
+}
+
+/// What to delete.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  kubesmith delete api --group batch --version v1 --kind CronJob\n  kubesmith delete webhook --group batch --version v1 --kind CronJob\n  kubesmith delete api --group batch --version v1 --kind CronJob --force --make=false"
+)]
+pub struct DeleteArgs {
+    /// The group, version and Kind.
+    #[command(flatten)]
+    pub gvk: Gvk,
+    /// Delete generated files even when they were edited since they were generated.
+    #[arg(long)]
+    pub force: bool,
+    /// Run `make manifests` afterwards.
+    #[arg(long, default_value_t = true, action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub make: bool,
+}
+
+/// Project-wide options to change.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  kubesmith edit --multigroup\n  kubesmith edit --namespaced\n  kubesmith edit --namespaced=false"
+)]
+pub struct EditArgs {
+    /// Confine the manager to its own namespace (or, with =false, let it watch the cluster).
+    #[arg(long, action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub namespaced: Option<bool>,
+    /// One module per API group: moves the existing Kinds into their group's modules.
+    #[arg(long, action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub multigroup: Option<bool>,
+    /// Overwrite or delete generated files even when they were edited since.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `kubesmith alpha ...`: commands whose behaviour may still change.
+#[derive(Debug, Subcommand)]
+pub enum AlphaCommand {
+    /// Re-scaffold the project from PROJECT with this CLI into a fresh directory, to review an
+    /// upgrade as a diff (your code is not touched).
+    Generate(GenerateArgs),
+}
+
+/// Where to re-scaffold.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  kubesmith alpha generate\n  git diff --no-index --stat . target/kubesmith-generate\n  kubesmith alpha generate --output /tmp/upgraded --force"
+)]
+pub struct GenerateArgs {
+    /// The directory to write, relative to the project.
+    #[arg(long, default_value = generate::DEFAULT_OUTPUT)]
+    pub output: PathBuf,
+    /// Replace the output directory if it is not empty.
+    #[arg(long)]
+    pub force: bool,
+}
+
+impl DeleteCommand {
+    /// Deletes, then writes the manifests again unless `--make=false` (on a failure of
+    /// `make manifests`, the project goes back as it was).
+    pub fn run(
+        &self,
+        dir: &Path,
+        out: &mut dyn Write,
+        progress: &mut dyn Write,
+    ) -> Result<(), Error> {
+        let templates = Templates::new();
+        let (args, webhook) = match self {
+            DeleteCommand::Api(args) => (args, false),
+            DeleteCommand::Webhook(args) => (args, true),
+        };
+        let target = Target {
+            group: args.gvk.group.clone(),
+            version: args.gvk.version.clone(),
+            kind: args.gvk.kind.clone(),
+        };
+        let snapshot = args.make.then(|| make::Snapshot::take(dir)).transpose()?;
+        let applied = if webhook {
+            delete_webhook(dir, &target, args.force, &templates)?
+        } else {
+            delete_api(dir, &target, args.force, &templates)?
+        };
+        if let Some(snapshot) = snapshot
+            && let Err(error) = make::manifests(dir, progress)
+        {
+            snapshot.restore();
+            return Err(error.into());
+        }
+        report(out, &applied)
+    }
+}
+
+impl EditArgs {
+    /// Changes the options and reports the files written.
+    pub fn run(&self, dir: &Path, out: &mut dyn Write) -> Result<(), Error> {
+        let options = EditOptions {
+            namespaced: self.namespaced,
+            multigroup: self.multigroup,
+            force: self.force,
+        };
+        let applied = edit(dir, &options, &Templates::new())?;
+        report(out, &applied)?;
+        writeln!(out, "Next: write the manifests with `make manifests`")?;
+        Ok(())
+    }
+}
+
+impl AlphaCommand {
+    /// Runs the alpha command.
+    pub fn run(&self, dir: &Path, out: &mut dyn Write) -> Result<(), Error> {
+        match self {
+            AlphaCommand::Generate(args) => {
+                let output =
+                    generate::alpha_generate(dir, &args.output, args.force, &Templates::new())?;
+                writeln!(
+                    out,
+                    "re-scaffolded the project into {}\nNext: review the upgrade with `git diff --no-index . {}` and take over what you want",
+                    output.display(),
+                    args.output.display()
+                )?;
+                Ok(())
+            }
+        }
+    }
+}
+
 impl InitArgs {
     /// Scaffolds a project in `dir`.
     pub fn run(&self, dir: &Path, out: &mut dyn Write) -> Result<(), Error> {
@@ -144,6 +283,7 @@ impl InitArgs {
             multigroup: self.multigroup,
             dependency,
             year: None,
+            boilerplate: None,
             force: self.force,
         };
         let applied = init(dir, &options, &Templates::new())?;
@@ -214,14 +354,19 @@ impl CreateCommand {
     }
 }
 
-/// Prints the files written.
+/// Prints the files written and deleted.
 fn report(out: &mut dyn Write, applied: &Applied) -> Result<(), Error> {
     let written = applied.written();
     if written.is_empty() {
         writeln!(out, "nothing to change: every file is up to date")?;
     }
     for path in written {
-        writeln!(out, "wrote {}", path.display())?;
+        let verb = if applied.root().join(&path).exists() {
+            "wrote"
+        } else {
+            "deleted"
+        };
+        writeln!(out, "{verb} {}", path.display())?;
     }
     Ok(())
 }

@@ -111,6 +111,15 @@ pub enum ScaffoldError {
     /// A file exists that the command would create.
     #[error("{} exists; use --force to overwrite it", .0.display())]
     FileExists(PathBuf),
+    /// Generated files changed since they were generated, which the command would delete or
+    /// rewrite.
+    #[error(
+        "{} changed since kubesmith generated {}: {}; nothing was changed. Move your changes elsewhere, or pass --force to delete or overwrite them",
+        if .0.len() == 1 { "this file" } else { "these files" },
+        if .0.len() == 1 { "it" } else { "them" },
+        .0.iter().map(|path| path.display().to_string()).collect::<Vec<_>>().join(", ")
+    )]
+    Edited(Vec<PathBuf>),
     /// A file the command edits lacks the marker it inserts at.
     #[error("{} is missing or has no `{marker}` marker line; restore it so that kubesmith knows where to add code", .path.display())]
     MissingMarker {

@@ -30,6 +30,9 @@ pub struct InitOptions {
     pub dependency: Dependency,
     /// The year of the license header (default: `SOURCE_DATE_EPOCH`'s, else this year's).
     pub year: Option<i32>,
+    /// The license header text to use as it is, instead of rendering one (what `alpha
+    /// generate` takes over from the project it re-creates).
+    pub boilerplate: Option<String>,
     /// Overwrite files that exist (never PROJECT, Makefile or src/main.rs).
     pub force: bool,
 }
@@ -81,9 +84,14 @@ pub fn init(
     let mut plan = Plan::new(dir, options.force, templates);
     let mut header = String::new();
     if options.license == "apache2" {
-        let year = options.year.unwrap_or_else(current_year);
-        let data = serde_json::json!({"year": year, "owner": owner});
-        plan.step("license", &data, Mode::Create)?;
+        match &options.boilerplate {
+            Some(text) => plan.changes.create(plan::BOILERPLATE, text.clone())?,
+            None => {
+                let year = options.year.unwrap_or_else(current_year);
+                let data = serde_json::json!({"year": year, "owner": owner});
+                plan.step("license", &data, Mode::Create)?;
+            }
+        }
         header = plan::comment(
             &plan
                 .changes

@@ -28,13 +28,19 @@
 
 pub mod api;
 pub mod changes;
+pub mod checksums;
 pub mod command;
+pub mod delete;
+pub mod edit;
 pub mod error;
+pub mod generate;
 pub mod init;
 pub mod make;
+pub mod moves;
 pub mod names;
 pub mod plan;
 pub mod project;
 pub mod templates;
+pub mod transition;
 pub mod vars;
 pub mod webhook;

@@ -8,6 +8,7 @@ use std::process::{Command, Stdio};
 use serde::Serialize;
 
 use super::changes::{Applied, ChangeSet};
+use super::checksums::Checksums;
 use super::error::ScaffoldError;
 use super::templates::Templates;
 
@@ -95,8 +96,8 @@ impl<'t> Plan<'t> {
             .insert_sorted(file, "modules", &format!("pub mod {child};"))
     }
 
-    /// Formats every planned Rust file with `rustfmt` (when it is installed) and writes the
-    /// plan, all files or none.
+    /// Formats every planned Rust file with `rustfmt` (when it is installed), records the
+    /// checksums of the files written whole, and writes the plan, all files or none.
     pub fn apply(mut self) -> Result<Applied, ScaffoldError> {
         let rust: Vec<(PathBuf, String)> = self
             .changes
@@ -110,6 +111,7 @@ impl<'t> Plan<'t> {
                 self.changes.replace(path, formatted);
             }
         }
+        Checksums::seal(&mut self.changes)?;
         self.changes.apply()
     }
 }

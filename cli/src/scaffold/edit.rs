@@ -1,0 +1,77 @@
+//! `kubesmith edit`: project-wide options changed after `init` — `--namespaced` (the manager
+//! confined to its namespace, or not) and `--multigroup` (one module per API group). Turning
+//! multigroup on moves the existing Kinds' files into their group's directories and rewrites
+//! the module paths in every Rust file of the project.
+
+use std::path::Path;
+
+use super::changes::Applied;
+use super::error::ScaffoldError;
+use super::project::Project;
+use super::templates::Templates;
+use super::moves::Moves;
+use super::transition;
+
+/// The options to change; `None` leaves one as it is.
+#[derive(Debug, Clone, Default)]
+pub struct EditOptions {
+    /// Confine the manager to its namespace (`true`) or let it watch the cluster.
+    pub namespaced: Option<bool>,
+    /// One module per API group.
+    pub multigroup: Option<bool>,
+    /// Delete or overwrite generated files edited since.
+    pub force: bool,
+}
+
+/// Changes the project-wide options of the project in `dir`.
+pub fn edit(
+    dir: &Path,
+    options: &EditOptions,
+    templates: &Templates,
+) -> Result<Applied, ScaffoldError> {
+    let from = Project::read(dir)?;
+    let mut to = from.clone();
+    if let Some(namespaced) = options.namespaced {
+        if let Some(cluster) = from
+            .resources
+            .iter()
+            .find(|r| namespaced && r.api.as_ref().is_some_and(|api| !api.namespaced))
+        {
+            return Err(ScaffoldError::Usage(format!(
+                "{} {}/{} is cluster-scoped, and a manager confined to its namespace cannot watch it; delete that API first or keep --namespaced=false",
+                cluster.kind, cluster.group, cluster.version
+            )));
+        }
+        to.namespaced = namespaced;
+    }
+    if let Some(multigroup) = options.multigroup {
+        if from.multigroup && !multigroup {
+            return Err(ScaffoldError::Usage(
+                "a multigroup project stays multigroup: its groups' modules cannot be merged into one; --multigroup=false is only the default of new projects".into(),
+            ));
+        }
+        to.multigroup = multigroup;
+        if multigroup && !from.multigroup {
+            for resource in &mut to.resources {
+                resource.path = resource.path.replacen(
+                    "api::",
+                    &format!("api::{}::", resource.group),
+                    1,
+                );
+            }
+        }
+    }
+    if to == from {
+        return Err(ScaffoldError::Usage(
+            "nothing to change: the project has these options already; pass --namespaced or --multigroup with the other value".into(),
+        ));
+    }
+    let moves = if to.multigroup && !from.multigroup {
+        Moves::to_multigroup(&from)
+    } else {
+        Moves::default()
+    };
+    let changes = transition::plan_with_moves(dir, &from, &to, &moves, options.force, templates)?;
+    transition::apply(changes)
+}
+

@@ -1,0 +1,230 @@
+//! Moving a project from one `PROJECT` record to another — an API or webhook deleted, a
+//! project-wide option changed — on top of the user's edits.
+//!
+//! Both records are scaffolded afresh ([`generate`](super::generate)); what differs between
+//! the two scaffolds is what the change means for the files. A file only the old scaffold has
+//! is deleted (refused when it was edited since it was generated, unless `--force`); a file
+//! only the new one has is created; a file both have in different versions gets the difference
+//! merged into the user's copy (`git merge-file`), refused on a conflict.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::changes::{Applied, ChangeSet};
+use super::checksums::{CHECKSUMS_FILE, Checksums};
+use super::error::ScaffoldError;
+use super::generate::{Files, Inherited, scaffold_files};
+use super::moves::Moves;
+use super::plan::BOILERPLATE;
+use super::project::{PROJECT_FILE, Project};
+use super::templates::Templates;
+
+/// Files the comparison leaves alone: the record itself and what the project inherits.
+const OWN_FILES: &[&str] = &[PROJECT_FILE, CHECKSUMS_FILE, BOILERPLATE];
+
+/// Plans the move of the project in `dir` from `from` to `to` (not yet written).
+pub fn plan(
+    dir: &Path,
+    from: &Project,
+    to: &Project,
+    force: bool,
+    templates: &Templates,
+) -> Result<ChangeSet, ScaffoldError> {
+    plan_with_moves(dir, from, to, &Moves::default(), force, templates)
+}
+
+/// [`plan`], with files moving as `moves` says: a moved file keeps the user's edits (merged
+/// with the scaffold's change), and the module paths of moved files are rewritten in every
+/// Rust file of the project.
+pub fn plan_with_moves(
+    dir: &Path,
+    from: &Project,
+    to: &Project,
+    moves: &Moves,
+    force: bool,
+    templates: &Templates,
+) -> Result<ChangeSet, ScaffoldError> {
+    let inherited = Inherited::read(dir);
+    let old = scaffold_files(from, &inherited, templates)?;
+    let new = scaffold_files(to, &inherited, templates)?;
+    let checksums = Checksums::read(dir);
+    let mut changes = ChangeSet::new(dir, force);
+    let mut edited = Vec::new();
+    let only_old: Vec<&PathBuf> = old.keys().filter(|p| !new.contains_key(*p)).collect();
+    let mut moved: BTreeMap<PathBuf, PathBuf> = BTreeMap::new();
+    for path in new.keys().filter(|p| !old.contains_key(*p)) {
+        if let Some(source) = moves.source_of(path, only_old.iter().copied()) {
+            moved.insert(path.clone(), source);
+        }
+    }
+    let paths: BTreeSet<&PathBuf> = old.keys().chain(new.keys()).collect();
+    for path in paths {
+        if OWN_FILES.iter().any(|own| path == Path::new(own)) {
+            continue;
+        }
+        if let Some(source) = moved.get(path) {
+            let (Some(base), Some(target)) = (old.get(source), new.get(path)) else {
+                continue;
+            };
+            match read(&dir.join(source))? {
+                Some(current) => match merge(&moves.rewrite(&current), base, target)? {
+                    Some(merged) => changes.create(path.clone(), merged)?,
+                    None => edited.push(source.clone()),
+                },
+                None => changes.create(path.clone(), target.clone())?,
+            }
+            changes.remove(source.clone());
+            continue;
+        }
+        if moved.values().any(|source| source == path) {
+            continue;
+        }
+        let disk = read(&dir.join(path))?.map(|text| moves.rewrite(&text));
+        match (old.get(path), new.get(path), disk) {
+            (Some(generated), None, Some(current)) => {
+                let unchanged = current == *generated || checksums.matches(path, &current);
+                if unchanged || force {
+                    changes.remove(path.clone());
+                } else {
+                    edited.push(path.clone());
+                }
+            }
+            (None, Some(generated), _) => changes.create(path.clone(), generated.clone())?,
+            (Some(base), Some(target), Some(current)) if base != target => {
+                match merge(&current, base, target)? {
+                    Some(merged) => changes.replace(path.clone(), merged),
+                    None if force => changes.replace(path.clone(), target.clone()),
+                    None => edited.push(path.clone()),
+                }
+            }
+            _ => {}
+        }
+    }
+    if !edited.is_empty() {
+        return Err(ScaffoldError::Edited(edited));
+    }
+    if !moves.is_empty() {
+        rewrite_user_code(dir, &old, &new, moves, &mut changes)?;
+    }
+    changes.replace(PROJECT_FILE, to.render()?);
+    Ok(changes)
+}
+
+/// Records the checksums and writes `changes`, all files or none.
+pub fn apply(mut changes: ChangeSet) -> Result<Applied, ScaffoldError> {
+    Checksums::seal(&mut changes)?;
+    changes.apply()
+}
+
+/// Rewrites the module paths of moved files in the project's own Rust files (those neither
+/// scaffold has), under `src/`, `tests/` and `test/`.
+fn rewrite_user_code(
+    dir: &Path,
+    old: &Files,
+    new: &Files,
+    moves: &Moves,
+    changes: &mut ChangeSet,
+) -> Result<(), ScaffoldError> {
+    let mut files = Vec::new();
+    for area in ["src", "tests", "test"] {
+        rust_files(dir, Path::new(area), &mut files)?;
+    }
+    for path in files {
+        if old.contains_key(&path) || new.contains_key(&path) {
+            continue;
+        }
+        if let Some(text) = read(&dir.join(&path))? {
+            let rewritten = moves.rewrite(&text);
+            if rewritten != text {
+                changes.replace(path, rewritten);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The `.rs` files below `relative` in `dir`.
+fn rust_files(dir: &Path, relative: &Path, out: &mut Vec<PathBuf>) -> Result<(), ScaffoldError> {
+    let Ok(entries) = std::fs::read_dir(dir.join(relative)) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let path = relative.join(entry.file_name());
+        if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+            rust_files(dir, &path, out)?;
+        } else if path.extension().is_some_and(|ext| ext == "rs") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn read(path: &Path) -> Result<Option<String>, ScaffoldError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(ScaffoldError::Io {
+            action: "reading",
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// `current` with the change from `base` to `target` merged in; `None` on a conflict. The
+/// trivial cases need no tool; the others use `git merge-file` (without git, only an
+/// unchanged file can be updated).
+fn merge(current: &str, base: &str, target: &str) -> Result<Option<String>, ScaffoldError> {
+    if current == base {
+        return Ok(Some(target.to_string()));
+    }
+    if current == target {
+        return Ok(Some(current.to_string()));
+    }
+    let dir = tempfile::tempdir().map_err(|source| ScaffoldError::Io {
+        action: "creating",
+        path: std::env::temp_dir(),
+        source,
+    })?;
+    let mut paths = Vec::new();
+    for (name, text) in [("current", current), ("base", base), ("target", target)] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).map_err(|source| ScaffoldError::Io {
+            action: "writing",
+            path: path.clone(),
+            source,
+        })?;
+        paths.push(path);
+    }
+    let Ok(output) = Command::new("git")
+        .args(["merge-file", "-p", "--quiet"])
+        .args(&paths)
+        .output()
+    else {
+        return Ok(None);
+    };
+    if output.status.code() != Some(0) {
+        return Ok(None);
+    }
+    Ok(String::from_utf8(output.stdout).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merge;
+
+    #[test]
+    fn a_scaffold_change_merges_into_an_edited_file() {
+        let base = "a\n// +kubesmith:scaffold:builder\nb\n";
+        let target = "a\nsetup(x);\n// +kubesmith:scaffold:builder\nb\n";
+        let current = "a\n// +kubesmith:scaffold:builder\nb\nmine();\n";
+        assert_eq!(
+            merge(current, base, target).expect("merge").as_deref(),
+            Some("a\nsetup(x);\n// +kubesmith:scaffold:builder\nb\nmine();\n")
+        );
+        // Removing a line the user changed is a conflict.
+        let current = "a\nsetup(y);\n// +kubesmith:scaffold:builder\nb\n";
+        assert_eq!(merge(current, target, base).expect("merge"), None);
+    }
+}
