@@ -8,6 +8,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 use clap_complete::Shell;
 
 use crate::Error;
+use crate::api_diff::ApiCommand;
 use crate::envtest::EnvtestCommand;
 use crate::scaffold::command::{CreateCommand, InitArgs};
 
@@ -31,6 +32,9 @@ pub enum Command {
     /// Add an API or webhooks to the project in the current directory.
     #[command(subcommand)]
     Create(CreateCommand),
+    /// Check the project's APIs: `api diff` reports breaking changes of the CRDs.
+    #[command(subcommand)]
+    Api(ApiCommand),
     /// Manage the control-plane binaries (etcd, kube-apiserver, kubectl) that envtest runs.
     #[command(subcommand)]
     Envtest(EnvtestCommand),
@@ -60,6 +64,7 @@ impl Cli {
         match &self.command {
             Command::Init(args) => args.run(dir, out),
             Command::Create(command) => command.run(dir, out, progress),
+            Command::Api(command) => command.run(dir, out, progress),
             Command::Envtest(command) => command.run(out, progress),
             Command::Version => {
                 writeln!(
