@@ -93,16 +93,6 @@ impl CrdSet {
         self.crds.keys().map(String::as_str)
     }
 
-    /// How many CRDs there are.
-    pub fn len(&self) -> usize {
-        self.crds.len()
-    }
-
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.crds.is_empty()
-    }
-
     /// The CRD named `name`.
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.crds.get(name).map(|(crd, _)| crd)

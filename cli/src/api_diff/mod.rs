@@ -26,6 +26,8 @@ mod error;
 mod git;
 mod report;
 pub mod schema;
+#[cfg(test)]
+mod tests;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
