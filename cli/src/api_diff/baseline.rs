@@ -130,14 +130,14 @@ impl Baseline {
             return Ok(Baseline::Dir(path));
         }
         if path.exists() {
-            return Err(ApiDiffError::BaselineIsAFile(path));
+            return Err(ApiDiffError::BaselineIsAFile(base.into()));
         }
         let looks_like_a_path = base.starts_with(['.', '/', '~'])
             || base.ends_with('/')
             || base.contains('\\')
             || Path::new(base).is_absolute();
         if looks_like_a_path || base.is_empty() {
-            return Err(ApiDiffError::MissingBaselineDir(path));
+            return Err(ApiDiffError::MissingBaselineDir(base.into()));
         }
         Ok(Baseline::GitRef(base.into()))
     }

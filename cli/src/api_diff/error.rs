@@ -40,14 +40,14 @@ pub enum ApiDiffError {
     },
     /// BASE is an existing file.
     #[error(
-        "baseline {} is a file: expected a directory of CRD YAML files or a git ref such as origin/main", .0.display()
+        "baseline {0} is a file: expected a directory of CRD YAML files or a git ref such as origin/main"
     )]
-    BaselineIsAFile(PathBuf),
+    BaselineIsAFile(String),
     /// BASE is written as a path that does not exist.
     #[error(
-        "baseline directory {} does not exist: pass a directory of CRD YAML files, or a git ref such as origin/main", .0.display()
+        "baseline directory {0} does not exist: pass a directory of CRD YAML files, or a git ref such as origin/main"
     )]
-    MissingBaselineDir(PathBuf),
+    MissingBaselineDir(String),
     /// BASE is not a directory and the project is not in a git repository.
     #[error(
         "{base} is not a directory, and {} is not inside a git repository, so it cannot be a git ref either: pass a directory of CRD YAML files, or run in a git checkout", .dir.display()
