@@ -8,6 +8,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 use clap_complete::Shell;
 
 use crate::Error;
+use crate::api_diff::ApiCommand;
 use crate::envtest::EnvtestCommand;
 use crate::scaffold::command::{AlphaCommand, CreateCommand, DeleteCommand, EditArgs, InitArgs};
 
@@ -39,6 +40,9 @@ pub enum Command {
     /// Commands whose behaviour may still change: `alpha generate`.
     #[command(subcommand)]
     Alpha(AlphaCommand),
+    /// Check the project's APIs: `api diff` reports breaking changes of the CRDs.
+    #[command(subcommand)]
+    Api(ApiCommand),
     /// Manage the control-plane binaries (etcd, kube-apiserver, kubectl) that envtest runs.
     #[command(subcommand)]
     Envtest(EnvtestCommand),
@@ -71,6 +75,7 @@ impl Cli {
             Command::Delete(command) => command.run(dir, out, progress),
             Command::Edit(args) => args.run(dir, out),
             Command::Alpha(command) => command.run(dir, out),
+            Command::Api(command) => command.run(dir, out, progress),
             Command::Envtest(command) => command.run(out, progress),
             Command::Version => {
                 writeln!(

@@ -6,6 +6,9 @@ use std::io;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// `api diff` could not compare, or found breaking changes under `--check`.
+    #[error(transparent)]
+    ApiDiff(#[from] crate::api_diff::ApiDiffError),
     /// An `envtest` command failed.
     #[error(transparent)]
     Envtest(#[from] crate::envtest::Error),

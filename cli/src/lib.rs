@@ -9,10 +9,13 @@
 //!   downloads (SHA-512 verified) or builds the etcd, kube-apiserver and kubectl binaries that
 //!   envtest-based tests run, in the store shared with Go's `setup-envtest`. Start with
 //!   [`envtest::AssetManager`].
+//! - [`api_diff`] — `kubesmith api diff`: the project's CRDs compared with a git ref or a
+//!   directory, every change classified breaking or safe; `--check` fails on unrecorded breaks.
 //! - [`command`] — the clap definition of the command line.
 //!
 //! Every command returns [`Error`]; its messages say what was expected and what was found.
 
+pub mod api_diff;
 pub mod command;
 pub mod envtest;
 mod error;

@@ -5,7 +5,9 @@
 //! keyword or clashes with the prelude or generated code, a duplicate or missing API, options
 //! that contradict each other or the project, running outside a project, a PROJECT file that is
 //! malformed or from another layout, files in the way, a deleted marker line, a write that fails
-//! half-way and a failing `make manifests` all end with
+//! half-way, a failing `make manifests`, and an `api diff` without CRDs, with a baseline that is
+//! neither a directory nor a git ref, with a malformed allow entry or with unallowed breaking
+//! changes all end with
 //!
 //! - exit code 1,
 //! - a message on stderr naming the problem and the fix (each case lists the substrings that
@@ -14,7 +16,8 @@
 //!   ones too), compared before and after.
 //!
 //! Every case starts from a fresh copy of a fixture built by the binary itself (`init`,
-//! `create api --make=false`, `create webhook`), optionally edited by hand. All failing cases
+//! `create api --make=false`, `create webhook`; for `api diff`, a CRD and a git commit of it),
+//! optionally edited by hand. All failing cases
 //! are reported together. The other tests check that re-running a successful command with
 //! `--force` changes nothing, and that `--help`, `completion` and `version` work.
 
@@ -27,7 +30,8 @@ use tempfile::TempDir;
 
 use Edit::{DeleteLines, Dir, Replace, Write};
 use Fixture::{
-    Conversion, Empty, Fresh, Multigroup, Namespaced, TwoVersions, WithApi, WithWebhook,
+    Committed, Conversion, Empty, Fresh, Multigroup, Namespaced, TwoVersions, WithApi, WithCrd,
+    WithWebhook,
 };
 
 /// 2026-06-01T00:00:00Z: the year of the license headers.
@@ -56,6 +60,10 @@ enum Fixture {
     Multigroup,
     /// A project whose manager is confined to its namespace.
     Namespaced,
+    /// `WithApi` with its CRD in `config/crd/bases` (not in a git repository).
+    WithCrd,
+    /// `WithCrd` committed as the first commit of a git repository.
+    Committed,
 }
 
 impl Fixture {
@@ -67,6 +75,39 @@ impl Fixture {
             Fixture::WithApi => Some(Fixture::Fresh),
             Fixture::WithWebhook | Fixture::TwoVersions => Some(Fixture::WithApi),
             Fixture::Conversion => Some(Fixture::TwoVersions),
+            Fixture::WithCrd => Some(Fixture::WithApi),
+            Fixture::Committed => Some(Fixture::WithCrd),
+        }
+    }
+
+    /// What is done to the base besides running `kubesmith`.
+    fn prepare(self, dir: &Path) {
+        match self {
+            Fixture::WithCrd => {
+                let crds = dir.join("config/crd/bases");
+                std::fs::create_dir_all(&crds).expect("the CRD directory");
+                std::fs::write(crds.join(CRD_FILE), CRONJOB_CRD).expect("the CRD");
+            }
+            Fixture::Committed => {
+                for args in [
+                    &["init", "--quiet"][..],
+                    &["add", "."],
+                    &["commit", "--quiet", "-m", "v1"],
+                ] {
+                    let output = Command::new("git")
+                        .args(args)
+                        .current_dir(dir)
+                        .env("GIT_AUTHOR_NAME", "Test")
+                        .env("GIT_AUTHOR_EMAIL", "test@example.com")
+                        .env("GIT_COMMITTER_NAME", "Test")
+                        .env("GIT_COMMITTER_EMAIL", "test@example.com")
+                        .env("GIT_CONFIG_NOSYSTEM", "1")
+                        .output()
+                        .expect("git runs");
+                    assert!(output.status.success(), "git {args:?}: {output:?}");
+                }
+            }
+            _ => {}
         }
     }
 
@@ -92,6 +133,7 @@ impl Fixture {
                 "create api --group ship --version v1 --kind Frigate --make=false",
             ],
             Fixture::Namespaced => &["init --domain example.com --project-name demo --namespaced"],
+            Fixture::WithCrd | Fixture::Committed => &[],
         }
     }
 }
@@ -168,6 +210,36 @@ const CRONJOB_FILES: &[&str] = &[
     "config/samples/batch_v1_cronjob.yaml",
     "config/rbac/cronjob_editor_role.yaml",
 ];
+
+/// The CRD file of `CronJob` in `config/crd/bases`.
+const CRD_FILE: &str = "batch.example.com_cronjobs.yaml";
+/// A small CRD of `CronJob` `batch/v1`, as `make manifests` would write it.
+const CRONJOB_CRD: &str = "---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: cronjobs.batch.example.com
+spec:
+  group: batch.example.com
+  names: {kind: CronJob, listKind: CronJobList, plural: cronjobs, singular: cronjob}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              schedule: {type: string}
+              replicas: {type: integer, maximum: 10}
+";
+
+/// What `api diff` says about a malformed allow entry.
+const ALLOW_EXPECTED: &str = "is not KIND:VERSION:PATH (e.g. CronJob:v1:spec.schedule";
 
 /// The bad invocations.
 const CASES: &[Case] = &[
@@ -838,6 +910,104 @@ const CASES: &[Case] = &[
         "bogus",
         &["unrecognized subcommand 'bogus'", "--help"],
     ),
+    // api diff.
+    case(
+        Committed,
+        "api diff no-such-branch",
+        &[
+            "no-such-branch is neither a directory nor a git ref of this repository",
+            "fetch it first (e.g. git fetch origin), or pass a directory of CRD YAML files",
+        ],
+    ),
+    case(
+        Committed,
+        "api diff ./released-crds --check",
+        &[
+            "baseline directory ./released-crds does not exist",
+            "pass a directory of CRD YAML files, or a git ref such as origin/main",
+        ],
+    ),
+    case(
+        WithCrd,
+        "api diff PROJECT",
+        &[
+            "baseline PROJECT is a file",
+            "expected a directory of CRD YAML files or a git ref",
+        ],
+    ),
+    case(
+        WithApi,
+        "api diff origin/main --check",
+        &[
+            "no CRDs to compare: ./config/crd/bases does not exist",
+            "run make manifests first, or pass --crds DIR",
+        ],
+    ),
+    case(
+        Committed,
+        "api diff HEAD --crds deploy/crds",
+        &[
+            "no CRDs to compare: ./deploy/crds does not exist",
+            "pass --crds DIR",
+        ],
+    ),
+    case(
+        Committed,
+        "api diff HEAD --check --allow CronJob:spec.schedule",
+        &[
+            "invalid value 'CronJob:spec.schedule' for '--allow <KIND:VERSION:PATH>'",
+            ALLOW_EXPECTED,
+        ],
+    ),
+    case(
+        Committed,
+        "api diff HEAD --check --allow CronJob:v1:",
+        &["invalid value 'CronJob:v1:' for '--allow", ALLOW_EXPECTED],
+    ),
+    case(
+        Committed,
+        "api diff HEAD --check",
+        &[
+            "./hack/api-breaks-allowed.txt:2: \"CronJob v1 spec.schedule\"",
+            ALLOW_EXPECTED,
+        ],
+    )
+    .edits(&[Write(
+        "hack/api-breaks-allowed.txt",
+        "# intentional breaks\nCronJob v1 spec.schedule\n",
+    )]),
+    case(
+        WithCrd,
+        "api diff origin/main",
+        &[
+            "origin/main is not a directory, and . is not inside a git repository",
+            "pass a directory of CRD YAML files, or run in a git checkout",
+        ],
+    ),
+    case(
+        WithCrd,
+        "api diff old",
+        &["old/crds.yaml holds no valid CRDs"],
+    )
+    .edits(&[Write("old/crds.yaml", "kind: [CustomResourceDefinition\n")]),
+    case(
+        Committed,
+        "api diff HEAD --check",
+        &[
+            "error: 1 breaking change against HEAD not allowed: make it compatible",
+            "--allow KIND:VERSION:PATH or a line in hack/api-breaks-allowed.txt",
+        ],
+    )
+    .edits(&[Replace(
+        "config/crd/bases/batch.example.com_cronjobs.yaml",
+        "maximum: 10",
+        "maximum: 5",
+    )]),
+    case(
+        Committed,
+        "api diff --check",
+        &["required arguments were not provided", "<BASE>"],
+    ),
 ];
 
 /// Runs `kubesmith` with `args` (white-space separated) in `dir`, isolated from the caller's
@@ -983,6 +1153,7 @@ impl Fixtures {
         for command in fixture.commands() {
             kubesmith_ok(&dir, command);
         }
+        fixture.prepare(&dir);
         self.built.insert(fixture, (temp, dir.clone()));
         dir
     }
@@ -1115,6 +1286,7 @@ fn help_completion_and_version() {
             "create webhook --help",
             "kubesmith create webhook --group batch",
         ),
+        ("api diff --help", "kubesmith api diff origin/main"),
     ] {
         let help = stdout_of(args);
         assert!(

@@ -91,7 +91,11 @@ pub fn delete_webhook(
     templates: &Templates,
 ) -> Result<Applied, ScaffoldError> {
     let from = Project::read(dir)?;
-    if target.find(&from).and_then(|r| r.webhooks.as_ref()).is_none() {
+    if target
+        .find(&from)
+        .and_then(|r| r.webhooks.as_ref())
+        .is_none()
+    {
         return Err(ScaffoldError::Usage(format!(
             "{} has no webhook in this project; `kubesmith create webhook` adds one",
             target.describe()

@@ -7,9 +7,9 @@ use std::path::Path;
 
 use super::changes::Applied;
 use super::error::ScaffoldError;
+use super::moves::Moves;
 use super::project::Project;
 use super::templates::Templates;
-use super::moves::Moves;
 use super::transition;
 
 /// The options to change; `None` leaves one as it is.
@@ -53,11 +53,10 @@ pub fn edit(
         to.multigroup = multigroup;
         if multigroup && !from.multigroup {
             for resource in &mut to.resources {
-                resource.path = resource.path.replacen(
-                    "api::",
-                    &format!("api::{}::", resource.group),
-                    1,
-                );
+                resource.path =
+                    resource
+                        .path
+                        .replacen("api::", &format!("api::{}::", resource.group), 1);
             }
         }
     }
@@ -74,4 +73,3 @@ pub fn edit(
     let changes = transition::plan_with_moves(dir, &from, &to, &moves, options.force, templates)?;
     transition::apply(changes)
 }
-

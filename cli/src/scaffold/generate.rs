@@ -118,12 +118,10 @@ pub fn replay(
         create_webhook(into, &options, templates)?;
     }
     // The record itself as the project has it (the CLI version that wrote it last included).
-    std::fs::write(into.join(PROJECT_FILE), project.render()?).map_err(|source| {
-        ScaffoldError::Io {
-            action: "writing",
-            path: into.join(PROJECT_FILE),
-            source,
-        }
+    std::fs::write(into.join(PROJECT_FILE), project.render()?).map_err(|source| ScaffoldError::Io {
+        action: "writing",
+        path: into.join(PROJECT_FILE),
+        source,
     })
 }
 

@@ -120,7 +120,10 @@ mod tests {
         let moves = Moves {
             rewrites: vec![
                 ("api::v1::".into(), "api::crew::v1::".into()),
-                ("controller::captain".into(), "controller::crew::captain".into()),
+                (
+                    "controller::captain".into(),
+                    "controller::crew::captain".into(),
+                ),
             ],
             groups: vec!["crew".into()],
         };
