@@ -23,19 +23,19 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-use sha2::{Digest, Sha256};
 use tempfile::TempDir;
+
+mod trees;
+
+use trees::{kubesmith, kubesmith_ok, snapshot, tree_changes};
 
 use Edit::{DeleteLines, Dir, Replace, Write};
 use Fixture::{
     Committed, Conversion, Empty, Fresh, Multigroup, Namespaced, TwoVersions, WithApi, WithCrd,
     WithWebhook,
 };
-
-/// 2026-06-01T00:00:00Z: the year of the license headers.
-const SOURCE_DATE_EPOCH: &str = "1780272000";
 
 /// The name of the directory every case runs in: not a valid project name, so that `init`
 /// without `--project-name` refuses it.
@@ -1008,33 +1008,118 @@ const CASES: &[Case] = &[
         "api diff --check",
         &["required arguments were not provided", "<BASE>"],
     ),
+    // delete, edit and alpha generate.
+    case(
+        Empty,
+        "delete api --group batch --version v1 --kind CronJob",
+        NOT_A_PROJECT,
+    ),
+    case(
+        Fresh,
+        "delete api --group batch --version v1 --kind CronJob --make=false",
+        &[
+            "CronJob batch/v1 has no API in this project",
+            "kubesmith create api",
+        ],
+    ),
+    case(
+        WithApi,
+        "delete api --group batch --version v2 --kind CronJob --make=false",
+        &["CronJob batch/v2 has no API in this project"],
+    ),
+    case(
+        WithWebhook,
+        "delete api --group batch --version v1 --kind CronJob --make=false",
+        &[
+            "CronJob batch/v1 has webhooks, which need its API",
+            "kubesmith delete webhook --group batch --version v1 --kind CronJob",
+        ],
+    ),
+    case(
+        Conversion,
+        "delete api --group batch --version v2 --kind CronJob --make=false",
+        &[
+            "CronJob batch/v2 is converted through the conversion webhook of v1",
+            "kubesmith delete webhook --group batch --version v1 --kind CronJob",
+        ],
+    ),
+    case(
+        WithApi,
+        "delete api --group batch --version v1 --kind CronJob --make=false",
+        &[
+            "this file changed since kubesmith generated it: src/api/v1/cronjob.rs",
+            "pass --force",
+        ],
+    )
+    .edits(&[Replace(
+        "src/api/v1/cronjob.rs",
+        "pub struct CronJobSpec",
+        "pub struct CronJobSpec ",
+    )]),
+    case(
+        WithWebhook,
+        "delete webhook --group batch --version v1 --kind CronJob --make=false",
+        &[
+            "these files changed since kubesmith generated them",
+            "src/webhook/v1/cronjob.rs",
+            "tests/cronjob_v1_webhook.rs",
+        ],
+    )
+    .edits(&[
+        Write("src/webhook/v1/cronjob.rs", "// mine\n"),
+        Write("tests/cronjob_v1_webhook.rs", "// mine\n"),
+    ]),
+    case(
+        WithApi,
+        "delete webhook --group batch --version v1 --kind CronJob --make=false",
+        &[
+            "CronJob batch/v1 has no webhook in this project",
+            "kubesmith create webhook",
+        ],
+    ),
+    case(
+        WithApi,
+        "delete api --group batch --version v1 --kind CronJob --make=false",
+        &[
+            "kubesmith's change to this file clashes with your edits there",
+            "src/main.rs",
+            "Restore the `+kubesmith:scaffold:` markers",
+        ],
+    )
+    .edits(&[DeleteLines("src/main.rs", "+kubesmith:scaffold:builder")]),
+    case(Empty, "edit --multigroup", NOT_A_PROJECT),
+    case(
+        Fresh,
+        "edit",
+        &["nothing to change", "pass --namespaced or --multigroup"],
+    ),
+    case(
+        Multigroup,
+        "edit --multigroup=false",
+        &["a multigroup project stays multigroup"],
+    ),
+    case(
+        WithApi,
+        "edit --namespaced",
+        &[
+            "CronJob batch/v1 is cluster-scoped",
+            "keep --namespaced=false",
+        ],
+    )
+    .edits(&[DeleteLines("PROJECT", "namespaced: true")]),
+    case(
+        Fresh,
+        "edit --namespaced=maybe",
+        &["invalid value 'maybe' for '--namespaced"],
+    ),
+    case(Empty, "alpha generate", NOT_A_PROJECT),
+    case(
+        Fresh,
+        "alpha generate --output out",
+        &["out is not empty", "pass --force to replace it"],
+    )
+    .edits(&[Write("out/notes.txt", "keep me\n")]),
 ];
-
-/// Runs `kubesmith` with `args` (white-space separated) in `dir`, isolated from the caller's
-/// `KUBESMITH_PATH` and `MAKE`, with `env` added.
-fn kubesmith(dir: &Path, args: &str, env: &[(&str, &str)]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kubesmith"))
-        .args(args.split_whitespace())
-        .current_dir(dir)
-        .env("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
-        .env_remove("KUBESMITH_PATH")
-        .env_remove("MAKE")
-        .envs(env.iter().copied())
-        .output()
-        .expect("kubesmith runs")
-}
-
-/// Runs `kubesmith` and asserts it succeeded.
-fn kubesmith_ok(dir: &Path, args: &str) -> Output {
-    let output = kubesmith(dir, args, &[]);
-    assert!(
-        output.status.success(),
-        "kubesmith {args} failed in {}:\n{}",
-        dir.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
 
 /// A new temporary directory holding the (empty) work directory.
 fn work_dir() -> (TempDir, PathBuf) {
@@ -1056,53 +1141,6 @@ fn copy_tree(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), &target).expect("a copied file");
         }
     }
-}
-
-/// What is at a path of a tree.
-#[derive(Debug, PartialEq, Eq)]
-enum Entry {
-    Dir,
-    /// A file, by the SHA-256 of its bytes.
-    File(String),
-}
-
-/// Every directory and file under `root` (relative paths), files by their hash.
-fn snapshot(root: &Path) -> BTreeMap<PathBuf, Entry> {
-    fn walk(root: &Path, dir: &Path, tree: &mut BTreeMap<PathBuf, Entry>) {
-        for entry in std::fs::read_dir(dir).expect("a readable directory") {
-            let path = entry.expect("a directory entry").path();
-            let relative = path.strip_prefix(root).expect("under root").to_path_buf();
-            if path.is_dir() {
-                tree.insert(relative, Entry::Dir);
-                walk(root, &path, tree);
-            } else {
-                let bytes = std::fs::read(&path).expect("a readable file");
-                tree.insert(relative, Entry::File(hex::encode(Sha256::digest(bytes))));
-            }
-        }
-    }
-    let mut tree = BTreeMap::new();
-    walk(root, root, &mut tree);
-    tree
-}
-
-/// How `after` differs from `before`, one line per path.
-fn tree_changes(
-    before: &BTreeMap<PathBuf, Entry>,
-    after: &BTreeMap<PathBuf, Entry>,
-) -> Vec<String> {
-    let mut changes = Vec::new();
-    for (path, entry) in before {
-        match after.get(path) {
-            None => changes.push(format!("removed {}", path.display())),
-            Some(now) if now != entry => changes.push(format!("changed {}", path.display())),
-            Some(_) => {}
-        }
-    }
-    for path in after.keys().filter(|path| !before.contains_key(*path)) {
-        changes.push(format!("added {}", path.display()));
-    }
-    changes
 }
 
 /// Applies a hand edit to the project in `dir`.

@@ -22,6 +22,8 @@ pub struct ChangeSet {
     created: BTreeSet<PathBuf>,
     /// The files to delete.
     removed: BTreeSet<PathBuf>,
+    /// What the scaffold generated for files written with the user's edits merged in.
+    generated: BTreeMap<PathBuf, String>,
 }
 
 impl ChangeSet {
@@ -33,6 +35,7 @@ impl ChangeSet {
             files: BTreeMap::new(),
             created: BTreeSet::new(),
             removed: BTreeSet::new(),
+            generated: BTreeMap::new(),
         }
     }
 
@@ -67,6 +70,17 @@ impl ChangeSet {
         self.files.remove(&path);
         self.created.remove(&path);
         self.removed.insert(path);
+    }
+
+    /// Records that the scaffold generated `text` for `path`, which is written with the
+    /// user's edits merged in (so its checksum is of what was generated).
+    pub fn generated_as(&mut self, path: impl Into<PathBuf>, text: String) {
+        self.generated.insert(path.into(), text);
+    }
+
+    /// The generated text of `path`: as recorded by [`Self::generated_as`], else as planned.
+    pub fn generated(&self, path: &Path) -> Option<&String> {
+        self.generated.get(path).or_else(|| self.files.get(path))
     }
 
     /// The files written whole, relative paths.

@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 
 use super::changes::ChangeSet;
 use super::error::ScaffoldError;
+use super::project::PROJECT_FILE;
 
 /// Where the checksums are kept, relative to the project.
 pub const CHECKSUMS_FILE: &str = ".kubesmith/scaffold.sha256";
@@ -48,12 +49,18 @@ impl Checksums {
         self.sums.get(path) == Some(&sha256(content))
     }
 
-    /// Records every file `changes` writes whole and forgets those it deletes, then plans
-    /// the checksum file itself.
+    /// Records every file `changes` writes whole (but PROJECT, which every command
+    /// rewrites) and forgets those it deletes, then plans the checksum file itself.
     pub fn seal(changes: &mut ChangeSet) -> Result<(), ScaffoldError> {
         let mut checksums = Checksums::read(changes.root());
-        for path in changes.created().clone() {
-            if let Some(content) = changes.files().get(&path) {
+        let record = changes
+            .created()
+            .iter()
+            .filter(|path| path.as_path() != Path::new(PROJECT_FILE))
+            .cloned()
+            .collect::<Vec<_>>();
+        for path in record {
+            if let Some(content) = changes.generated(&path) {
                 checksums.sums.insert(path, sha256(content));
             }
         }

@@ -120,6 +120,14 @@ pub enum ScaffoldError {
         .0.iter().map(|path| path.display().to_string()).collect::<Vec<_>>().join(", ")
     )]
     Edited(Vec<PathBuf>),
+    /// The scaffold's change to shared files clashes with the user's edits around it.
+    #[error(
+        "kubesmith's change to {} clashes with your edits there (a marker line moved or removed, or lines it would change edited): {}; nothing was changed. Restore the `+kubesmith:scaffold:` markers and the generated lines, or pass --force to replace {} with the generated version",
+        if .0.len() == 1 { "this file" } else { "these files" },
+        .0.iter().map(|path| path.display().to_string()).collect::<Vec<_>>().join(", "),
+        if .0.len() == 1 { "it" } else { "them" }
+    )]
+    Conflict(Vec<PathBuf>),
     /// A file the command edits lacks the marker it inserts at.
     #[error("{} is missing or has no `{marker}` marker line; restore it so that kubesmith knows where to add code", .path.display())]
     MissingMarker {

@@ -1,4 +1,7 @@
-//! The scaffolder: `kubesmith init`, `create api` and `create webhook`.
+//! The scaffolder: `kubesmith init`, `create api` and `create webhook`, and what keeps a
+//! project alive after them — `delete api`/`delete webhook`, `edit` and `alpha generate`,
+//! which re-scaffold the project from its record ([`generate`]) and move it from one record to
+//! another on top of the user's edits ([`transition`]).
 //!
 //! Each command reads the project's [`project::Project`] record, checks every name and option
 //! ([`names`]), renders the embedded handlebars [`templates`] into a

@@ -8,7 +8,7 @@ use super::project::Project;
 /// Files that move to another path, and the module paths that change with them.
 #[derive(Debug, Clone, Default)]
 pub struct Moves {
-    /// `(group, old path)` rewrites: `api::v1::` → `api::crew::v1::` and the like.
+    /// `(old, new)` module path rewrites: `api::v1` → `api::crew::v1` and the like.
     rewrites: Vec<(String, String)>,
     /// The groups whose files gain a directory or a file-name prefix.
     groups: Vec<String>,
@@ -24,12 +24,12 @@ impl Moves {
             let kind = resource.kind.to_ascii_lowercase();
             for (old, new) in [
                 (
-                    format!("api::{version}::"),
-                    format!("api::{group}::{version}::"),
+                    format!("api::{version}"),
+                    format!("api::{group}::{version}"),
                 ),
                 (
-                    format!("webhook::{version}::"),
-                    format!("webhook::{group}::{version}::"),
+                    format!("webhook::{version}"),
+                    format!("webhook::{group}::{version}"),
                 ),
                 (
                     format!("controller::{kind}"),
@@ -102,7 +102,7 @@ fn replace_whole(text: &str, from: &str, to: &str) -> String {
         let after = rest[at + from.len()..].chars().next();
         out.push_str(&rest[..at]);
         let starts_whole = !before.is_some_and(is_ident);
-        let ends_whole = from.ends_with("::") || !after.is_some_and(is_ident);
+        let ends_whole = !after.is_some_and(is_ident);
         out.push_str(if starts_whole && ends_whole { to } else { from });
         rest = &rest[at + from.len()..];
     }
@@ -116,10 +116,10 @@ mod tests {
 
     #[test]
     fn module_paths_are_rewritten_whole() {
-        let text = "use crate::api::v1::captain::Captain;\ncontroller::captain::setup(m)?;\ncontroller::captains::x();\nmy_api::v1::y();\n";
+        let text = "use crate::api::v1::captain::Captain;\nuse crate::api::v1;\nuse crate::api::v1beta1;\ncontroller::captain::setup(m)?;\ncontroller::captains::x();\nmy_api::v1::y();\n";
         let moves = Moves {
             rewrites: vec![
-                ("api::v1::".into(), "api::crew::v1::".into()),
+                ("api::v1".into(), "api::crew::v1".into()),
                 (
                     "controller::captain".into(),
                     "controller::crew::captain".into(),
@@ -129,7 +129,7 @@ mod tests {
         };
         assert_eq!(
             moves.rewrite(text),
-            "use crate::api::crew::v1::captain::Captain;\ncontroller::crew::captain::setup(m)?;\ncontroller::captains::x();\nmy_api::v1::y();\n"
+            "use crate::api::crew::v1::captain::Captain;\nuse crate::api::crew::v1;\nuse crate::api::v1beta1;\ncontroller::crew::captain::setup(m)?;\ncontroller::captains::x();\nmy_api::v1::y();\n"
         );
     }
 

@@ -51,6 +51,7 @@ pub fn plan_with_moves(
     let checksums = Checksums::read(dir);
     let mut changes = ChangeSet::new(dir, force);
     let mut edited = Vec::new();
+    let mut conflicts = Vec::new();
     let only_old: Vec<&PathBuf> = old.keys().filter(|p| !new.contains_key(*p)).collect();
     let mut moved: BTreeMap<PathBuf, PathBuf> = BTreeMap::new();
     for path in new.keys().filter(|p| !old.contains_key(*p)) {
@@ -69,8 +70,12 @@ pub fn plan_with_moves(
             };
             match read(&dir.join(source))? {
                 Some(current) => match merge(&moves.rewrite(&current), base, target)? {
-                    Some(merged) => changes.create(path.clone(), merged)?,
-                    None => edited.push(source.clone()),
+                    Some(merged) => {
+                        changes.create(path.clone(), merged)?;
+                        changes.generated_as(path.clone(), target.clone());
+                    }
+                    None if force => changes.create(path.clone(), target.clone())?,
+                    None => conflicts.push(source.clone()),
                 },
                 None => changes.create(path.clone(), target.clone())?,
             }
@@ -95,7 +100,7 @@ pub fn plan_with_moves(
                 match merge(&current, base, target)? {
                     Some(merged) => changes.replace(path.clone(), merged),
                     None if force => changes.replace(path.clone(), target.clone()),
-                    None => edited.push(path.clone()),
+                    None => conflicts.push(path.clone()),
                 }
             }
             _ => {}
@@ -103,6 +108,9 @@ pub fn plan_with_moves(
     }
     if !edited.is_empty() {
         return Err(ScaffoldError::Edited(edited));
+    }
+    if !conflicts.is_empty() {
+        return Err(ScaffoldError::Conflict(conflicts));
     }
     if !moves.is_empty() {
         rewrite_user_code(dir, &old, &new, moves, &mut changes)?;

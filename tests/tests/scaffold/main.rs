@@ -9,6 +9,7 @@
 
 mod deploy;
 mod dockerfile;
+mod edit;
 mod lifecycle;
 mod multigroup;
 mod rbac;
