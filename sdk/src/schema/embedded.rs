@@ -14,7 +14,7 @@ use std::sync::LazyLock;
 
 use serde_json::{Map, Value, json};
 
-use super::transform::int_or_string;
+use super::forms::int_or_string;
 
 /// Definition name → table node (`x`: extensions; `required`: the required properties;
 /// `ref`: the definition the node is; `properties`, `items`, `additionalProperties`: nested

@@ -110,6 +110,7 @@ mod conform;
 mod crd;
 #[cfg(feature = "manifests")]
 mod embedded;
+mod forms;
 mod marker;
 mod names;
 #[cfg(feature = "manifests")]

@@ -4,6 +4,7 @@ use serde_json::{Map, Value, json};
 
 use kube::CustomResourceExt;
 
+use super::forms::int_or_string;
 use super::marker::{CelRule, Marker, PrintColumn, TypeMarkers};
 use super::names;
 
@@ -233,18 +234,6 @@ fn apply_marker(node: &mut Map<String, Value>, marker: &Marker) {
         Marker::Values(markers) => apply_nested(node, "additionalProperties", markers),
         Marker::Optional | Marker::Required => {}
     }
-}
-
-/// Makes `node` an int-or-string as controller-gen writes it: no type, the extension, and
-/// `anyOf` integer or string (which clients that read the schema as OpenAPI need).
-pub(crate) fn int_or_string(node: &mut Map<String, Value>) {
-    node.remove("type");
-    node.remove("format");
-    node.insert(
-        "anyOf".into(),
-        json!([{ "type": "integer" }, { "type": "string" }]),
-    );
-    node.insert("x-kubernetes-int-or-string".into(), Value::Bool(true));
 }
 
 /// Replaces the node's type; a scalar type drops what only objects and lists have.
