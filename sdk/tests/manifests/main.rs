@@ -7,6 +7,7 @@ mod acceptance;
 mod api;
 mod conformance;
 mod golden;
+mod reference;
 
 use kubesmith::envtest::{Environment, SharedEnvironment};
 use kubesmith::manifests::Manifests;
