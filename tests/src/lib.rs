@@ -8,6 +8,9 @@
 //!   comparison; [`measure`] reads processes for the benchmarks.
 //! - [`scaffolded`] scaffolds projects with the `kubesmith` CLI, builds and runs them: the
 //!   quick start and the scaffold tests.
+//!
+//! Under `cargo test --doc`, the book's chapters are also doc comments of this crate, so every
+//! Rust block in `book/src` is compiled (and run, unless marked `no_run`) against the workspace.
 
 pub mod demo;
 pub mod floor;
@@ -15,3 +18,21 @@ pub mod managed;
 pub mod measure;
 pub mod peer;
 pub mod scaffolded;
+
+/// The book's chapters as doctests: each page is the documentation of an empty module, so
+/// rustdoc tests its Rust blocks with this crate's dependencies (and dev-dependencies).
+#[cfg(doctest)]
+mod book {
+    #[doc = include_str!("../../book/src/introduction.md")]
+    mod introduction {}
+    #[doc = include_str!("../../book/src/runtime.md")]
+    mod runtime {}
+    #[doc = include_str!("../../book/src/webhooks.md")]
+    mod webhooks {}
+    #[doc = include_str!("../../book/src/envtest.md")]
+    mod envtest {}
+    #[doc = include_str!("../../book/src/crds.md")]
+    mod crds {}
+    #[doc = include_str!("../../book/src/project.md")]
+    mod project {}
+}
