@@ -35,4 +35,10 @@ mod book {
     mod crds {}
     #[doc = include_str!("../../book/src/project.md")]
     mod project {}
+    #[doc = include_str!("../../book/src/quickstart.md")]
+    mod quickstart {}
+    #[doc = include_str!("../../book/src/reference/cli.md")]
+    mod reference_cli {}
+    #[doc = include_str!("../../book/src/reference/markers.md")]
+    mod reference_markers {}
 }

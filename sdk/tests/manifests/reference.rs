@@ -362,6 +362,44 @@ fn strip_descriptions(value: &mut Value) {
     }
 }
 
+/// What every example block needs, as hidden lines (mdBook and rustdoc hide `# ` lines): the
+/// imports and the types the fields use.
+const PRELUDE: &str = "# use std::collections::BTreeMap;
+# use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+# use schemars::JsonSchema;
+# use serde::{Deserialize, Serialize};
+# use serde_json::Value;
+# #[kubesmith::markers]
+# #[derive(Serialize, Deserialize, JsonSchema)]
+# pub struct NamedPort { pub name: String, pub port: i32 }
+# #[kubesmith::markers]
+# #[derive(Serialize, Deserialize, JsonSchema)]
+# pub struct Settings { pub mode: Option<String> }
+# #[kubesmith::markers]
+# #[derive(Serialize, Deserialize, JsonSchema)]
+# pub struct Selector { pub app: Option<String> }
+# #[derive(Serialize, Deserialize, JsonSchema)]
+# pub struct Interval { pub seconds: u64 }
+";
+
+/// `fields` as the body of a struct with markers, all but the fields hidden.
+fn in_struct(fields: &str) -> String {
+    format!(
+        "{PRELUDE}# #[kubesmith::markers]\n# #[derive(Serialize, Deserialize, JsonSchema)]\n# pub struct Fields {{\n{fields}\n# }}\n# fn main() {{}}"
+    )
+}
+
+/// The type markers `attributes` on a struct with `fields`, all but the attributes hidden.
+fn on_struct(attributes: &str, fields: &str) -> String {
+    let fields: String = fields
+        .lines()
+        .map(|line| format!("#     {line}\n"))
+        .collect();
+    format!(
+        "{PRELUDE}# #[kubesmith::markers]\n# #[derive(Serialize, Deserialize, JsonSchema)]\n{attributes}\n# pub struct Marked {{\n{fields}# }}\n# fn main() {{}}"
+    )
+}
+
 fn yaml(value: &Value) -> String {
     serde_saphyr::to_string(value).expect("YAML")
 }
@@ -374,8 +412,8 @@ fn page() -> String {
     for (title, anchor, properties) in SECTIONS {
         let _ = write!(
             page,
-            "\n## {title}\n\n```rust,ignore\n{}\n```\n\n```yaml\n",
-            example(anchor)
+            "\n## {title}\n\n```rust\n{}\n```\n\n```yaml\n",
+            in_struct(&example(anchor))
         );
         for property in *properties {
             let mut one = serde_json::Map::new();
@@ -386,15 +424,21 @@ fn page() -> String {
     }
     let _ = write!(
         page,
-        "\n## Type markers\n\nOn the struct (Rust field names in `exactly_one_of`/`at_most_one_of`, checked at compile time):\n\n```rust,ignore\n{}\n```\n\n```yaml\n{}```\n",
-        example("type_markers"),
+        "\n## Type markers\n\nOn the struct (Rust field names in `exactly_one_of`/`at_most_one_of`, checked at compile time):\n\n```rust\n{}\n```\n\n```yaml\n{}```\n",
+        on_struct(
+            &example("type_markers"),
+            "pub image: Option<String>,\npub image_ref: Option<String>,\npub suspend: Option<bool>,\npub suspend_until: Option<String>,\npub schedule: Option<String>,"
+        ),
         yaml(&serde_json::json!({ "x-kubernetes-validations": spec["x-kubernetes-validations"] })),
     );
     let selector = &spec["properties"]["selector"];
     let _ = write!(
         page,
-        "\nOn a nested struct:\n\n```rust,ignore\n{}\n```\n\n```yaml\n{}```\n",
-        example("type_object"),
+        "\nOn a nested struct:\n\n```rust\n{}\n```\n\n```yaml\n{}```\n",
+        on_struct(
+            &example("type_object"),
+            "pub app: Option<String>,\npub tier: Option<String>,"
+        ),
         yaml(&serde_json::json!({
             "minProperties": selector["minProperties"],
             "maxProperties": selector["maxProperties"],
@@ -407,10 +451,10 @@ fn page() -> String {
         serde_json::to_value(&crd.spec.versions[0].additional_printer_columns).expect("JSON");
     let _ = write!(
         page,
-        "\n## Print columns\n\n```rust,ignore\n{}\n```\n\n```yaml\n{}```\n",
-        example("print_column"),
+        "\n## Print columns\n\n```rust\n{}\n```\n\n```yaml\n{}```\n",
+        in_struct(&example("print_column")),
         yaml(&serde_json::json!({ "additionalPrinterColumns": columns })),
     );
-    page.push_str("\n`unique_items` is refused at compile time: the API server rejects `uniqueItems: true` in CRDs; use `list_type = \"set\"`.\n\nThe `rust,ignore` blocks above are fragments of a struct; the whole file they come from is compiled by the test.\n");
+    page.push_str("\n`unique_items` is refused at compile time: the API server rejects `uniqueItems: true` in CRDs; use `list_type = \"set\"`.\n");
     page
 }
