@@ -1,6 +1,7 @@
-//! The book's CLI reference (`book/src/reference/cli.md`) is generated from the command
-//! definitions, so every command and flag the code has is in it, with its help text and
-//! default. A test fails when the page drifts; regenerate it with
+//! The book's CLI reference (`book/src/reference/cli.md`) and manager flag reference
+//! (`book/src/reference/manager.md`) are generated from the command definitions, so every
+//! command and flag the code has is in them, with its help text and default. A test fails
+//! when a page drifts; regenerate them with
 //!
 //! ```sh
 //! KUBESMITH_UPDATE_GOLDEN=1 cargo test -p kubesmith-cli --test book_reference
@@ -14,11 +15,29 @@ use kubesmith_cli::command::Cli;
 
 #[test]
 fn the_cli_reference_is_generated_from_the_commands() {
-    let page = reference();
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../book/src/reference/cli.md");
+    check_page("cli.md", &reference());
+}
+
+#[test]
+fn the_manager_flag_reference_is_generated_from_manager_flags() {
+    let command = <kubesmith::manager::ManagerFlags as clap::Args>::augment_args(
+        clap::Command::new("manager"),
+    );
+    let mut page = String::from(
+        "# Manager flags\n\n<!-- Generated from `kubesmith::manager::ManagerFlags` by cli/tests/book_reference.rs; do not edit. -->\n\nThe flags every manager built with `ManagerFlags` takes (the scaffolded `src/main.rs` does), with controller-runtime's names and defaults.\n",
+    );
+    sections(&mut page, &command, "manager");
+    check_page("manager.md", &page);
+}
+
+/// Compares `page` with `book/src/reference/<name>`, writing it first when asked to.
+fn check_page(name: &str, page: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../book/src/reference")
+        .join(name);
     if std::env::var_os("KUBESMITH_UPDATE_GOLDEN").is_some() {
         std::fs::create_dir_all(path.parent().expect("a parent")).expect("the directory");
-        std::fs::write(&path, &page).expect("the page");
+        std::fs::write(&path, page).expect("the page");
     }
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
@@ -63,9 +82,15 @@ fn reference() -> String {
     let mut page = String::from(
         "# CLI reference\n\n<!-- Generated from the command definitions by cli/tests/book_reference.rs; do not edit. -->\n\nEvery command of `kubesmith`, with its arguments, defaults and examples, as `--help` prints them.\n",
     );
-    let mut root = Cli::command();
+    sections(&mut page, &Cli::command(), "kubesmith");
+    page
+}
+
+/// Appends one section per command below `root` (itself included) to `page`.
+fn sections(page: &mut String, root: &clap::Command, root_name: &str) {
+    let mut root = root.clone();
     root.build();
-    visit(&root, "kubesmith", &mut |path, command| {
+    visit(&root, root_name, &mut |path, command| {
         let _ = write!(page, "\n## `{path}`\n\n");
         if let Some(about) = command.get_long_about().or(command.get_about()) {
             let _ = writeln!(page, "{about}\n");
@@ -107,7 +132,6 @@ fn reference() -> String {
             let _ = write!(page, "\n```text\n{}\n```\n", examples.to_string().trim());
         }
     });
-    page
 }
 
 /// `--name <VALUE>`, `--flag` or `<VALUE>` for a positional argument.
@@ -131,6 +155,7 @@ fn default(arg: &clap::Arg) -> String {
         .get_default_values()
         .iter()
         .map(|value| value.to_string_lossy().into_owned())
+        .filter(|value| !value.is_empty())
         .collect();
     let mut text = if defaults.is_empty() {
         String::new()
