@@ -30,6 +30,63 @@ fn the_manager_flag_reference_is_generated_from_manager_flags() {
     check_page("manager.md", &page);
 }
 
+#[test]
+fn every_file_and_project_field_of_the_golden_project_is_in_the_layout_reference() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let page = std::fs::read_to_string(root.join("book/src/reference/project.md"))
+        .expect("the layout reference");
+    let golden = root.join("tests/golden/project");
+    let mut missing = Vec::new();
+    let mut files = Vec::new();
+    list_files(&golden, Path::new(""), &mut files);
+    for file in files {
+        if !page.contains(&format!("`{}`", file.display())) {
+            missing.push(file.display().to_string());
+        }
+    }
+    for project in ["project", "project-multigroup"] {
+        let text = std::fs::read_to_string(root.join("tests/golden").join(project).join("PROJECT"))
+            .expect("a golden PROJECT");
+        for line in text
+            .lines()
+            .filter(|line| !line.trim_start().starts_with('#'))
+        {
+            let key = line
+                .trim_start()
+                .trim_start_matches("- ")
+                .split(':')
+                .next()
+                .unwrap_or_default();
+            if !key.is_empty()
+                && !key.contains(' ')
+                && line.contains(':')
+                && !page.contains(&format!("`{key}`"))
+            {
+                missing.push(format!("PROJECT field {key}"));
+            }
+        }
+    }
+    missing.sort();
+    missing.dedup();
+    assert!(
+        missing.is_empty(),
+        "not in book/src/reference/project.md: {missing:?}"
+    );
+}
+
+/// The files below `dir/relative`, relative to `dir`.
+fn list_files(dir: &Path, relative: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir.join(relative)).expect("a directory") {
+        let entry = entry.expect("an entry");
+        let path = relative.join(entry.file_name());
+        if entry.file_type().expect("a file type").is_dir() {
+            list_files(dir, &path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
 /// Compares `page` with `book/src/reference/<name>`, writing it first when asked to.
 fn check_page(name: &str, page: &str) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
