@@ -14,148 +14,27 @@ use std::process::Command;
 /// 2026-06-01T00:00:00Z: the year of the license headers.
 const SOURCE_DATE_EPOCH: &str = "1780272000";
 
-/// A single-group project: a namespaced and a cluster-scoped Kind (with its own plural), a
-/// second version converted through a webhook, defaulting and validating webhooks.
-const PROJECT: &[&[&str]] = &[
-    &[
-        "init",
-        "--domain",
-        "testproject.org",
-        "--project-name",
-        "project",
-        "--owner",
-        "The Kubesmith Authors",
-    ],
-    &[
-        "create",
-        "api",
-        "--group",
-        "crew",
-        "--version",
-        "v1",
-        "--kind",
-        "Captain",
-        "--make=false",
-    ],
-    &[
-        "create",
-        "api",
-        "--group",
-        "crew",
-        "--version",
-        "v1",
-        "--kind",
-        "Admiral",
-        "--plural",
-        "admirales",
-        "--namespaced=false",
-        "--make=false",
-    ],
-    &[
-        "create",
-        "api",
-        "--group",
-        "crew",
-        "--version",
-        "v2",
-        "--kind",
-        "Captain",
-        "--controller=false",
-        "--make=false",
-    ],
-    &[
-        "create",
-        "webhook",
-        "--group",
-        "crew",
-        "--version",
-        "v1",
-        "--kind",
-        "Captain",
-        "--defaulting",
-        "--programmatic-validation",
-        "--conversion",
-        "--spoke",
-        "v2",
-    ],
-    &[
-        "create",
-        "webhook",
-        "--group",
-        "crew",
-        "--version",
-        "v1",
-        "--kind",
-        "Admiral",
-        "--defaulting",
-    ],
-];
-
-/// A multigroup project whose manager is confined to its namespace, without a license header.
-const PROJECT_MULTIGROUP: &[&[&str]] = &[
-    &[
-        "init",
-        "--domain",
-        "testproject.org",
-        "--project-name",
-        "project-multigroup",
-        "--multigroup",
-        "--namespaced",
-        "--license",
-        "none",
-    ],
-    &[
-        "create",
-        "api",
-        "--group",
-        "crew",
-        "--version",
-        "v1",
-        "--kind",
-        "Captain",
-        "--make=false",
-    ],
-    &[
-        "create",
-        "api",
-        "--group",
-        "ship",
-        "--version",
-        "v1beta1",
-        "--kind",
-        "Frigate",
-        "--make=false",
-    ],
-    &[
-        "create",
-        "api",
-        "--group",
-        "ship",
-        "--version",
-        "v2alpha1",
-        "--kind",
-        "Destroyer",
-        "--make=false",
-    ],
-    &[
-        "create",
-        "webhook",
-        "--group",
-        "ship",
-        "--version",
-        "v1beta1",
-        "--kind",
-        "Frigate",
-        "--programmatic-validation",
-    ],
-];
+/// The commands that scaffold the golden project `name`, from `tests/golden/<name>.json`
+/// (the scaffold end-to-end tests build and test the same projects).
+///
+/// - `project`: a single-group project — a namespaced and a cluster-scoped Kind (with its own
+///   plural), a second version converted through a webhook, defaulting and validating webhooks;
+/// - `project-multigroup`: a multigroup project whose manager is confined to its namespace,
+///   without a license header.
+fn commands(name: &str) -> Vec<Vec<String>> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/golden")
+        .join(format!("{name}.json"));
+    let text = std::fs::read_to_string(&path).expect("the golden project's commands");
+    serde_json::from_str(&text).expect("a JSON list of commands")
+}
 
 /// Runs `commands` with the `kubesmith` binary in a new directory; returns the files written.
-fn scaffold(commands: &[&[&str]]) -> BTreeMap<PathBuf, String> {
+fn scaffold(commands: &[Vec<String>]) -> BTreeMap<PathBuf, String> {
     let dir = tempfile::tempdir().expect("a temporary directory");
     for args in commands {
         let output = Command::new(env!("CARGO_BIN_EXE_kubesmith"))
-            .args(*args)
+            .args(args)
             .current_dir(dir.path())
             .env("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
             .env_remove("KUBESMITH_PATH")
@@ -192,12 +71,13 @@ fn read_tree(root: &Path) -> BTreeMap<PathBuf, String> {
 }
 
 /// Compares a scaffold with its golden copy, or rewrites the copy under KUBESMITH_UPDATE_GOLDEN.
-fn check(name: &str, commands: &[&[&str]]) {
+fn check(name: &str) {
     let golden = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../tests/golden")
         .join(name);
-    let scaffolded = scaffold(commands);
-    assert_eq!(scaffolded, scaffold(commands), "{name}: two runs differ");
+    let commands = commands(name);
+    let scaffolded = scaffold(&commands);
+    assert_eq!(scaffolded, scaffold(&commands), "{name}: two runs differ");
     if std::env::var_os("KUBESMITH_UPDATE_GOLDEN").is_some() {
         if golden.exists() {
             std::fs::remove_dir_all(&golden).expect("removing the old golden copy");
@@ -227,10 +107,10 @@ fn check(name: &str, commands: &[&[&str]]) {
 
 #[test]
 fn single_group_project() {
-    check("project", PROJECT);
+    check("project");
 }
 
 #[test]
 fn multigroup_project() {
-    check("project-multigroup", PROJECT_MULTIGROUP);
+    check("project-multigroup");
 }

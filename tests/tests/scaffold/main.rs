@@ -25,78 +25,34 @@ use kubesmith_e2e::scaffolded::Scaffold;
 fn single_group() -> &'static Scaffold {
     static PROJECT: OnceLock<Scaffold> = OnceLock::new();
     PROJECT.get_or_init(|| {
-        let project = scaffold(
-            "project",
-            &["--domain", "testproject.org", "--project-name", "project"],
-            &[
-                &[
-                    "create",
-                    "api",
-                    "--group",
-                    "crew",
-                    "--version",
-                    "v1",
-                    "--kind",
-                    "Captain",
-                    "--make=false",
-                ],
-                &[
-                    "create",
-                    "api",
-                    "--group",
-                    "crew",
-                    "--version",
-                    "v1",
-                    "--kind",
-                    "Admiral",
-                    "--plural",
-                    "admirales",
-                    "--namespaced=false",
-                    "--make=false",
-                ],
-                &[
-                    "create",
-                    "api",
-                    "--group",
-                    "crew",
-                    "--version",
-                    "v2",
-                    "--kind",
-                    "Captain",
-                    "--controller=false",
-                    "--make=false",
-                ],
-                &[
-                    "create",
-                    "webhook",
-                    "--group",
-                    "crew",
-                    "--version",
-                    "v1",
-                    "--kind",
-                    "Captain",
-                    "--defaulting",
-                    "--programmatic-validation",
-                    "--conversion",
-                    "--spoke",
-                    "v2",
-                ],
-                &[
-                    "create",
-                    "webhook",
-                    "--group",
-                    "crew",
-                    "--version",
-                    "v1",
-                    "--kind",
-                    "Admiral",
-                    "--defaulting",
-                ],
-            ],
-        );
+        let project = golden("project");
         build(&project);
         project
     })
+}
+
+/// Scaffolds the golden project `name` with the commands of `tests/golden/<name>.json` (the
+/// ones the golden test of the CLI runs), so the projects compared file by file there are the
+/// ones built and tested here.
+fn golden(name: &str) -> Scaffold {
+    let path = kubesmith_e2e::scaffolded::workspace_root()
+        .join("tests/golden")
+        .join(format!("{name}.json"));
+    let text = std::fs::read_to_string(&path).expect("the golden project's commands");
+    let commands: Vec<Vec<String>> = serde_json::from_str(&text).expect("a JSON list of commands");
+    let (init, rest) = commands.split_first().expect("an init command");
+    assert_eq!(
+        init.first().map(String::as_str),
+        Some("init"),
+        "{name}.json starts with init"
+    );
+    let init: Vec<&str> = init[1..].iter().map(String::as_str).collect();
+    let rest: Vec<Vec<&str>> = rest
+        .iter()
+        .map(|command| command.iter().map(String::as_str).collect())
+        .collect();
+    let rest: Vec<&[&str]> = rest.iter().map(Vec::as_slice).collect();
+    scaffold(name, &init, &rest)
 }
 
 /// Scaffolds `name` in `$TMPDIR/kubesmith-e2e-<checkout>/` (outside this workspace, one

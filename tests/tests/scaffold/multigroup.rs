@@ -4,69 +4,11 @@
 
 use kubesmith_e2e::scaffolded::check_success;
 
-use super::{build, kubesmith_binary, scaffold};
+use super::{build, golden, kubesmith_binary};
 
 #[test]
 fn multigroup_project_builds_lints_and_passes_its_tests() {
-    let project = scaffold(
-        "project-multigroup",
-        &[
-            "--domain",
-            "testproject.org",
-            "--project-name",
-            "project-multigroup",
-            "--multigroup",
-            "--namespaced",
-            "--license",
-            "none",
-        ],
-        &[
-            &[
-                "create",
-                "api",
-                "--group",
-                "crew",
-                "--version",
-                "v1",
-                "--kind",
-                "Captain",
-                "--make=false",
-            ],
-            &[
-                "create",
-                "api",
-                "--group",
-                "ship",
-                "--version",
-                "v1beta1",
-                "--kind",
-                "Frigate",
-                "--make=false",
-            ],
-            &[
-                "create",
-                "api",
-                "--group",
-                "ship",
-                "--version",
-                "v2alpha1",
-                "--kind",
-                "Destroyer",
-                "--make=false",
-            ],
-            &[
-                "create",
-                "webhook",
-                "--group",
-                "ship",
-                "--version",
-                "v1beta1",
-                "--kind",
-                "Frigate",
-                "--programmatic-validation",
-            ],
-        ],
-    );
+    let project = golden("project-multigroup");
     build(&project);
     let role = std::fs::read_to_string(project.file("config/rbac/role.yaml")).expect("role.yaml");
     assert!(
