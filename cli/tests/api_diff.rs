@@ -2,8 +2,11 @@
 //! repository commits its CRD, then removes a field, lowers a maximum and adds an optional
 //! field; the binary compares the working tree with `HEAD`.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod git;
+mod trees;
+
+use git::git;
+use trees::{kubesmith, kubesmith_ok, snapshot, tree_changes};
 
 /// The CRD as committed: a CronJob much like kubebuilder's tutorial writes.
 const CRONJOB_CRD: &str = r#"---
@@ -95,34 +98,6 @@ const PROJECT: &str = "operators/cronjob";
 /// The CRD file, relative to the project.
 const CRD_FILE: &str = "config/crd/bases/batch.example.com_cronjobs.yaml";
 
-/// Runs git in `dir` with a fixed identity, asserting success.
-fn git(dir: &Path, args: &[&str]) {
-    let output = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "Test")
-        .env("GIT_AUTHOR_EMAIL", "test@example.com")
-        .env("GIT_COMMITTER_NAME", "Test")
-        .env("GIT_COMMITTER_EMAIL", "test@example.com")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .expect("git runs");
-    assert!(
-        output.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-/// Runs `kubesmith` with `args` in `dir`.
-fn kubesmith(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kubesmith"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("kubesmith runs")
-}
-
 /// A repository with the CRD committed in the project, then edited in the working tree.
 fn edited_project() -> (tempfile::TempDir, std::path::PathBuf) {
     let temp = tempfile::tempdir().expect("a temporary directory");
@@ -155,7 +130,7 @@ const TIME_ZONE_ADDED: &str = "safe      CronJob v1 spec.timeZone: optional fiel
 #[test]
 fn check_fails_on_breaking_changes_against_head() {
     let (_temp, project) = edited_project();
-    let output = kubesmith(&project, &["api", "diff", "HEAD", "--check"]);
+    let output = kubesmith(&project, "api diff HEAD --check", &[]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
@@ -191,16 +166,8 @@ fn allowed_breaks_pass_the_check() {
     let (_temp, project) = edited_project();
     let output = kubesmith(
         &project,
-        &[
-            "api",
-            "diff",
-            "HEAD",
-            "--check",
-            "--allow",
-            "CronJob:v1:spec.suspend",
-            "--allow",
-            "CronJob:v1:spec.starting*",
-        ],
+        "api diff HEAD --check --allow CronJob:v1:spec.suspend --allow CronJob:v1:spec.starting*",
+        &[],
     );
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
@@ -223,7 +190,7 @@ fn allowed_breaks_pass_the_check() {
         "# Intentional: suspend moved to a policy.\nCronJob:v1:spec.suspend\n",
     )
     .expect("the allow-list");
-    let output = kubesmith(&project, &["api", "diff", "HEAD", "--check"]);
+    let output = kubesmith(&project, "api diff HEAD --check", &[]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(
@@ -235,7 +202,7 @@ fn allowed_breaks_pass_the_check() {
         "CronJob:v1:spec.suspend\nCronJob:v1:spec.startingDeadlineSeconds  # shorter deadline\n\nCronJob:v1:spec.gone\n",
     )
     .expect("the allow-list");
-    let output = kubesmith(&project, &["api", "diff", "HEAD", "--check"]);
+    let output = kubesmith(&project, "api diff HEAD --check", &[]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     assert_eq!(
@@ -247,12 +214,13 @@ fn allowed_breaks_pass_the_check() {
 #[test]
 fn without_check_the_report_is_printed_and_the_command_succeeds() {
     let (temp, project) = edited_project();
-    let output = kubesmith(&project, &["api", "diff", "HEAD"]);
+    let before = snapshot(temp.path());
+    let output = kubesmith_ok(&project, "api diff HEAD");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    assert_eq!(
+        tree_changes(&before, &snapshot(temp.path())),
+        Vec::<String>::new(),
+        "a report writes nothing"
     );
     for line in [SUSPEND_REMOVED, MAXIMUM_LOWERED, TIME_ZONE_ADDED] {
         assert!(stdout.contains(line), "no {line:?} in\n{stdout}");
@@ -268,7 +236,8 @@ fn without_check_the_report_is_printed_and_the_command_succeeds() {
     std::fs::write(released.join("crds.yaml"), CRONJOB_CRD).expect("the released CRD");
     let from_dir = kubesmith(
         &project,
-        &["api", "diff", released.to_str().expect("UTF-8")],
+        &format!("api diff {released}", released = released.display()),
+        &[],
     );
     assert_eq!(
         String::from_utf8_lossy(&from_dir.stdout)
@@ -279,7 +248,7 @@ fn without_check_the_report_is_printed_and_the_command_succeeds() {
         temp.path(),
         &["commit", "--quiet", "-am", "CronJob v1, edited"],
     );
-    let output = kubesmith(&project, &["api", "diff", "HEAD", "--check"]);
+    let output = kubesmith(&project, "api diff HEAD --check", &[]);
     assert!(output.status.success());
     assert_eq!(
         String::from_utf8_lossy(&output.stdout),

@@ -23,12 +23,13 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use tempfile::TempDir;
 
+mod git;
 mod trees;
 
+use git::git;
 use trees::{kubesmith, kubesmith_ok, snapshot, tree_changes};
 
 use Edit::{DeleteLines, Dir, Replace, Write};
@@ -89,23 +90,9 @@ impl Fixture {
                 std::fs::write(crds.join(CRD_FILE), CRONJOB_CRD).expect("the CRD");
             }
             Fixture::Committed => {
-                for args in [
-                    &["init", "--quiet"][..],
-                    &["add", "."],
-                    &["commit", "--quiet", "-m", "v1"],
-                ] {
-                    let output = Command::new("git")
-                        .args(args)
-                        .current_dir(dir)
-                        .env("GIT_AUTHOR_NAME", "Test")
-                        .env("GIT_AUTHOR_EMAIL", "test@example.com")
-                        .env("GIT_COMMITTER_NAME", "Test")
-                        .env("GIT_COMMITTER_EMAIL", "test@example.com")
-                        .env("GIT_CONFIG_NOSYSTEM", "1")
-                        .output()
-                        .expect("git runs");
-                    assert!(output.status.success(), "git {args:?}: {output:?}");
-                }
+                git(dir, &["init", "--quiet"]);
+                git(dir, &["add", "."]);
+                git(dir, &["commit", "--quiet", "-m", "v1"]);
             }
             _ => {}
         }

@@ -1,5 +1,5 @@
 //! What the scaffolding tests share: the `kubesmith` binary run in a directory, isolated from
-//! the caller's environment, and trees of files compared by hash.
+//! the caller's environment and trees of files compared by hash.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
