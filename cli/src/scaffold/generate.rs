@@ -176,29 +176,7 @@ pub fn scaffold_files(
         source,
     })?;
     replay(project, inherited, dir.path(), templates)?;
-    let mut files = Files::new();
-    read_tree(dir.path(), Path::new(""), &mut files)?;
-    Ok(files)
-}
-
-fn read_tree(root: &Path, relative: &Path, files: &mut Files) -> Result<(), ScaffoldError> {
-    let dir = root.join(relative);
-    let io = |source| ScaffoldError::Io {
-        action: "reading",
-        path: dir.clone(),
-        source,
-    };
-    for entry in std::fs::read_dir(&dir).map_err(io)? {
-        let entry = entry.map_err(io)?;
-        let path = relative.join(entry.file_name());
-        if entry.file_type().map_err(io)?.is_dir() {
-            read_tree(root, &path, files)?;
-        } else {
-            let text = std::fs::read_to_string(root.join(&path)).map_err(io)?;
-            files.insert(path, text);
-        }
-    }
-    Ok(())
+    super::tree::read_files(dir.path())
 }
 
 #[cfg(test)]

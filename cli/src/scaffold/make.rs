@@ -6,6 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 use super::error::ScaffoldError;
+use super::tree;
 
 /// Runs `make manifests` in `dir` (`$MAKE` overrides `make`), its output going to this
 /// process's stdout and stderr.
@@ -34,9 +35,6 @@ pub fn manifests(dir: &Path, progress: &mut dyn Write) -> Result<(), ScaffoldErr
     }
 }
 
-/// Directories a snapshot leaves alone: build output and version control.
-const UNTRACKED: &[&str] = &["target", ".git"];
-
 /// The files and directories of a project (but `target/` and `.git/`), taken before a step
 /// that may fail after writing (`make manifests` builds and writes), to put back afterwards.
 #[derive(Debug)]
@@ -54,7 +52,7 @@ impl Snapshot {
             files: Default::default(),
             dirs: Default::default(),
         };
-        for (path, is_dir) in walk(root)? {
+        for (path, is_dir) in tree::walk(root)? {
             if is_dir {
                 snapshot.dirs.insert(path);
             } else {
@@ -72,7 +70,7 @@ impl Snapshot {
     /// Puts the project back as it was: files written since are restored, files and
     /// directories created since are removed.
     pub fn restore(&self) {
-        let Ok(now) = walk(&self.root) else {
+        let Ok(now) = tree::walk(&self.root) else {
             return;
         };
         for (path, is_dir) in now.iter().rev() {
@@ -93,34 +91,6 @@ impl Snapshot {
             }
         }
     }
-}
-
-/// Every file and directory under `root` (but [`UNTRACKED`] at the top), parents first.
-fn walk(root: &Path) -> Result<Vec<(std::path::PathBuf, bool)>, ScaffoldError> {
-    let mut out = Vec::new();
-    let mut pending = vec![root.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|source| ScaffoldError::Io {
-            action: "reading",
-            path: dir.clone(),
-            source,
-        })?;
-        let mut children: Vec<std::path::PathBuf> = entries
-            .filter_map(Result::ok)
-            .map(|entry| entry.path())
-            .filter(|path| dir != root || !UNTRACKED.iter().any(|skip| path.ends_with(skip)))
-            .collect();
-        children.sort();
-        for child in children {
-            let is_dir = child.is_dir();
-            if is_dir {
-                pending.push(child.clone());
-            }
-            out.push((child, is_dir));
-        }
-    }
-    out.sort();
-    Ok(out)
 }
 
 #[cfg(test)]

@@ -45,5 +45,6 @@ pub mod plan;
 pub mod project;
 pub mod templates;
 pub mod transition;
+pub mod tree;
 pub mod vars;
 pub mod webhook;

@@ -19,6 +19,7 @@ use super::moves::Moves;
 use super::plan::BOILERPLATE;
 use super::project::{PROJECT_FILE, Project};
 use super::templates::Templates;
+use super::tree;
 
 /// Files the comparison leaves alone: the record itself and what the project inherits.
 const OWN_FILES: &[&str] = &[PROJECT_FILE, CHECKSUMS_FILE, BOILERPLATE];
@@ -68,7 +69,7 @@ pub fn plan_with_moves(
             let (Some(base), Some(target)) = (old.get(source), new.get(path)) else {
                 continue;
             };
-            match read(&dir.join(source))? {
+            match changes.current(source)? {
                 Some(current) => match merge(&moves.rewrite(&current), base, target)? {
                     Some(merged) => {
                         changes.create(path.clone(), merged)?;
@@ -85,7 +86,7 @@ pub fn plan_with_moves(
         if moved.values().any(|source| source == path) {
             continue;
         }
-        let disk = read(&dir.join(path))?.map(|text| moves.rewrite(&text));
+        let disk = changes.current(path)?.map(|text| moves.rewrite(&text));
         match (old.get(path), new.get(path), disk) {
             (Some(generated), None, Some(current)) => {
                 let unchanged = current == *generated || checksums.matches(path, &current);
@@ -134,15 +135,20 @@ fn rewrite_user_code(
     moves: &Moves,
     changes: &mut ChangeSet,
 ) -> Result<(), ScaffoldError> {
-    let mut files = Vec::new();
-    for area in ["src", "tests", "test"] {
-        rust_files(dir, Path::new(area), &mut files)?;
-    }
-    for path in files {
-        if old.contains_key(&path) || new.contains_key(&path) {
+    for (full, is_dir) in tree::walk(dir)? {
+        let path = full.strip_prefix(dir).unwrap_or(&full).to_path_buf();
+        let in_code = ["src", "tests", "test"]
+            .iter()
+            .any(|area| path.starts_with(area));
+        if is_dir
+            || !in_code
+            || path.extension().is_none_or(|ext| ext != "rs")
+            || old.contains_key(&path)
+            || new.contains_key(&path)
+        {
             continue;
         }
-        if let Some(text) = read(&dir.join(&path))? {
+        if let Some(text) = changes.current(&path)? {
             let rewritten = moves.rewrite(&text);
             if rewritten != text {
                 changes.replace(path, rewritten);
@@ -150,34 +156,6 @@ fn rewrite_user_code(
         }
     }
     Ok(())
-}
-
-/// The `.rs` files below `relative` in `dir`.
-fn rust_files(dir: &Path, relative: &Path, out: &mut Vec<PathBuf>) -> Result<(), ScaffoldError> {
-    let Ok(entries) = std::fs::read_dir(dir.join(relative)) else {
-        return Ok(());
-    };
-    for entry in entries.flatten() {
-        let path = relative.join(entry.file_name());
-        if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
-            rust_files(dir, &path, out)?;
-        } else if path.extension().is_some_and(|ext| ext == "rs") {
-            out.push(path);
-        }
-    }
-    Ok(())
-}
-
-fn read(path: &Path) -> Result<Option<String>, ScaffoldError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(Some(text)),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(ScaffoldError::Io {
-            action: "reading",
-            path: path.to_path_buf(),
-            source,
-        }),
-    }
 }
 
 /// `current` with the change from `base` to `target` merged in; `None` on a conflict. The
