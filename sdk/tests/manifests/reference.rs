@@ -344,9 +344,9 @@ fn crd() -> Value {
     serde_saphyr::from_str(text).expect("the CRD as YAML")
 }
 
-/// The schema of the spec, descriptions removed.
-fn spec_schema() -> Value {
-    let mut value = crd()["spec"]["versions"][0]["schema"]["openAPIV3Schema"].clone();
+/// The schema of the spec of `crd`, descriptions removed.
+fn spec_schema(crd: &Value) -> Value {
+    let mut value = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"].clone();
     strip_descriptions(&mut value);
     value["properties"]["spec"].clone()
 }
@@ -405,7 +405,8 @@ fn yaml(value: &Value) -> String {
 }
 
 fn page() -> String {
-    let spec = spec_schema();
+    let crd = crd();
+    let spec = spec_schema(&crd);
     let mut page = String::from(
         "# Marker reference\n\n<!-- Generated from sdk/tests/manifests/reference.rs, which compiles every example; do not edit. -->\n\nEach example is compiled, and its CRD generated, by the test that writes this page; the\nschema shown is what `make manifests` writes for it (descriptions left out).\n",
     );
