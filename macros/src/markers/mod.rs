@@ -6,10 +6,10 @@ mod codes;
 mod kube;
 
 use proc_macro2::TokenStream;
-use quote::{ToTokens, quote};
+use quote::quote;
 use syn::{Attribute, Fields, Item, ItemEnum, ItemStruct, parse_quote};
 
-use crate::keys::{Arg, Keys, error_here};
+use crate::keys::{Arg, Keys, error_here, meta_key, skip_meta_value};
 use crate::serde_names::{SerdeAttrs, rename};
 use codes::{FIELD_KEYS, FieldCode, TYPE_KEYS, field_code, type_markers};
 use kube::KubeAttrs;
@@ -220,12 +220,18 @@ fn finish(
 /// `Array_of_...`), by which embedded Kubernetes types are recognised; `None` when
 /// `#[schemars(with = ..)]` or `schema_with` gives the field another schema.
 fn schema_name(field: &syn::Field) -> Option<TokenStream> {
-    let replaced = field.attrs.iter().any(|attr| {
-        attr.path().is_ident("schemars") && {
-            let tokens = attr.meta.to_token_stream().to_string();
-            tokens.contains("with")
-        }
-    });
+    let mut replaced = false;
+    for attr in field
+        .attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("schemars"))
+    {
+        // A malformed attribute is schemars' to report; it just gives no name here.
+        let _ = attr.parse_nested_meta(|meta| {
+            replaced |= matches!(meta_key(&meta).as_str(), "with" | "schema_with");
+            skip_meta_value(&meta)
+        });
+    }
     if replaced {
         return None;
     }

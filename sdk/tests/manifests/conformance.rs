@@ -35,6 +35,10 @@ pub struct RunnerSpec {
     /// Sidecars added to every pod.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sidecars: Vec<Container>,
+    /// Init containers, run before the template's.
+    #[schemars(description = "Run first, with the pod's volumes.")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub init: Vec<Container>,
     /// Where to run: DNS names.
     #[k8s(max_items = 10, items(max_length = 253, pattern = "^[a-z0-9.-]+$"))]
     #[serde(default)]
@@ -158,6 +162,11 @@ fn embedded_kubernetes_types_carry_their_list_and_map_semantics() {
         json!([{ "type": "integer" }, { "type": "string" }])
     );
     assert!(limit["pattern"].is_string());
+    // A schemars attribute that does not replace the schema keeps the type recognised.
+    assert_eq!(
+        spec(&schema, "/init/items/properties/ports")["x-kubernetes-list-type"],
+        "map"
+    );
     // A list of Kubernetes types directly in the spec.
     assert_eq!(
         spec(&schema, "/sidecars")["x-kubernetes-list-type"],
