@@ -8,7 +8,7 @@ use super::error::ScaffoldError;
 /// Directories left alone at the top of a project: build output and version control.
 const UNTRACKED: &[&str] = &["target", ".git"];
 
-/// Every file and directory under `root` (but [`UNTRACKED`] at the top), parents first.
+/// Every file and directory under `root` (but `target/` and `.git/` at the top), parents first.
 pub fn walk(root: &Path) -> Result<Vec<(PathBuf, bool)>, ScaffoldError> {
     let mut out = Vec::new();
     let mut pending = vec![root.to_path_buf()];
@@ -36,7 +36,7 @@ pub fn walk(root: &Path) -> Result<Vec<(PathBuf, bool)>, ScaffoldError> {
     Ok(out)
 }
 
-/// The text of every file under `root` (but [`UNTRACKED`] at the top), by relative path.
+/// The text of every file under `root` (but `target/` and `.git/` at the top), by relative path.
 pub fn read_files(root: &Path) -> Result<BTreeMap<PathBuf, String>, ScaffoldError> {
     let mut files = BTreeMap::new();
     for (path, is_dir) in walk(root)? {
