@@ -53,7 +53,7 @@ pub fn conform(schema: &mut JSONSchemaProps, names: &RustNames) {
 }
 
 /// Gives every int-or-string below `node` the typed `anyOf` and drops its `nullable` unless
-/// the field is marked so.
+/// the field is marked so; a field with an `enum` marker gets exactly the marker's values.
 fn walk(node: &mut Map<String, Value>, names: &RustNames) {
     if node.get("x-kubernetes-int-or-string") == Some(&Value::Bool(true)) {
         node.insert(
@@ -70,6 +70,11 @@ fn walk(node: &mut Map<String, Value>, names: &RustNames) {
                     && !names.marked_nullable(&keys, name)
                 {
                     property.remove("nullable");
+                }
+                // kube-derive hoists the variants of a Rust enum into the field's `enum`, after
+                // the values of the field's `enum` marker: the marker's values are the ones.
+                if let Some(values) = names.marked_enum(&keys, name) {
+                    property.insert("enum".into(), values);
                 }
                 walk(property, names);
             }

@@ -17,6 +17,8 @@ pub struct TypeNames {
     pub fields: Vec<(&'static str, &'static str)>,
     /// The JSON names of the fields marked `nullable`.
     pub nullable: Vec<&'static str>,
+    /// The fields with an `enum` marker: JSON name and the marker's values (as JSON text).
+    pub enums: Vec<(&'static str, String)>,
 }
 
 /// Rust names of the types seen while building one CRD.
@@ -46,6 +48,20 @@ impl RustNames {
     }
 
     /// The type that has `property`, among those sharing most properties with the node.
+    /// The values of `property`'s `enum` marker (in the type that has `properties`), if it has one.
+    pub fn marked_enum(
+        &self,
+        properties: &BTreeSet<&str>,
+        property: &str,
+    ) -> Option<serde_json::Value> {
+        let (_, values) = self
+            .owner(properties, property)?
+            .enums
+            .iter()
+            .find(|(json, _)| *json == property)?;
+        serde_json::from_str(values).ok()
+    }
+
     fn owner(&self, properties: &BTreeSet<&str>, property: &str) -> Option<&TypeNames> {
         let overlap = |names: &TypeNames| {
             let shared = names
@@ -79,6 +95,18 @@ pub fn record(markers: &TypeMarkers) {
                     .filter(|f| f.markers.iter().any(|m| matches!(m, Marker::Nullable)))
                     .map(|f| f.json)
                     .collect(),
+                enums: markers
+                    .fields
+                    .iter()
+                    .flat_map(|f| {
+                        f.markers.iter().filter_map(move |m| match m {
+                            Marker::Enum(values) => {
+                                Some((f.json, serde_json::Value::from(values.clone()).to_string()))
+                            }
+                            _ => None,
+                        })
+                    })
+                    .collect(),
             };
             if !types.contains(&names) {
                 types.push(names);
@@ -110,16 +138,19 @@ mod tests {
                     type_name: "EnvVar",
                     fields: vec![("name", "name"), ("value", "value")],
                     nullable: vec![],
+                    enums: vec![],
                 },
                 TypeNames {
                     type_name: "Spec",
                     fields: vec![("name", "name"), ("image", "image")],
                     nullable: vec!["image"],
+                    enums: vec![],
                 },
                 TypeNames {
                     type_name: "Common",
                     fields: vec![("priority", "priority")],
                     nullable: vec![],
+                    enums: vec![],
                 },
             ],
         };

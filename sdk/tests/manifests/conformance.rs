@@ -57,6 +57,9 @@ pub struct RunnerSpec {
     /// How to handle a run while the previous one is still going.
     #[k8s(title = "Concurrency policy", example = "Forbid")]
     pub concurrency: Option<Concurrency>,
+    /// The policies allowed on this runner: an `enum` marker narrowing a Rust enum.
+    #[k8s(enum = ["Allow", "Forbid"], default = "Allow")]
+    pub policy: Option<Policy>,
     /// A port by number or name.
     pub target_port: Option<IntOrString>,
     /// A time of day, serialized as a string.
@@ -90,6 +93,18 @@ pub struct PodSetSpec {
 pub enum Concurrency {
     Allow,
     Forbid,
+    Replace,
+}
+
+/// What happens when runs overlap, each variant documented (schemars then writes a `oneOf` of
+/// the variants, which kube-derive hoists into an `enum`).
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug)]
+pub enum Policy {
+    /// Run side by side.
+    Allow,
+    /// Skip the new run.
+    Forbid,
+    /// Stop the old run.
     Replace,
 }
 
@@ -223,6 +238,10 @@ fn nullable_only_where_marked() {
     let concurrency = spec(&schema, "/concurrency");
     assert_eq!(concurrency["enum"], json!(["Allow", "Forbid", "Replace"]));
     assert_eq!(concurrency.get("nullable"), None);
+    // An `enum` marker on a field of an enum type replaces the type's values.
+    let policy = spec(&schema, "/policy");
+    assert_eq!(policy["enum"], json!(["Allow", "Forbid"]));
+    assert_eq!(policy["default"], "Allow");
     let weights = spec(&schema, "/weights/additionalProperties");
     assert_eq!(weights.get("nullable"), None);
     assert_eq!(
