@@ -1,0 +1,18 @@
+// Copyright 2026 The Kubesmith Authors.
+//
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+//     http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+//! `batch.tutorial.kubesmith.dev/v1`: the custom resources of this version, one module per Kind.
+
+pub mod cronjob;
+// +kubesmith:scaffold:modules

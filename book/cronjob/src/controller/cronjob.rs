@@ -1,0 +1,96 @@
+// Copyright 2026 The Kubesmith Authors.
+//
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+//     http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+//! The CronJob controller: its declaration (what it reconciles, owns and watches, from which
+//! `make manifests` derives its RBAC rules) and its reconciler.
+
+use std::sync::Arc;
+
+use kube::{Resource, ResourceExt};
+use kubesmith::cache::OperationResult;
+use kubesmith::conditions::{ConditionBuilder, set_condition};
+use kubesmith::controller::Controller;
+use kubesmith::events::{Event, EventType};
+use kubesmith::manager::{self, Manager};
+use kubesmith::reconcile::{Action, Context, ReconcileError, Reconciler};
+
+use crate::api::v1::cronjob::CronJob;
+
+/// The condition that says whether the spec of a CronJob has been reconciled.
+pub const READY: &str = "Ready";
+
+/// What the CronJob controller is: it reconciles CronJobs. Declare here what else it
+/// touches (`.owns::<Deployment>()` for objects it creates, `.reads::<Secret>()` for objects
+/// it reads, `.watches(...)` for objects that trigger it): `main` runs what it declares, and
+/// `make manifests` grants what it declares.
+pub fn controller() -> Controller<CronJob> {
+    Controller::new()
+}
+
+/// Registers the CronJob controller with `manager` (`main` calls this).
+pub fn setup(manager: &mut Manager) -> Result<(), manager::Error> {
+    manager.add(controller(), CronJobReconciler)
+}
+
+/// Brings the cluster to what a CronJob asks for, and reports it in the CronJob's status.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CronJobReconciler;
+
+impl Reconciler<CronJob> for CronJobReconciler {
+    async fn reconcile(
+        &self,
+        cron_job: Arc<CronJob>,
+        ctx: &Context,
+    ) -> Result<Action, ReconcileError> {
+        let cron_jobs = ctx.namespaced::<CronJob>(&cron_job.namespace().unwrap_or_default());
+        // Reads are served by the manager's cache: no request reaches the API server. Read
+        // other kinds the same way (declare them with `.reads` or `.owns`).
+        let Some(current) = cron_jobs.get(&cron_job.name_any()).await? else {
+            // Deleted since it was queued: nothing left to do.
+            return Ok(Action::await_change());
+        };
+
+        // TODO(user): make the cluster match `current.spec`, e.g. create or update the objects
+        // it describes with `ctx.namespaced::<ConfigMap>(namespace).create_or_update(...)`.
+
+        // Report the generation just reconciled. A status that is already current sends no
+        // request.
+        let ready = ConditionBuilder::new(READY, true, "Reconciled")
+            .message("the spec is reconciled")
+            .observing(&*current);
+        let written = cron_jobs
+            .update_status(&current, |cron_job| {
+                let status = cron_job.status.get_or_insert_with(Default::default);
+                set_condition(&mut status.conditions, ready);
+            })
+            .await?;
+        if written != OperationResult::Unchanged {
+            // Tell `kubectl describe` readers, once per change.
+            let event = Event {
+                type_: EventType::Normal,
+                reason: "Reconciled".into(),
+                note: Some(format!(
+                    "generation {} is reconciled",
+                    current.metadata.generation.unwrap_or_default()
+                )),
+                action: "Reconcile".into(),
+                secondary: None,
+            };
+            ctx.recorder()
+                .publish(&event, &current.object_ref(&()))
+                .await?;
+        }
+        Ok(Action::await_change())
+    }
+}

@@ -1,0 +1,75 @@
+// Copyright 2026 The Kubesmith Authors.
+//
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+//     http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+//! The CronJob controller against a real API server (envtest; `make test` provides the
+//! binaries): a CronJob is created and reconciled to `Ready`.
+
+use std::time::Duration;
+
+use cronjob::api::v1::cronjob::CronJob;
+use cronjob::controller::cronjob::{self, READY};
+use kube::Api;
+use kube::api::PostParams;
+use kubesmith::conditions::find_condition;
+use kubesmith::envtest::{Environment, SharedEnvironment};
+use kubesmith::manager::{BindAddress, Manager, ManagerOptions};
+
+/// One control plane for the tests of this file, with the CRDs `make manifests` writes.
+static ENV: SharedEnvironment = SharedEnvironment::new(|| {
+    Environment::builder()
+        .crd_directory(concat!(env!("CARGO_MANIFEST_DIR"), "/config/crd/bases"))
+        .error_if_crd_path_missing(true)
+});
+
+#[tokio::test]
+async fn cron_job_is_reconciled_to_ready() -> Result<(), Box<dyn std::error::Error>> {
+    let env = ENV.get().await?;
+    let client = env.client()?;
+    let options = ManagerOptions {
+        metrics_bind_address: BindAddress::Disabled,
+        health_probe_bind_address: BindAddress::Disabled,
+        ..ManagerOptions::default()
+    };
+    let mut manager = Manager::new(client.clone(), options)?;
+    cronjob::setup(&mut manager)?;
+    let manager = tokio::spawn(manager.run_until(std::future::pending()));
+
+    let namespace = env.create_namespace("cronjob").await?;
+    let cron_jobs: Api<CronJob> = Api::namespaced(client, &namespace);
+    let sample = CronJob::new("sample", Default::default());
+    cron_jobs.create(&PostParams::default(), &sample).await?;
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let cron_job = cron_jobs.get("sample").await?;
+        let ready = cron_job
+            .status
+            .as_ref()
+            .and_then(|status| find_condition(&status.conditions, READY))
+            .is_some_and(|ready| {
+                ready.status == "True" && ready.observed_generation == cron_job.metadata.generation
+            });
+        if ready {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not Ready after 30 s: {:?}",
+            cron_job.status
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    manager.abort();
+    Ok(())
+}

@@ -1,0 +1,91 @@
+// Copyright 2026 The Kubesmith Authors.
+//
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+//     http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+//! The webhooks of CronJob v1 called by a real API server (envtest; `make test`
+//! provides the binaries): the webhook configurations and the CRD's conversion point at
+//! a manager serving them on this machine.
+
+use cronjob::api::v1::cronjob::{CronJob, CronJobSpec};
+use cronjob::api::v2;
+use cronjob::webhook::v1::cronjob;
+use kube::Api;
+use kube::api::PostParams;
+use kubesmith::envtest::{Environment, WebhookInstallOptions};
+use kubesmith::manager::{BindAddress, Manager, ManagerOptions};
+
+#[tokio::test]
+async fn the_api_server_calls_the_webhooks() -> Result<(), Box<dyn std::error::Error>> {
+    let env = Environment::builder()
+        .crd_directory(concat!(env!("CARGO_MANIFEST_DIR"), "/config/crd/bases"))
+        .error_if_crd_path_missing(true)
+        .start()
+        .await?;
+    let install = WebhookInstallOptions::default()
+        .webhook(&cronjob::webhook())
+        .conversion("cronjobs.batch.tutorial.kubesmith.dev");
+    let webhooks = env.install_webhooks(&install).await?;
+    let client = env.client()?;
+    let options = ManagerOptions {
+        metrics_bind_address: BindAddress::Disabled,
+        health_probe_bind_address: BindAddress::Disabled,
+        webhook_server: webhooks.server_options(),
+        ..ManagerOptions::default()
+    };
+    let mut manager = Manager::new(client.clone(), options)?;
+    cronjob::setup(&mut manager)?;
+    let manager = tokio::spawn(manager.run_until(std::future::pending()));
+    webhooks.wait_until_reachable().await?;
+
+    let namespace = env.create_namespace("cronjob").await?;
+    let cron_jobs: Api<CronJob> = Api::namespaced(client.clone(), &namespace);
+
+    // Created without `foo`: the defaulting webhook fills it in.
+    let created = cron_jobs
+        .create(
+            &PostParams::default(),
+            &CronJob::new("defaulted", CronJobSpec::default()),
+        )
+        .await?;
+    assert_eq!(created.spec.foo.as_deref(), Some(cronjob::DEFAULT_FOO));
+
+    // A blank `foo` is refused, with the field named.
+    let blank = CronJob::new(
+        "blank",
+        CronJobSpec {
+            foo: Some(" ".into()),
+        },
+    );
+    let refused = cron_jobs.create(&PostParams::default(), &blank).await;
+    let Err(kube::Error::Api(status)) = refused else {
+        panic!("a blank foo was not refused: {refused:?}");
+    };
+    assert_eq!(status.code, 422);
+    assert!(status.message.contains("spec.foo"), "{}", status.message);
+
+    // Written as v1, read as every other version (and back) through the conversion webhook.
+    let hub = CronJob::new(
+        "converted",
+        CronJobSpec {
+            foo: Some("bar".into()),
+        },
+    );
+    cron_jobs.create(&PostParams::default(), &hub).await?;
+    let spoke: Api<v2::cronjob::CronJob> = Api::namespaced(client.clone(), &namespace);
+    let read = spoke.get("converted").await?;
+    assert_eq!(read.spec.foo.as_deref(), Some("bar"));
+
+    manager.abort();
+    env.stop().await;
+    Ok(())
+}
