@@ -19,11 +19,13 @@
 //! - [`controller`]: one controller per Kind, each a declaration (what it watches and owns,
 //!   hence its RBAC rules) and a reconciler.
 //! - `webhook` (after `kubesmith create webhook`): defaulting, validation and conversion.
+//! - [`schedule`]: cron schedules, which the controller runs and the validating webhook checks.
 //!
 //! `src/main.rs` runs them in a kubesmith manager; `src/bin/manifests.rs` generates the
 //! manifests of `config/` from them.
 
 pub mod api;
 pub mod controller;
+pub mod schedule;
 pub mod webhook;
 // +kubesmith:scaffold:modules

@@ -13,17 +13,23 @@
 // limitations under the License.
 
 //! The CronJob controller against a real API server (envtest; `make test` provides the
-//! binaries): a CronJob is created and reconciled to `Ready`.
+//! binaries). There is no Job controller or garbage collector in envtest: Jobs stay as the
+//! controller leaves them, which is what these tests look at.
 
 use std::time::Duration;
 
-use cronjob::api::v1::cronjob::CronJob;
-use cronjob::controller::cronjob::{self, READY};
-use kube::Api;
-use kube::api::PostParams;
+use cronjob::api::v1::cronjob::{CronJob, CronJobSpec};
+use cronjob::controller::cronjob::{CronJobReconciler, READY, SCHEDULED_AT, controller};
+use k8s_openapi::api::batch::v1::{Job, JobSpec, JobTemplateSpec};
+use k8s_openapi::api::core::v1::{Container, PodSpec, PodTemplateSpec};
+use k8s_openapi::jiff::{SignedDuration, Timestamp};
+use kube::api::{DeleteParams, ListParams, PostParams};
+use kube::{Api, Client, ResourceExt};
 use kubesmith::conditions::find_condition;
 use kubesmith::envtest::{Environment, SharedEnvironment};
 use kubesmith::manager::{BindAddress, Manager, ManagerOptions};
+use kubesmith::metrics::Metrics;
+use tokio::task::JoinHandle;
 
 /// One control plane for the tests of this file, with the CRDs `make manifests` writes.
 static ENV: SharedEnvironment = SharedEnvironment::new(|| {
@@ -32,44 +38,222 @@ static ENV: SharedEnvironment = SharedEnvironment::new(|| {
         .error_if_crd_path_missing(true)
 });
 
-#[tokio::test]
-async fn cron_job_is_reconciled_to_ready() -> Result<(), Box<dyn std::error::Error>> {
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+/// Five minutes from now: every test CronJob created now has a run due.
+fn five_minutes_ahead() -> Timestamp {
+    Timestamp::now() + SignedDuration::from_mins(5)
+}
+
+// ANCHOR: start_manager
+/// A manager running the CronJob controller in its own namespace (tests of this file run
+/// side by side), on `clock`. Returns the namespace, a client, the manager's metrics and
+/// its task.
+async fn start_manager(
+    clock: fn() -> Timestamp,
+) -> Result<(String, Client, Metrics, JoinHandle<()>), Box<dyn std::error::Error>> {
     let env = ENV.get().await?;
+    let namespace = env.create_namespace("cronjob").await?;
     let client = env.client()?;
     let options = ManagerOptions {
         metrics_bind_address: BindAddress::Disabled,
         health_probe_bind_address: BindAddress::Disabled,
+        watch_namespaces: vec![namespace.clone()],
         ..ManagerOptions::default()
     };
     let mut manager = Manager::new(client.clone(), options)?;
-    cronjob::setup(&mut manager)?;
-    let manager = tokio::spawn(manager.run_until(std::future::pending()));
+    let reconciler = CronJobReconciler::new(&manager, clock);
+    manager.add(controller(), reconciler)?;
+    let metrics = manager.metrics().clone();
+    let task = tokio::spawn(async move {
+        if let Err(error) = manager.run_until(std::future::pending()).await {
+            panic!("the manager failed: {error}");
+        }
+    });
+    Ok((namespace, client, metrics, task))
+}
+// ANCHOR_END: start_manager
 
-    let namespace = env.create_namespace("cronjob").await?;
-    let cron_jobs: Api<CronJob> = Api::namespaced(client, &namespace);
-    let sample = CronJob::new("sample", Default::default());
-    cron_jobs.create(&PostParams::default(), &sample).await?;
+/// A CronJob running a one-container Job on `schedule`.
+fn cron_job(name: &str, schedule: &str) -> CronJob {
+    let pod = PodSpec {
+        containers: vec![Container {
+            name: "hello".into(),
+            image: Some("busybox:1.36".into()),
+            command: Some(vec!["echo".into(), "hello".into()]),
+            ..Container::default()
+        }],
+        restart_policy: Some("OnFailure".into()),
+        ..PodSpec::default()
+    };
+    let job_template = JobTemplateSpec {
+        metadata: None,
+        spec: Some(JobSpec {
+            template: PodTemplateSpec {
+                metadata: None,
+                spec: Some(pod),
+            },
+            ..JobSpec::default()
+        }),
+    };
+    CronJob::new(
+        name,
+        CronJobSpec {
+            schedule: schedule.into(),
+            job_template,
+            ..CronJobSpec::default()
+        },
+    )
+}
 
+/// Polls `api` for `name` until `check` holds (30 s at most).
+async fn eventually<K>(api: &Api<K>, name: &str, check: impl Fn(&K) -> bool) -> Result<K, String>
+where
+    K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+{
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
-        let cron_job = cron_jobs.get("sample").await?;
-        let ready = cron_job
+        let last = api.get_opt(name).await.map_err(|error| error.to_string())?;
+        match last {
+            Some(object) if check(&object) => return Ok(object),
+            _ if tokio::time::Instant::now() > deadline => {
+                return Err(format!("{name}: not as expected after 30 s: {last:?}"));
+            }
+            _ => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+}
+
+/// The reason of `cron_job`'s `Ready` condition, when it observes the current generation.
+fn ready_reason(cron_job: &CronJob) -> Option<(String, String)> {
+    let ready = find_condition(&cron_job.status.as_ref()?.conditions, READY)?;
+    (ready.observed_generation == cron_job.metadata.generation)
+        .then(|| (ready.status.clone(), ready.reason.clone()))
+}
+
+// ANCHOR: due_run
+#[tokio::test]
+async fn a_due_run_starts_a_job_that_the_status_lists() -> TestResult {
+    let (namespace, client, metrics, manager) = start_manager(five_minutes_ahead).await?;
+    let cron_jobs: Api<CronJob> = Api::namespaced(client.clone(), &namespace);
+    cron_jobs
+        .create(
+            &PostParams::default(),
+            &cron_job("every-minute", "* * * * *"),
+        )
+        .await?;
+
+    let cron_job = eventually(&cron_jobs, "every-minute", |cron_job| {
+        cron_job
             .status
             .as_ref()
-            .and_then(|status| find_condition(&status.conditions, READY))
-            .is_some_and(|ready| {
-                ready.status == "True" && ready.observed_generation == cron_job.metadata.generation
-            });
-        if ready {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "not Ready after 30 s: {:?}",
-            cron_job.status
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+            .is_some_and(|status| !status.active.is_empty() && status.last_schedule_time.is_some())
+    })
+    .await?;
+    assert_eq!(
+        ready_reason(&cron_job),
+        Some(("True".into(), "Scheduled".into()))
+    );
+
+    // The Job is the template's, controlled by the CronJob, and marked with its run.
+    let jobs: Api<Job> = Api::namespaced(client, &namespace);
+    let started = jobs.list(&ListParams::default()).await?.items;
+    let job = started.first().ok_or("no job was started")?;
+    assert!(kubesmith::owner::is_controlled_by(&cron_job, job));
+    assert!(job.annotations().contains_key(SCHEDULED_AT));
+    let active = &cron_job.status.as_ref().ok_or("no status")?.active;
+    assert!(
+        active
+            .iter()
+            .any(|reference| reference.name == job.metadata.name)
+    );
+
+    // The tutorial's own metric counted it.
+    let text = metrics.encode();
+    let started_total = text
+        .lines()
+        .find_map(|line| line.strip_prefix("cronjob_jobs_started_total "))
+        .ok_or("cronjob_jobs_started_total is not exported")?;
+    assert!(started_total.parse::<f64>()? >= 1.0, "{text}");
     manager.abort();
     Ok(())
 }
+// ANCHOR_END: due_run
+
+#[tokio::test]
+async fn a_suspended_cron_job_starts_nothing() -> TestResult {
+    let (namespace, client, _metrics, manager) = start_manager(five_minutes_ahead).await?;
+    let cron_jobs: Api<CronJob> = Api::namespaced(client.clone(), &namespace);
+    let mut suspended = cron_job("suspended", "* * * * *");
+    suspended.spec.suspend = Some(true);
+    cron_jobs.create(&PostParams::default(), &suspended).await?;
+
+    eventually(&cron_jobs, "suspended", |cron_job| {
+        ready_reason(cron_job) == Some(("True".into(), "Suspended".into()))
+    })
+    .await?;
+    let jobs: Api<Job> = Api::namespaced(client, &namespace);
+    assert!(jobs.list(&ListParams::default()).await?.items.is_empty());
+    manager.abort();
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_invalid_schedule_is_reported_in_the_status() -> TestResult {
+    // No webhook runs here to refuse it.
+    let (namespace, client, _metrics, manager) = start_manager(five_minutes_ahead).await?;
+    let cron_jobs: Api<CronJob> = Api::namespaced(client, &namespace);
+    cron_jobs
+        .create(&PostParams::default(), &cron_job("invalid", "every day"))
+        .await?;
+    eventually(&cron_jobs, "invalid", |cron_job| {
+        ready_reason(cron_job) == Some(("False".into(), "InvalidSchedule".into()))
+    })
+    .await?;
+    manager.abort();
+    Ok(())
+}
+
+// ANCHOR: finalizer
+#[tokio::test]
+async fn deleting_a_cron_job_deletes_its_jobs_first() -> TestResult {
+    let (namespace, client, _metrics, manager) = start_manager(five_minutes_ahead).await?;
+    let cron_jobs: Api<CronJob> = Api::namespaced(client.clone(), &namespace);
+    cron_jobs
+        .create(
+            &PostParams::default(),
+            &cron_job("short-lived", "* * * * *"),
+        )
+        .await?;
+    let running = eventually(&cron_jobs, "short-lived", |cron_job| {
+        cron_job
+            .status
+            .as_ref()
+            .is_some_and(|status| !status.active.is_empty())
+    })
+    .await?;
+    assert!(
+        running
+            .finalizers()
+            .iter()
+            .any(|name| name == cronjob::controller::cronjob::FINALIZER)
+    );
+
+    cron_jobs
+        .delete("short-lived", &DeleteParams::default())
+        .await?;
+    // envtest has no garbage collector: only the finalizer deletes the Jobs.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while cron_jobs.get_opt("short-lived").await?.is_some() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the CronJob was not deleted"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let jobs: Api<Job> = Api::namespaced(client, &namespace);
+    assert!(jobs.list(&ListParams::default()).await?.items.is_empty());
+    manager.abort();
+    Ok(())
+}
+// ANCHOR_END: finalizer

@@ -16,14 +16,55 @@
 //! provides the binaries): the webhook configurations and the CRD's conversion point at
 //! a manager serving them on this machine.
 
-use cronjob::api::v1::cronjob::{CronJob, CronJobSpec};
+use cronjob::api::v1::cronjob::{ConcurrencyPolicy, CronJob, CronJobSpec};
 use cronjob::api::v2;
-use cronjob::webhook::v1::cronjob;
+use cronjob::webhook::v1::cronjob::{setup, webhook};
+use k8s_openapi::api::batch::v1::{JobSpec, JobTemplateSpec};
+use k8s_openapi::api::core::v1::{Container, PodSpec, PodTemplateSpec};
 use kube::Api;
 use kube::api::PostParams;
 use kubesmith::envtest::{Environment, WebhookInstallOptions};
 use kubesmith::manager::{BindAddress, Manager, ManagerOptions};
 
+/// A spec running a one-container Job on `schedule`.
+fn spec(schedule: &str) -> CronJobSpec {
+    let pod = PodSpec {
+        containers: vec![Container {
+            name: "hello".into(),
+            image: Some("busybox:1.36".into()),
+            ..Container::default()
+        }],
+        restart_policy: Some("Never".into()),
+        ..PodSpec::default()
+    };
+    CronJobSpec {
+        schedule: schedule.into(),
+        job_template: JobTemplateSpec {
+            metadata: None,
+            spec: Some(JobSpec {
+                template: PodTemplateSpec {
+                    metadata: None,
+                    spec: Some(pod),
+                },
+                ..JobSpec::default()
+            }),
+        },
+        ..CronJobSpec::default()
+    }
+}
+
+/// The API server's refusal of `cron_job`, or a panic when it was accepted.
+async fn refusal(api: &Api<CronJob>, cron_job: &CronJob) -> kube::core::Status {
+    match api.create(&PostParams::default(), cron_job).await {
+        Err(kube::Error::Api(status)) => *status,
+        other => panic!(
+            "{} was not refused: {other:?}",
+            cron_job.metadata.name.as_deref().unwrap_or_default()
+        ),
+    }
+}
+
+// ANCHOR: webhook_test
 #[tokio::test]
 async fn the_api_server_calls_the_webhooks() -> Result<(), Box<dyn std::error::Error>> {
     let env = Environment::builder()
@@ -31,8 +72,9 @@ async fn the_api_server_calls_the_webhooks() -> Result<(), Box<dyn std::error::E
         .error_if_crd_path_missing(true)
         .start()
         .await?;
+    // The webhook configurations and the CRD's conversion now point at this process.
     let install = WebhookInstallOptions::default()
-        .webhook(&cronjob::webhook())
+        .webhook(&webhook())
         .conversion("cronjobs.batch.tutorial.kubesmith.dev");
     let webhooks = env.install_webhooks(&install).await?;
     let client = env.client()?;
@@ -43,47 +85,73 @@ async fn the_api_server_calls_the_webhooks() -> Result<(), Box<dyn std::error::E
         ..ManagerOptions::default()
     };
     let mut manager = Manager::new(client.clone(), options)?;
-    cronjob::setup(&mut manager)?;
+    setup(&mut manager)?;
     let manager = tokio::spawn(manager.run_until(std::future::pending()));
     webhooks.wait_until_reachable().await?;
 
     let namespace = env.create_namespace("cronjob").await?;
     let cron_jobs: Api<CronJob> = Api::namespaced(client.clone(), &namespace);
 
-    // Created without `foo`: the defaulting webhook fills it in.
+    // Created with only a schedule and a template: the defaulting webhook fills in the rest.
     let created = cron_jobs
         .create(
             &PostParams::default(),
-            &CronJob::new("defaulted", CronJobSpec::default()),
+            &CronJob::new("defaulted", spec("*/5 * * * *")),
         )
         .await?;
-    assert_eq!(created.spec.foo.as_deref(), Some(cronjob::DEFAULT_FOO));
-
-    // A blank `foo` is refused, with the field named.
-    let blank = CronJob::new(
-        "blank",
-        CronJobSpec {
-            foo: Some(" ".into()),
-        },
+    assert_eq!(
+        created.spec.concurrency_policy,
+        Some(ConcurrencyPolicy::Allow)
     );
-    let refused = cron_jobs.create(&PostParams::default(), &blank).await;
-    let Err(kube::Error::Api(status)) = refused else {
-        panic!("a blank foo was not refused: {refused:?}");
-    };
+    assert_eq!(created.spec.suspend, Some(false));
+    assert_eq!(created.spec.successful_jobs_history_limit, Some(3));
+    assert_eq!(created.spec.failed_jobs_history_limit, Some(1));
+
+    // A schedule that does not parse is refused, with the field named.
+    let status = refusal(&cron_jobs, &CronJob::new("hourly", spec("every hour"))).await;
     assert_eq!(status.code, 422);
-    assert!(status.message.contains("spec.foo"), "{}", status.message);
-
-    // Written as v1, read as every other version (and back) through the conversion webhook.
-    let hub = CronJob::new(
-        "converted",
-        CronJobSpec {
-            foo: Some("bar".into()),
-        },
+    assert!(
+        status.message.contains("spec.schedule"),
+        "{}",
+        status.message
     );
-    cron_jobs.create(&PostParams::default(), &hub).await?;
-    let spoke: Api<v2::cronjob::CronJob> = Api::namespaced(client.clone(), &namespace);
-    let read = spoke.get("converted").await?;
-    assert_eq!(read.spec.foo.as_deref(), Some("bar"));
+
+    // So is a name too long for the names of its Jobs.
+    let long_name = "a".repeat(53);
+    let status = refusal(&cron_jobs, &CronJob::new(&long_name, spec("0 * * * *"))).await;
+    assert!(
+        status.message.contains("metadata.name"),
+        "{}",
+        status.message
+    );
+    // ANCHOR_END: webhook_test
+
+    // ANCHOR: conversion_test
+    // Written as v1, read as v2 through the conversion webhook: the schedule's fields.
+    cron_jobs
+        .create(
+            &PostParams::default(),
+            &CronJob::new("nightly", spec("30 2 * * MON-FRI")),
+        )
+        .await?;
+    let v2_api: Api<v2::cronjob::CronJob> = Api::namespaced(client.clone(), &namespace);
+    let read = v2_api.get("nightly").await?;
+    assert_eq!(read.spec.schedule.minute.as_deref(), Some("30"));
+    assert_eq!(read.spec.schedule.hour.as_deref(), Some("2"));
+    assert_eq!(read.spec.schedule.day_of_month, None);
+    assert_eq!(read.spec.schedule.day_of_week.as_deref(), Some("MON-FRI"));
+
+    // Written as v2 (stored as v1), read as v1: one string again, `*` where v2 left a field out.
+    let mut weekly = v2::cronjob::CronJob::new("weekly", read.spec.clone());
+    weekly.spec.schedule = v2::cronjob::CronSchedule {
+        minute: Some("0".into()),
+        hour: Some("6".into()),
+        day_of_week: Some("SUN".into()),
+        ..v2::cronjob::CronSchedule::default()
+    };
+    v2_api.create(&PostParams::default(), &weekly).await?;
+    assert_eq!(cron_jobs.get("weekly").await?.spec.schedule, "0 6 * * SUN");
+    // ANCHOR_END: conversion_test
 
     manager.abort();
     env.stop().await;

@@ -12,15 +12,21 @@
 // See the License for the specific language governing permissions and
 // limitations under the License.
 
-//! `CronJob` in `batch.tutorial.kubesmith.dev/v2`.
+//! `CronJob` in `batch.tutorial.kubesmith.dev/v2`: the schedule as a structure of its five
+//! fields instead of one string. The API server stores v1; the conversion webhook converts
+//! (see `cronjob_conversion.rs`).
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
+use k8s_openapi::api::batch::v1::JobTemplateSpec;
 use kube::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// What a CronJob asks for. Edit the fields: their doc comments become the CRD's descriptions
-/// and their `#[k8s(...)]` markers its validation (`make manifests` writes it).
+// The status and the concurrency policy did not change from v1: v2 shares their types.
+pub use crate::api::v1::cronjob::{ConcurrencyPolicy, CronJobStatus};
+
+// ANCHOR: spec
+/// What a CronJob asks for: a Job to run on a schedule, and how to treat runs that overlap or
+/// come late.
 #[kubesmith::markers]
 #[derive(CustomResource, Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
 #[kube(
@@ -36,20 +42,64 @@ use serde::{Deserialize, Serialize};
 )]
 #[serde(rename_all = "camelCase")]
 pub struct CronJobSpec {
-    /// An example field; replace it with your own.
-    #[k8s(max_length = 64, print_column)]
+    /// When to run the Job, field by field.
+    pub schedule: CronSchedule,
+
+    /// How many seconds after its scheduled time a run may still start; a run that misses
+    /// this deadline is skipped. No deadline when unset.
+    #[k8s(minimum = 0)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub foo: Option<String>,
+    pub starting_deadline_seconds: Option<i64>,
+
+    /// What to do when a run is due while the Job of an earlier run still runs.
+    #[k8s(default = "Allow")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency_policy: Option<ConcurrencyPolicy>,
+
+    /// Suspends subsequent runs (the Jobs already started go on). False by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspend: Option<bool>,
+
+    /// The Job each run creates.
+    pub job_template: JobTemplateSpec,
+
+    /// How many finished Jobs that succeeded to keep (3 by default).
+    #[k8s(minimum = 0)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub successful_jobs_history_limit: Option<i32>,
+
+    /// How many finished Jobs that failed to keep (1 by default).
+    #[k8s(minimum = 0)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed_jobs_history_limit: Option<i32>,
 }
 
-/// What the controller observed of a CronJob.
+/// A cron schedule, field by field; a field left out matches every value (`*`). Each field is
+/// a value, a range, a list or a step (`5`, `1-5`, `1,15`, `*/10`), without spaces.
 #[kubesmith::markers]
-#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct CronJobStatus {
-    /// The current state: `Ready` says whether the controller has reconciled the spec of the
-    /// generation it names.
-    #[k8s(list_type = "map", list_map_keys = ["type"])]
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub conditions: Vec<Condition>,
+pub struct CronSchedule {
+    /// Minutes of the hour (0-59), e.g. `*/5` or `0,30`.
+    #[k8s(min_length = 1, pattern = "^[^ ]+$")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minute: Option<String>,
+    /// Hours of the day (0-23).
+    #[k8s(min_length = 1, pattern = "^[^ ]+$")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hour: Option<String>,
+    /// Days of the month (1-31).
+    #[k8s(min_length = 1, pattern = "^[^ ]+$")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub day_of_month: Option<String>,
+    /// Months (1-12 or JAN-DEC).
+    #[k8s(min_length = 1, pattern = "^[^ ]+$")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub month: Option<String>,
+    /// Days of the week (0-6 or SUN-SAT).
+    #[k8s(min_length = 1, pattern = "^[^ ]+$")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub day_of_week: Option<String>,
 }
+
+// ANCHOR_END: spec

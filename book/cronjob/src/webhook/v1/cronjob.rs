@@ -25,12 +25,18 @@ use kubesmith::webhook::{
     AdmissionContext, Conversion, Defaulter, FieldError, Validator, Warnings, Webhook, WebhookError,
 };
 
-use crate::api::v1::cronjob::CronJob;
+use kube::ResourceExt;
+
+use crate::api::v1::cronjob::{ConcurrencyPolicy, CronJob};
 use crate::api::v2;
+use crate::controller::cronjob::DEFAULT_HISTORY;
+use crate::schedule::Schedule;
 
-/// What `spec.foo` is set to when a CronJob is created without it.
-pub const DEFAULT_FOO: &str = "default";
+/// The longest name a CronJob may have: its Jobs are named `<name>-<unix time of the run>`,
+/// which must fit the 63 characters of a label value.
+pub const MAX_NAME_LENGTH: usize = 52;
 
+// ANCHOR: setup
 /// Registers the webhooks of CronJob v1 with `manager` (`main` calls this).
 pub fn setup(manager: &mut Manager) -> Result<(), manager::Error> {
     manager.add_webhook(webhook())?;
@@ -50,8 +56,10 @@ pub fn webhook() -> Webhook<CronJob> {
 pub fn conversion() -> Conversion<CronJob> {
     Conversion::hub().spoke::<v2::cronjob::CronJob>()
 }
+// ANCHOR_END: setup
 
-/// Fills in the fields a CronJob leaves out.
+// ANCHOR: defaulter
+/// Fills in the fields a CronJob leaves out, so that what is stored says what runs.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CronJobDefaulter;
 
@@ -61,37 +69,61 @@ impl Defaulter<CronJob> for CronJobDefaulter {
         cron_job: &mut CronJob,
         _ctx: &AdmissionContext,
     ) -> Result<(), WebhookError> {
-        // TODO(user): set your defaults.
-        if cron_job.spec.foo.is_none() {
-            cron_job.spec.foo = Some(DEFAULT_FOO.into());
-        }
+        let spec = &mut cron_job.spec;
+        spec.concurrency_policy
+            .get_or_insert(ConcurrencyPolicy::Allow);
+        spec.suspend.get_or_insert(false);
+        spec.successful_jobs_history_limit
+            .get_or_insert(DEFAULT_HISTORY.0);
+        spec.failed_jobs_history_limit
+            .get_or_insert(DEFAULT_HISTORY.1);
         Ok(())
     }
 }
+// ANCHOR_END: defaulter
 
-/// Refuses CronJobs that are not valid.
+// ANCHOR: validator
+/// Refuses CronJobs that cannot run: a schedule that does not parse, a name too long for the
+/// names of their Jobs.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CronJobValidator;
 
 impl Validator<CronJob> for CronJobValidator {
-    // Updates are checked as creates of the new object, deletes are allowed; override
-    // `validate_update` and `validate_delete` to change that.
+    // Updates are checked as creates of the new object, deletes are allowed.
     async fn validate_create(
         &self,
         cron_job: &CronJob,
         _ctx: &AdmissionContext,
     ) -> Result<Warnings, WebhookError> {
-        // TODO(user): check your fields; return warnings for what is allowed but dubious.
         let mut problems = Vec::new();
-        if let Some(value) = &cron_job.spec.foo
-            && value.trim().is_empty()
+        let name = cron_job.name_any();
+        if name.len() > MAX_NAME_LENGTH {
+            problems.push(FieldError::invalid(
+                "metadata.name",
+                &name,
+                &format!("must be no more than {MAX_NAME_LENGTH} characters"),
+            ));
+        }
+        if let Err(error) = cron_job.spec.schedule.parse::<Schedule>() {
+            problems.push(FieldError::invalid(
+                "spec.schedule",
+                &cron_job.spec.schedule,
+                &error.to_string(),
+            ));
+        }
+        let mut warnings = Warnings::new();
+        if cron_job
+            .spec
+            .starting_deadline_seconds
+            .is_some_and(|seconds| seconds < 10)
         {
-            problems.push(FieldError::invalid("spec.foo", value, "must not be blank"));
+            warnings.push("spec.startingDeadlineSeconds below 10 may skip runs: the controller can start a run a few seconds late".into());
         }
         if problems.is_empty() {
-            Ok(Warnings::new())
+            Ok(warnings)
         } else {
             Err(WebhookError::invalid(cron_job, problems))
         }
     }
 }
+// ANCHOR_END: validator
