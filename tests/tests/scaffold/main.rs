@@ -2,7 +2,7 @@
 //! generated code builds without a warning, passes clippy and its own envtest tests; `make
 //! manifests`, `install`, `run`, `deploy`, `undeploy` and `build-installer` work against an
 //! envtest API server; the generated RBAC is exactly enough; the Dockerfile's build stage
-//! makes a static binary.
+//! makes a static binary. The book's tutorial project passes its own lint and tests.
 //!
 //! Every scaffold depends on this repository's crates by path and builds into one target
 //! directory (`<target>/scaffolds`), so dependencies compile once for all of them.
@@ -13,6 +13,7 @@ mod edit;
 mod lifecycle;
 mod multigroup;
 mod rbac;
+mod tutorial;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -58,19 +59,25 @@ fn golden(name: &str) -> Scaffold {
 /// Scaffolds `name` in `$TMPDIR/kubesmith-e2e-<checkout>/` (outside this workspace, one
 /// directory per checkout, kept for a look after a failure) with `init <init>` and `commands`.
 fn scaffold(name: &str, init: &[&str], commands: &[&[&str]]) -> Scaffold {
-    use std::hash::{Hash as _, Hasher as _};
-    let mut checkout = std::collections::hash_map::DefaultHasher::new();
-    kubesmith_e2e::scaffolded::workspace_root().hash(&mut checkout);
-    let dir = std::env::temp_dir()
-        .join(format!("kubesmith-e2e-{:016x}", checkout.finish()))
-        .join(name);
-    let project = Scaffold::init_at(&dir, init).unwrap_or_else(|error| panic!("{error:#}"));
+    let project =
+        Scaffold::init_at(&kept_dir(name), init).unwrap_or_else(|error| panic!("{error:#}"));
     for command in commands {
         project
             .kubesmith(command)
             .unwrap_or_else(|error| panic!("{error:#}"));
     }
     project
+}
+
+/// `$TMPDIR/kubesmith-e2e-<checkout>/<name>`: where the project `name` of these tests lives,
+/// one directory per checkout, kept for a look after a failure.
+fn kept_dir(name: &str) -> PathBuf {
+    use std::hash::{Hash as _, Hasher as _};
+    let mut checkout = std::collections::hash_map::DefaultHasher::new();
+    kubesmith_e2e::scaffolded::workspace_root().hash(&mut checkout);
+    std::env::temp_dir()
+        .join(format!("kubesmith-e2e-{:016x}", checkout.finish()))
+        .join(name)
 }
 
 /// Builds every target with every feature (no warning allowed), then writes the manifests.
