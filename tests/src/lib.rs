@@ -41,4 +41,6 @@ mod book {
     mod reference_cli {}
     #[doc = include_str!("../../book/src/reference/markers.md")]
     mod reference_markers {}
+    #[doc = include_str!("../../book/src/reference/metrics.md")]
+    mod reference_metrics {}
 }
