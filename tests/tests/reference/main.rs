@@ -13,6 +13,7 @@
 //! `<!-- end generated: NAME -->`; the prose around it is the page's own.
 
 mod metrics;
+mod rbac;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
