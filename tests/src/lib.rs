@@ -45,4 +45,6 @@ mod book {
     mod reference_rbac {}
     #[doc = include_str!("../../book/src/reference/metrics.md")]
     mod reference_metrics {}
+    #[doc = include_str!("../../book/src/reference/webhooks.md")]
+    mod reference_webhooks {}
 }

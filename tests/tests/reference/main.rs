@@ -14,9 +14,11 @@
 
 mod metrics;
 mod rbac;
+mod webhooks;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// The kind the examples declare controllers and webhooks for.
 mod api {
@@ -35,6 +37,17 @@ mod api {
     )]
     pub struct CronJobSpec {
         pub schedule: String,
+    }
+}
+
+/// A duration as the pages write it: `90 days`, `2 min`, `20 s`, `500 ms`.
+fn duration(value: Duration) -> String {
+    let seconds = value.as_secs();
+    match seconds {
+        0 => format!("{} ms", value.as_millis()),
+        s if s % 86_400 == 0 => format!("{} days", s / 86_400),
+        s if s % 60 == 0 && s >= 120 => format!("{} min", s / 60),
+        s => format!("{s} s"),
     }
 }
 
