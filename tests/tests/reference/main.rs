@@ -12,6 +12,7 @@
 //! A generated part of a page sits between `<!-- generated: NAME -->` and
 //! `<!-- end generated: NAME -->`; the prose around it is the page's own.
 
+mod envtest;
 mod metrics;
 mod rbac;
 mod webhooks;
