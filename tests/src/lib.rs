@@ -41,4 +41,10 @@ mod book {
     mod reference_cli {}
     #[doc = include_str!("../../book/src/reference/markers.md")]
     mod reference_markers {}
+    #[doc = include_str!("../../book/src/reference/rbac.md")]
+    mod reference_rbac {}
+    #[doc = include_str!("../../book/src/reference/metrics.md")]
+    mod reference_metrics {}
+    #[doc = include_str!("../../book/src/reference/webhooks.md")]
+    mod reference_webhooks {}
 }
