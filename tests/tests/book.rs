@@ -498,23 +498,78 @@ fn every_page_is_listed_and_every_link_and_include_resolves() {
     );
 }
 
+/// The Rust blocks of a page: for each, whether it only includes code (every line an
+/// `{{#include}}` of a file), and the included paths.
+fn rust_blocks(text: &str) -> Vec<(bool, Vec<String>)> {
+    let mut blocks: Vec<(bool, Vec<String>)> = Vec::new();
+    let mut inside = false;
+    for line in lines(text) {
+        if let Some(info) = line.opens {
+            // rustdoc compiles the blocks marked `rust…` and those without a language.
+            inside = info.is_empty() || info.starts_with("rust");
+            if inside {
+                blocks.push((true, Vec::new()));
+            }
+            continue;
+        }
+        if !line.in_code {
+            inside = false;
+        }
+        let Some((only_includes, paths)) = blocks.last_mut().filter(|_| inside && line.in_code)
+        else {
+            continue;
+        };
+        let found = includes(line.text);
+        let fence =
+            line.text.trim_start().starts_with("```") || line.text.trim_start().starts_with("~~~");
+        if found.is_empty() && !line.text.trim().is_empty() && !fence {
+            *only_includes = false;
+        }
+        paths.extend(found.into_iter().map(|(path, _)| path));
+    }
+    blocks
+}
+
+/// The project of the tutorial, which CI builds and tests (`tests/tests/scaffold/tutorial.rs`):
+/// blocks that only include code must include it from there.
+const TUTORIAL_PROJECT: &str = "cronjob/";
+
 #[test]
-fn every_page_with_rust_blocks_is_compiled_as_a_doctest() {
+fn every_rust_block_is_compiled_as_a_doctest_or_included_from_the_tutorial_project() {
     let book = disk_book(&read_below_src);
     let lib = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs"))
         .expect("read tests/src/lib.rs");
     for (page, text) in &book.pages {
-        // rustdoc compiles the blocks marked `rust…` and those without a language.
-        let has_rust = lines(text)
-            .iter()
-            .filter_map(|line| line.opens)
-            .any(|info| info.is_empty() || info.starts_with("rust"));
-        if has_rust {
-            let include = format!("include_str!(\"../../book/src/{page}\")");
+        let blocks = rust_blocks(text);
+        let include = format!("include_str!(\"../../book/src/{page}\")");
+        let inline = blocks.iter().any(|(only_includes, _)| !only_includes);
+        let included = blocks.iter().any(|(only_includes, _)| *only_includes);
+        assert!(
+            !(inline && included),
+            "{page} mixes Rust blocks written in the page with blocks included from files: rustdoc cannot compile the included ones; put them on separate pages"
+        );
+        if inline {
             assert!(
                 lib.contains(&include),
                 "{page} has Rust blocks: add `#[doc = {include}] mod …` to the doctest module of tests/src/lib.rs"
             );
+        }
+        for (_, paths) in blocks.iter().filter(|(only_includes, _)| *only_includes) {
+            for path in paths {
+                let resolved = book_src()
+                    .join(Path::new(page).parent().unwrap_or(Path::new("")))
+                    .join(path);
+                let project = book_src().join("..").join(TUTORIAL_PROJECT);
+                let inside = resolved
+                    .canonicalize()
+                    .ok()
+                    .zip(project.canonicalize().ok())
+                    .is_some_and(|(file, project)| file.starts_with(project));
+                assert!(
+                    inside,
+                    "{page}: the Rust block including {path} is compiled nowhere: include code of book/{TUTORIAL_PROJECT} (built in CI) or write the block in the page"
+                );
+            }
         }
     }
 }
