@@ -65,3 +65,99 @@ async fn the_tutorial_project_passes_lint_and_its_own_tests() {
         .unwrap_or_else(|error| panic!("{error:#}"));
     env.stop().await;
 }
+
+/// The `kubesmith` commands of a tutorial page, in order: the lines of its `sh` blocks that
+/// start with `kubesmith` (continued by a trailing `\`), split into words (double quotes
+/// group).
+fn book_commands(page: &str) -> Vec<Vec<String>> {
+    let path = workspace_root().join("book/src/tutorial").join(page);
+    let text = std::fs::read_to_string(&path).expect("a tutorial page");
+    let mut commands = Vec::new();
+    let mut in_sh = false;
+    let mut joined = String::new();
+    for line in text.lines() {
+        if line.starts_with("```") {
+            in_sh = line == "```sh";
+            continue;
+        }
+        if !in_sh {
+            continue;
+        }
+        joined.push_str(line.trim());
+        if joined.ends_with('\\') {
+            joined.pop();
+            joined.push(' ');
+            continue;
+        }
+        if joined.starts_with("kubesmith ") {
+            commands.push(words(&joined));
+        }
+        joined.clear();
+    }
+    commands
+}
+
+/// `line` split at spaces outside double quotes.
+fn words(line: &str) -> Vec<String> {
+    let mut words = vec![String::new()];
+    let mut quoted = false;
+    for c in line.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ' ' if !quoted => {
+                if !words.last().is_some_and(String::is_empty) {
+                    words.push(String::new());
+                }
+            }
+            c => words.last_mut().expect("a word").push(c),
+        }
+    }
+    words.retain(|word| !word.is_empty());
+    words
+}
+
+#[test]
+fn the_commands_of_the_tutorial_scaffold_a_project_that_builds() {
+    // The first page lists every command; the chapter on versions repeats the last two.
+    let commands = book_commands("index.md");
+    assert!(
+        commands.ends_with(&book_commands("versions.md")),
+        "the commands of versions.md are not the last ones of index.md"
+    );
+    let names: Vec<String> = commands
+        .iter()
+        .map(|command| command[..2].join(" "))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "kubesmith init",
+            "kubesmith create",
+            "kubesmith create",
+            "kubesmith create",
+            "kubesmith create"
+        ],
+        "{commands:?}"
+    );
+    // The directory the book makes (`mkdir cronjob`) names the project: `cronjob`, like the
+    // module of its Kind.
+    let (init, rest) = commands.split_first().expect("commands");
+    let mut init: Vec<&str> = init[2..].iter().map(String::as_str).collect();
+    init.extend(["--project-name", "cronjob"]);
+    let rest: Vec<Vec<&str>> = rest
+        .iter()
+        .map(|command| command[1..].iter().map(String::as_str).collect())
+        .collect();
+    let rest: Vec<&[&str]> = rest.iter().map(Vec::as_slice).collect();
+    let project = super::scaffold("tutorial-scaffold", &init, &rest);
+    project
+        .cargo(&[
+            "clippy",
+            "--all-targets",
+            "--all-features",
+            "--",
+            "-D",
+            "warnings",
+        ])
+        .unwrap_or_else(|error| panic!("{error:#}"));
+}

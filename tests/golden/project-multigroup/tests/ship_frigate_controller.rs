@@ -3,13 +3,15 @@
 
 use std::time::Duration;
 
+// `::` names this project's crate even when a module of the same name is in scope (a
+// project named after its Kind).
+use ::project_multigroup::api::ship::v1beta1::frigate::Frigate;
+use ::project_multigroup::controller::ship::frigate::{self, READY};
 use kube::Api;
 use kube::api::PostParams;
 use kubesmith::conditions::find_condition;
 use kubesmith::envtest::{Environment, SharedEnvironment};
 use kubesmith::manager::{BindAddress, Manager, ManagerOptions};
-use project_multigroup::api::ship::v1beta1::frigate::Frigate;
-use project_multigroup::controller::ship::frigate::{self, READY};
 
 /// One control plane for the tests of this file, with the CRDs `make manifests` writes.
 static ENV: SharedEnvironment = SharedEnvironment::new(|| {

@@ -2,12 +2,14 @@
 //! provides the binaries): the webhook configurations point at
 //! a manager serving them on this machine.
 
+// `::` names this project's crate even when a module of the same name is in scope (a
+// project named after its Kind).
+use ::project_multigroup::api::ship::v1beta1::frigate::{Frigate, FrigateSpec};
+use ::project_multigroup::webhook::ship::v1beta1::frigate;
 use kube::Api;
 use kube::api::PostParams;
 use kubesmith::envtest::{Environment, WebhookInstallOptions};
 use kubesmith::manager::{BindAddress, Manager, ManagerOptions};
-use project_multigroup::api::ship::v1beta1::frigate::{Frigate, FrigateSpec};
-use project_multigroup::webhook::ship::v1beta1::frigate;
 
 #[tokio::test]
 async fn the_api_server_calls_the_webhooks() -> Result<(), Box<dyn std::error::Error>> {

@@ -16,12 +16,14 @@
 //! provides the binaries): the webhook configurations point at
 //! a manager serving them on this machine.
 
+// `::` names this project's crate even when a module of the same name is in scope (a
+// project named after its Kind).
+use ::project::api::v1::admiral::{Admiral, AdmiralSpec};
+use ::project::webhook::v1::admiral;
 use kube::Api;
 use kube::api::PostParams;
 use kubesmith::envtest::{Environment, WebhookInstallOptions};
 use kubesmith::manager::{BindAddress, Manager, ManagerOptions};
-use project::api::v1::admiral::{Admiral, AdmiralSpec};
-use project::webhook::v1::admiral;
 
 #[tokio::test]
 async fn the_api_server_calls_the_webhooks() -> Result<(), Box<dyn std::error::Error>> {

@@ -17,13 +17,15 @@
 
 use std::time::Duration;
 
+// `::` names this project's crate even when a module of the same name is in scope (a
+// project named after its Kind).
+use ::project::api::v1::captain::Captain;
+use ::project::controller::captain::{self, READY};
 use kube::Api;
 use kube::api::PostParams;
 use kubesmith::conditions::find_condition;
 use kubesmith::envtest::{Environment, SharedEnvironment};
 use kubesmith::manager::{BindAddress, Manager, ManagerOptions};
-use project::api::v1::captain::Captain;
-use project::controller::captain::{self, READY};
 
 /// One control plane for the tests of this file, with the CRDs `make manifests` writes.
 static ENV: SharedEnvironment = SharedEnvironment::new(|| {

@@ -16,13 +16,15 @@
 //! provides the binaries): the webhook configurations and the CRD's conversion point at
 //! a manager serving them on this machine.
 
+// `::` names this project's crate even when a module of the same name is in scope (a
+// project named after its Kind).
+use ::project::api::v1::captain::{Captain, CaptainSpec};
+use ::project::api::v2;
+use ::project::webhook::v1::captain;
 use kube::Api;
 use kube::api::PostParams;
 use kubesmith::envtest::{Environment, WebhookInstallOptions};
 use kubesmith::manager::{BindAddress, Manager, ManagerOptions};
-use project::api::v1::captain::{Captain, CaptainSpec};
-use project::api::v2;
-use project::webhook::v1::captain;
 
 #[tokio::test]
 async fn the_api_server_calls_the_webhooks() -> Result<(), Box<dyn std::error::Error>> {
