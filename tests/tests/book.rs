@@ -640,3 +640,28 @@ fn anchors_follow_mdbook() {
         expected.iter().map(|s| s.to_string()).collect()
     );
 }
+
+/// The guard's reading of Rust blocks: written code, code only included, and other languages.
+#[test]
+fn rust_blocks_tell_included_code_from_written_code() {
+    let page = concat!(
+        "```rust\n{{#include ../cronjob/src/lib.rs:api}}\n\n{{#include ../cronjob/src/main.rs}}\n```\n",
+        "```rust,no_run\nfn main() {}\n```\n",
+        "```\n{{#include ../cronjob/src/lib.rs}}\nlet x = 1;\n```\n",
+        "```yaml\n{{#include ../cronjob/config/rbac/role.yaml}}\n```\n",
+    );
+    assert_eq!(
+        rust_blocks(page),
+        [
+            (
+                true,
+                vec![
+                    "../cronjob/src/lib.rs".to_string(),
+                    "../cronjob/src/main.rs".to_string()
+                ]
+            ),
+            (false, vec![]),
+            (false, vec!["../cronjob/src/lib.rs".to_string()]),
+        ]
+    );
+}
