@@ -6,9 +6,10 @@ use std::time::{Duration, Instant};
 
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind};
 use kubesmith::envtest::Environment;
-use kubesmith_e2e::scaffolded::{Background, Scaffold, check_success};
+use kubesmith_e2e::scaffolded::{Scaffold, check_success};
 
-use super::{kubectl, kubesmith_binary, single_group, tree};
+use super::local::{apply_samples, install_and_run, wait_until};
+use super::{kubesmith_binary, single_group, tree};
 
 #[test]
 fn make_manifests_is_stable_and_lint_passes() {
@@ -98,41 +99,22 @@ fn make_test_fails_on_stale_manifests() {
 async fn make_install_then_make_run_reconcile_the_samples_to_ready() {
     let project = single_group();
     let env = Environment::start().await.expect("no test control plane");
-    let kubeconfig = env.kubeconfig_path().expect("a kubeconfig").to_path_buf();
-    let kubectl = kubectl();
-    let make_env = [
-        ("KUBECONFIG", kubeconfig.as_path()),
-        ("KUBECTL", kubectl.as_path()),
-    ];
-    check_success(
-        "make install",
-        &project.make(&["install"], &make_env).expect("make"),
-    )
-    .unwrap_or_else(|e| panic!("{e:#}"));
-
     let probes = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .expect("a free port");
-    let mut run = project.command("make");
-    run.arg("run")
-        .arg(format!(
-            "ARGS=--metrics-bind-address=0 --health-probe-bind-address={probes}"
-        ))
-        .env("CARGO", kubesmith_e2e::scaffolded::cargo())
-        .env("KUBECONFIG", &kubeconfig);
-    let log = tempfile::NamedTempFile::new().expect("a log file");
-    let mut manager = Background::start(run, log.path().to_path_buf()).expect("make run");
-
+    let mut manager = install_and_run(
+        project,
+        &env,
+        &format!("--metrics-bind-address=0 --health-probe-bind-address={probes}"),
+    );
     // The v1 samples: v2 objects would be stored through the conversion webhook, which runs
     // in the cluster only.
-    for sample in ["crew_v1_captain.yaml", "crew_v1_admiral.yaml"] {
-        let mut apply = env.kubectl().expect("kubectl");
-        apply
-            .args(["apply", "-f"])
-            .arg(project.file("config/samples").join(sample));
-        check_success("kubectl apply", &apply.output().expect("kubectl"))
-            .unwrap_or_else(|e| panic!("{e:#}"));
-    }
+    apply_samples(
+        project,
+        &env,
+        &["crew_v1_captain.yaml", "crew_v1_admiral.yaml"],
+    )
+    .await;
     let client = env.client().expect("client");
     let resource = |kind: &str| {
         ApiResource::from_gvk_with_plural(
@@ -149,30 +131,22 @@ async fn make_install_then_make_run_reconcile_the_samples_to_ready() {
     let admirals: Api<DynamicObject> = Api::all_with(client, &resource("Admiral"));
     let deadline = Instant::now() + Duration::from_secs(180);
     for (api, name) in [(&captains, "captain-sample"), (&admirals, "admiral-sample")] {
-        loop {
-            let object = api.get(name).await.expect("the sample");
-            let ready = object.data["status"]["conditions"]
-                .as_array()
-                .is_some_and(|conditions| {
-                    conditions
-                        .iter()
-                        .any(|c| c["type"] == "Ready" && c["status"] == "True")
-                });
-            if ready {
-                break;
-            }
-            assert!(
-                manager.exited().is_none(),
-                "make run exited:\n{}",
-                manager.output()
-            );
-            assert!(
-                Instant::now() < deadline,
-                "{name} not Ready; make run said:\n{}",
-                manager.output()
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        wait_until(
+            &mut manager,
+            deadline,
+            &format!("{name} not Ready"),
+            async || {
+                let object = api.get(name).await.expect("the sample");
+                object.data["status"]["conditions"]
+                    .as_array()
+                    .is_some_and(|conditions| {
+                        conditions
+                            .iter()
+                            .any(|c| c["type"] == "Ready" && c["status"] == "True")
+                    })
+            },
+        )
+        .await;
     }
     manager.stop(Duration::from_secs(10));
     env.stop().await;

@@ -11,6 +11,7 @@ mod deploy;
 mod dockerfile;
 mod edit;
 mod lifecycle;
+mod local;
 mod multigroup;
 mod rbac;
 mod tutorial;

@@ -11,9 +11,10 @@ use k8s_openapi::api::batch::v1::Job;
 use kube::ResourceExt;
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams};
 use kubesmith::envtest::Environment;
-use kubesmith_e2e::scaffolded::{Background, Scaffold, check_success, workspace_root};
+use kubesmith_e2e::scaffolded::{Scaffold, check_success, workspace_root};
 
-use super::{kept_dir, kubectl, kubesmith_binary};
+use super::local::{apply_samples, install_and_run, wait_until};
+use super::{kept_dir, kubesmith_binary};
 
 /// The tests of the tutorial project, each of which must have run and passed.
 const TUTORIAL_TESTS: &[&str] = &[
@@ -58,38 +59,12 @@ async fn the_tutorial_project_passes_lint_and_its_own_tests() {
 /// applied, and a Job started for it on the real clock (the sample runs every minute).
 async fn run_locally_as_the_book_says(project: &Scaffold) {
     let env = Environment::start().await.expect("a control plane");
-    let kubeconfig = env.kubeconfig_path().expect("a kubeconfig").to_path_buf();
-    let kubectl = kubectl();
-    let make_env = [
-        ("KUBECONFIG", kubeconfig.as_path()),
-        ("KUBECTL", kubectl.as_path()),
-    ];
-    let install = project.make(&["install"], &make_env).expect("make");
-    check_success("make install", &install).unwrap_or_else(|error| panic!("{error:#}"));
-    let mut run = project.command("make");
-    run.args([
-        "run",
-        "ARGS=--metrics-bind-address=0 --health-probe-bind-address=0",
-    ])
-    .env("CARGO", kubesmith_e2e::scaffolded::cargo())
-    .env("KUBECONFIG", &kubeconfig);
-    let log = tempfile::NamedTempFile::new().expect("a log file");
-    let mut manager = Background::start(run, log.path().to_path_buf()).expect("make run");
-
-    // Until kubectl's discovery sees the CRD `make install` just created.
-    let discovered = Instant::now() + Duration::from_secs(30);
-    loop {
-        let mut apply = env.kubectl().expect("kubectl");
-        apply
-            .args(["apply", "-f"])
-            .arg(project.file("config/samples/batch_v1_cronjob.yaml"));
-        let applied = apply.output().expect("kubectl");
-        if applied.status.success() || Instant::now() > discovered {
-            check_success("kubectl apply", &applied).unwrap_or_else(|error| panic!("{error:#}"));
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    let mut manager = install_and_run(
+        project,
+        &env,
+        "--metrics-bind-address=0 --health-probe-bind-address=0",
+    );
+    apply_samples(project, &env, &["batch_v1_cronjob.yaml"]).await;
 
     let client = env.client().expect("a client");
     let cron_jobs: Api<DynamicObject> = Api::namespaced_with(
@@ -103,31 +78,23 @@ async fn run_locally_as_the_book_says(project: &Scaffold) {
     let jobs: Api<Job> = Api::namespaced(client, "default");
     // The next minute starts the first run; the build of `make run` comes first.
     let deadline = Instant::now() + Duration::from_secs(240);
-    loop {
-        let sample = cron_jobs.get("cronjob-sample").await.expect("the sample");
-        let active = sample.data["status"]["active"]
-            .as_array()
-            .map_or(0, Vec::len);
-        let started = jobs.list(&ListParams::default()).await.expect("jobs").items;
-        if active > 0
-            && started
-                .iter()
-                .any(|job| job.name_any().starts_with("cronjob-sample-"))
-        {
-            break;
-        }
-        assert!(
-            manager.exited().is_none(),
-            "make run exited:\n{}",
-            manager.output()
-        );
-        assert!(
-            Instant::now() < deadline,
-            "no Job started for the sample; make run said:\n{}",
-            manager.output()
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    wait_until(
+        &mut manager,
+        deadline,
+        "no Job started for the sample",
+        async || {
+            let sample = cron_jobs.get("cronjob-sample").await.expect("the sample");
+            let active = sample.data["status"]["active"]
+                .as_array()
+                .map_or(0, Vec::len);
+            let started = jobs.list(&ListParams::default()).await.expect("jobs").items;
+            active > 0
+                && started
+                    .iter()
+                    .any(|job| job.name_any().starts_with("cronjob-sample-"))
+        },
+    )
+    .await;
     manager.stop(Duration::from_secs(10));
     env.stop().await;
 }
