@@ -11,6 +11,7 @@ use std::sync::{Mutex, PoisonError};
 use anyhow::{Context as _, bail};
 use clap::Parser as _;
 use kubesmith_cli::command::Cli;
+use kubesmith_cli::scaffold::tree::read_files;
 use tempfile::TempDir;
 
 /// The root of this repository (the scaffolds' `--kubesmith-path`).
@@ -70,21 +71,28 @@ impl Scaffold {
     }
 
     /// A copy of the project at `source` (a project kept in this repository, such as the
-    /// book's tutorial) in `dir`, emptied first and kept afterwards, without its build output:
+    /// book's tutorial) in `dir`, emptied first and kept afterwards, without its build output
+    /// (`target/`, `.git/`, `Cargo.lock`):
     /// its path dependencies point at this checkout, and this workspace's `Cargo.lock` is
     /// copied, as for [`init`](Self::init).
     pub fn copy_of(source: &Path, dir: &Path) -> anyhow::Result<Scaffold> {
         if dir.exists() {
             std::fs::remove_dir_all(dir).with_context(|| format!("emptying {}", dir.display()))?;
         }
-        copy_tree(source, dir)?;
-        let manifest = dir.join("Cargo.toml");
-        let text = std::fs::read_to_string(&manifest).context("reading Cargo.toml")?;
-        let mut rewritten = String::new();
-        for line in text.split_inclusive('\n') {
-            rewritten.push_str(&absolute_path_dependency(line, source));
+        for (path, text) in read_files(source)? {
+            let text = match path.to_str() {
+                Some("Cargo.lock") => continue,
+                Some("Cargo.toml") => text
+                    .split_inclusive('\n')
+                    .map(|line| absolute_path_dependency(line, source))
+                    .collect(),
+                _ => text,
+            };
+            let target = dir.join(&path);
+            std::fs::create_dir_all(target.parent().unwrap_or(dir))
+                .and_then(|()| std::fs::write(&target, text))
+                .with_context(|| format!("writing {}", target.display()))?;
         }
-        std::fs::write(&manifest, rewritten).context("writing Cargo.toml")?;
         std::fs::copy(workspace_root().join("Cargo.lock"), dir.join("Cargo.lock"))
             .context("copying Cargo.lock")?;
         Ok(Scaffold {
@@ -186,29 +194,6 @@ impl Scaffold {
 /// for each other anyway (cargo locks it), and [`Scaffold::build_manager`] copies what it built
 /// before the next build can replace it.
 static CARGO: Mutex<()> = Mutex::new(());
-
-/// Copies the files under `source` into `target`, leaving out build output (`target/`) and a
-/// `Cargo.lock`.
-fn copy_tree(source: &Path, target: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(target).with_context(|| format!("creating {}", target.display()))?;
-    for entry in
-        std::fs::read_dir(source).with_context(|| format!("reading {}", source.display()))?
-    {
-        let entry = entry?;
-        let name = entry.file_name();
-        if name == "target" || name == "Cargo.lock" {
-            continue;
-        }
-        let from = entry.path();
-        if entry.file_type()?.is_dir() {
-            copy_tree(&from, &target.join(&name))?;
-        } else {
-            std::fs::copy(&from, target.join(&name))
-                .with_context(|| format!("copying {}", from.display()))?;
-        }
-    }
-    Ok(())
-}
 
 /// `line` of a Cargo.toml in `project`, with a relative `path = "..."` that names a crate
 /// (a directory with a Cargo.toml) made absolute; other lines as they are.

@@ -16,6 +16,7 @@ mod multigroup;
 mod rbac;
 mod tutorial;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -104,24 +105,7 @@ fn kubectl() -> PathBuf {
         .unwrap_or_else(|| "kubectl".into())
 }
 
-/// Every file under `dir` (relative path and contents), to compare trees.
-fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut files = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(current) = pending.pop() {
-        for entry in std::fs::read_dir(&current).expect("a directory") {
-            let path = entry.expect("an entry").path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                let contents = std::fs::read(&path).expect("a file");
-                files.push((
-                    path.strip_prefix(dir).expect("under dir").to_path_buf(),
-                    contents,
-                ));
-            }
-        }
-    }
-    files.sort();
-    files
+/// Every file under `dir` (relative path and text), to compare trees.
+fn tree(dir: &Path) -> BTreeMap<PathBuf, String> {
+    kubesmith_cli::scaffold::tree::read_files(dir).expect("the files of a directory")
 }
