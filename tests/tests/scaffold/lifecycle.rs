@@ -8,7 +8,7 @@ use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind};
 use kubesmith::envtest::Environment;
 use kubesmith_e2e::scaffolded::{Scaffold, check_success};
 
-use super::local::{apply_samples, install_and_run, wait_until};
+use super::local::{apply_samples, install_and_run, is_ready, wait_until};
 use super::{kubesmith_binary, single_group, tree};
 
 #[test]
@@ -135,16 +135,7 @@ async fn make_install_then_make_run_reconcile_the_samples_to_ready() {
             &mut manager,
             deadline,
             &format!("{name} not Ready"),
-            async || {
-                let object = api.get(name).await.expect("the sample");
-                object.data["status"]["conditions"]
-                    .as_array()
-                    .is_some_and(|conditions| {
-                        conditions
-                            .iter()
-                            .any(|c| c["type"] == "Ready" && c["status"] == "True")
-                    })
-            },
+            async || is_ready(api, name).await,
         )
         .await;
     }

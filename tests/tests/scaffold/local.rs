@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use kube::api::{Api, DynamicObject};
 use kubesmith::envtest::Environment;
 use kubesmith_e2e::scaffolded::{Background, Scaffold, check_success};
 
@@ -69,4 +70,18 @@ pub async fn wait_until(
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// Whether the object `name` has the condition `Ready=True` (false when it cannot be read).
+pub async fn is_ready(api: &Api<DynamicObject>, name: &str) -> bool {
+    let Ok(object) = api.get(name).await else {
+        return false;
+    };
+    object.data["status"]["conditions"]
+        .as_array()
+        .is_some_and(|conditions| {
+            conditions
+                .iter()
+                .any(|c| c["type"] == "Ready" && c["status"] == "True")
+        })
 }

@@ -58,6 +58,7 @@ use tokio_rustls::rustls::client::danger::{
 };
 use tokio_rustls::rustls::crypto::CryptoProvider;
 
+use super::local::is_ready;
 use super::{kubectl, single_group};
 
 /// The namespace `config/default` puts everything in.
@@ -1014,19 +1015,6 @@ fn samples(project: &Scaffold, manifests: &Manifests) -> Vec<(ApiResource, bool,
             (resource, namespaced, object)
         })
         .collect()
-}
-
-async fn is_ready(api: &Api<DynamicObject>, name: &str) -> bool {
-    let Ok(object) = api.get(name).await else {
-        return false;
-    };
-    object.data["status"]["conditions"]
-        .as_array()
-        .is_some_and(|conditions| {
-            conditions
-                .iter()
-                .any(|c| c["type"] == "Ready" && c["status"] == "True")
-        })
 }
 
 fn status_code(event: &Value) -> i64 {
