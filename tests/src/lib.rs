@@ -8,15 +8,21 @@
 //!   comparison; [`measure`] reads processes for the benchmarks.
 //! - [`scaffolded`] scaffolds projects with the `kubesmith` CLI, builds and runs them: the
 //!   quick start and the scaffold tests.
+//! - [`prerequisite`] says what a test needs from the machine (a missing one fails under
+//!   `CI=true`), [`machine`] keeps a per-machine cache and locks, and [`go_tool`] installs Go
+//!   commands from the Go module proxy into that cache.
 //!
 //! Under `cargo test --doc`, the book's chapters are also doc comments of this crate, so every
 //! Rust block in `book/src` is compiled (and run, unless marked `no_run`) against the workspace.
 
 pub mod demo;
 pub mod floor;
+pub mod go_tool;
+pub mod machine;
 pub mod managed;
 pub mod measure;
 pub mod peer;
+pub mod prerequisite;
 pub mod scaffolded;
 
 /// The book's chapters as doctests: each page is the documentation of an empty module, so

@@ -1,15 +1,19 @@
 //! controller-gen's CRDs of the Go corpus (`tests/conformance/go`): the committed golden
 //! (`tests/conformance/controller-gen`), and regenerating it where a Go toolchain exists.
 //!
-//! controller-gen is built once with `go install` into `<target>/conformance/` and reused.
+//! controller-gen is built once per machine from the Go module proxy ([`go_tool`]) and reused.
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
+use kubesmith_e2e::go_tool;
 use serde_json::Value;
+
+/// The package of controller-gen.
+const PACKAGE: &str = "sigs.k8s.io/controller-tools/cmd/controller-gen";
 
 /// The controller-tools release the golden comes from.
 pub const VERSION: &str = "v0.22.0";
@@ -52,33 +56,18 @@ pub fn golden_crds() -> anyhow::Result<BTreeMap<String, Value>> {
     Ok(crds)
 }
 
-/// A working Go toolchain: `$GO` when set (`GO=none` pretends there is none), else `go` on
-/// `PATH` or `/usr/local/go/bin/go`; `None` when there is none.
-pub fn go() -> Option<PathBuf> {
-    let candidates = match std::env::var_os("GO") {
-        Some(go) => vec![PathBuf::from(go)],
-        None => vec![PathBuf::from("go"), PathBuf::from("/usr/local/go/bin/go")],
-    };
-    candidates.into_iter().find(|go| {
-        Command::new(go)
-            .arg("version")
-            .output()
-            .is_ok_and(|output| output.status.success())
-    })
-}
-
 /// Runs controller-gen (built with `go` if not cached) on the Go corpus and returns the CRD
 /// files it writes.
 pub fn generate(go: &Path) -> anyhow::Result<Files> {
-    let controller_gen = build(go)?;
+    let controller_gen = go_tool::install(go, PACKAGE, VERSION)?;
     let output = tempfile::tempdir()?;
     let mut crd_dir = OsString::from("output:crd:dir=");
     crd_dir.push(output.path());
-    run(Command::new(&controller_gen)
+    go_tool::run(Command::new(&controller_gen)
         .args(["crd".into(), "paths=./...".into(), crd_dir])
         .current_dir(corpus_dir("go"))
         // controller-gen loads packages with `go list`.
-        .env("PATH", path_with(go)?))?;
+        .env("PATH", go_tool::path_with(go)?))?;
     read_crd_files(output.path())
 }
 
@@ -90,51 +79,6 @@ pub fn write_golden(files: &Files) -> anyhow::Result<()> {
     }
     for (name, text) in files {
         std::fs::write(dir.join(name), text)?;
-    }
-    Ok(())
-}
-
-/// The cached controller-gen binary, built first if missing.
-fn build(go: &Path) -> anyhow::Result<PathBuf> {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    let bin = target
-        .join("conformance")
-        .join(format!("controller-gen-{VERSION}"));
-    let binary = bin.join("controller-gen");
-    if !binary.is_file() {
-        std::fs::create_dir_all(&bin)?;
-        run(Command::new(go)
-            .args([
-                "install".to_string(),
-                format!("sigs.k8s.io/controller-tools/cmd/controller-gen@{VERSION}"),
-            ])
-            .env("GOBIN", &bin))?;
-    }
-    Ok(binary)
-}
-
-/// `PATH` with `go`'s directory in front.
-fn path_with(go: &Path) -> anyhow::Result<OsString> {
-    let mut dirs: Vec<PathBuf> = go.parent().map(Path::to_path_buf).into_iter().collect();
-    dirs.extend(std::env::split_paths(
-        &std::env::var_os("PATH").unwrap_or_default(),
-    ));
-    Ok(std::env::join_paths(dirs)?)
-}
-
-fn run(command: &mut Command) -> anyhow::Result<()> {
-    let output = command
-        .output()
-        .with_context(|| format!("starting {command:?}"))?;
-    if !output.status.success() {
-        bail!(
-            "{command:?} failed ({}):\n{}{}",
-            output.status,
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
     }
     Ok(())
 }

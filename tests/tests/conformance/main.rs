@@ -16,6 +16,7 @@ mod compare;
 mod controller_gen;
 mod flatten;
 
+use kubesmith_e2e::prerequisite::require;
 use kubesmith::schema::{CustomResourceMarkers, SchemaError};
 
 use compare::{Comparison, DOCUMENTED};
@@ -111,8 +112,10 @@ fn kubesmith_crds_match_controller_gen() -> anyhow::Result<()> {
 
 #[test]
 fn controller_gen_golden_is_current() -> anyhow::Result<()> {
-    let Some(go) = controller_gen::go() else {
-        println!("no Go toolchain: the committed golden is used as it is");
+    let Some(go) = require(
+        "controller_gen_golden_is_current",
+        kubesmith_e2e::go_tool::go(),
+    ) else {
         return Ok(());
     };
     let generated = controller_gen::generate(&go)?;

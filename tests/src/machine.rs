@@ -1,0 +1,78 @@
+//! Things the tests keep once per machine rather than once per checkout: a cache directory
+//! that outlives `target/` (tools built from the Go module proxy, images), and locks that
+//! serialize work across test processes (one build of a tool at a time, one node cluster per
+//! machine).
+
+use std::fs::{File, OpenOptions};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+
+/// `KUBESMITH_CACHE_DIR`: where the tests keep what they build once per machine.
+pub const CACHE_DIR_ENV: &str = "KUBESMITH_CACHE_DIR";
+
+/// The machine's cache of the tests: `$KUBESMITH_CACHE_DIR`, else `$XDG_CACHE_HOME/kubesmith`,
+/// else `~/.cache/kubesmith`, else `kubesmith-cache` in the temporary directory.
+pub fn cache_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os(CACHE_DIR_ENV).filter(|dir| !dir.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|dir| !dir.is_empty()) {
+        return PathBuf::from(dir).join("kubesmith");
+    }
+    match std::env::var_os("HOME").filter(|dir| !dir.is_empty()) {
+        Some(home) => PathBuf::from(home).join(".cache").join("kubesmith"),
+        None => std::env::temp_dir().join("kubesmith-cache"),
+    }
+}
+
+/// An exclusive lock on a file, held until dropped: other processes taking the same lock
+/// wait. Locks live in `<cache>/locks/<name>.lock`.
+#[derive(Debug)]
+pub struct MachineLock {
+    _file: File,
+}
+
+impl MachineLock {
+    /// Waits for and takes the machine-wide lock `name`.
+    pub fn acquire(name: &str) -> anyhow::Result<MachineLock> {
+        let path = cache_dir().join("locks").join(format!("{name}.lock"));
+        Self::acquire_at(&path)
+    }
+
+    /// Waits for and takes the lock on the file at `path` (created when missing).
+    pub fn acquire_at(path: &Path) -> anyhow::Result<MachineLock> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
+        }
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path)
+            .with_context(|| format!("opening {}", path.display()))?;
+        file.lock()
+            .with_context(|| format!("locking {}", path.display()))?;
+        Ok(MachineLock { _file: file })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lock_is_exclusive_until_dropped() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let path = dir.path().join("x.lock");
+        let held = MachineLock::acquire_at(&path).expect("the lock");
+        let other = OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .expect("the lock file");
+        assert!(other.try_lock().is_err(), "a second holder got the lock");
+        drop(held);
+        assert!(other.try_lock().is_ok(), "the lock outlived its holder");
+    }
+}
