@@ -1,6 +1,7 @@
-//! The Go-toolchain fallback, driven with a fake `go` (a shell script that logs what it is asked
-//! and writes fake binaries), so the orchestration is checked in milliseconds: version
-//! resolution, the derived go.mod, the build environment and the atomic install.
+//! The Go-toolchain fallback and the node binaries (`envtest use --node`), driven with a fake
+//! `go` (a shell script that logs what it is asked and writes fake binaries), so the
+//! orchestration is checked in milliseconds: version resolution, the derived go.mod, the build
+//! environment and the atomic install.
 
 #![cfg(unix)]
 
@@ -303,4 +304,350 @@ fn no_go_build_env_keeps_go_from_running() {
     );
     assert_eq!(read_log(tools.path()), "", "go must not run");
     assert_eq!(store_contents(root.path()), Vec::<String>::new());
+}
+
+/// The node binaries `use --node` adds to a version directory.
+const NODE_BINARIES: [&str; 4] = [
+    "kubelet",
+    "kube-controller-manager",
+    "kube-scheduler",
+    "kube-proxy",
+];
+
+/// A store holding the control plane of 1.37.2 (fake binaries), as a download leaves it.
+fn store_with_control_plane() -> tempfile::TempDir {
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = version_dir(root.path(), "1.37.2");
+    fs::create_dir_all(&dir).expect("create version dir");
+    for name in ["etcd", "kube-apiserver", "kubectl"] {
+        let path = dir.join(name);
+        fs::write(&path, "#!/bin/sh\n").expect("write binary");
+        let mut permissions = fs::metadata(&path).expect("stat").permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+        fs::set_permissions(&path, permissions).expect("chmod");
+    }
+    root
+}
+
+fn node_manager(root: &Path, go: Option<PathBuf>) -> AssetManager {
+    AssetManager::new(Store::new(root))
+        .platform(linux_amd64())
+        .index_url(unreachable_url())
+        .go(go)
+}
+
+#[test]
+fn node_binaries_are_built_into_the_installed_version_directory_once() {
+    let tools = tempfile::tempdir().expect("tempdir");
+    let go = fake_go(tools.path(), false);
+    let root = store_with_control_plane();
+    let manager = node_manager(root.path(), Some(go));
+
+    let mut progress = Vec::new();
+    let assets = manager
+        .use_with_node(
+            &"1.37.2".parse::<Selector>().expect("selector"),
+            &mut progress,
+        )
+        .expect("built");
+    let progress = String::from_utf8_lossy(&progress);
+
+    let dir = version_dir(root.path(), "1.37.2");
+    assert_eq!(assets.path, dir, "one directory for everything");
+    assert_eq!(
+        assets.source,
+        Source::Installed,
+        "the control plane was there"
+    );
+    assert_eq!(assets.node, Some(Source::Built));
+    for name in NODE_BINARIES
+        .iter()
+        .chain(&["etcd", "kube-apiserver", "kubectl"])
+    {
+        assert!(
+            is_executable(&dir.join(name)),
+            "{name} missing; progress:\n{progress}"
+        );
+    }
+    assert_eq!(
+        store_contents(root.path()),
+        ["1.37.2-linux-amd64"],
+        "no staging left"
+    );
+
+    let log = read_log(tools.path());
+    for expected in [
+        "go mod download -json k8s.io/kubernetes@v1.37.2",
+        "--- go.mod for k8s.io/kubernetes/cmd/kubelet",
+        "--- go.mod for k8s.io/kubernetes/cmd/kube-controller-manager",
+        "--- go.mod for k8s.io/kubernetes/cmd/kube-scheduler",
+        "--- go.mod for k8s.io/kubernetes/cmd/kube-proxy",
+        "go build -trimpath -ldflags -X k8s.io/component-base/version.gitVersion=v1.37.2",
+        "\tk8s.io/api => k8s.io/api v0.37.2",
+        "env CGO_ENABLED=0 GOOS=linux GOARCH=amd64",
+        "GOWORK=off",
+    ] {
+        assert!(
+            log.contains(expected),
+            "missing {expected:?} in go log:\n{log}"
+        );
+    }
+    for unexpected in ["go list", "cmd/kube-apiserver", "etcdmain"] {
+        assert!(
+            !log.contains(unexpected),
+            "{unexpected:?} in go log:\n{log}"
+        );
+    }
+    for expected in [
+        "building the node binaries of Kubernetes 1.37.2",
+        "[1/5] reading the go.mod",
+        "[2/5] building kubelet",
+        "[5/5] building kube-proxy",
+        "built the node binaries of Kubernetes 1.37.2",
+    ] {
+        assert!(
+            progress.contains(expected),
+            "missing {expected:?} in progress:\n{progress}"
+        );
+    }
+
+    let log_before = read_log(tools.path());
+    let again = manager
+        .use_with_node(
+            &"1.37.2".parse::<Selector>().expect("selector"),
+            &mut Vec::new(),
+        )
+        .expect("installed");
+    assert_eq!(again.node, Some(Source::Installed));
+    assert_eq!(read_log(tools.path()), log_before, "go must not run again");
+}
+
+#[test]
+fn a_fresh_store_gets_the_control_plane_then_the_node_binaries_in_one_directory() {
+    let tools = tempfile::tempdir().expect("tempdir");
+    let go = fake_go(tools.path(), false);
+    let root = tempfile::tempdir().expect("tempdir");
+    let assets = node_manager(root.path(), Some(go))
+        .use_with_node(
+            &"1.37".parse::<Selector>().expect("selector"),
+            &mut Vec::new(),
+        )
+        .expect("built");
+    assert_eq!(assets.version.to_string(), "1.37.2");
+    assert_eq!(
+        (assets.source, assets.node),
+        (Source::Built, Some(Source::Built))
+    );
+    let names: Vec<String> = {
+        let mut names: Vec<String> = fs::read_dir(&assets.path)
+            .expect("list")
+            .map(|entry| {
+                entry
+                    .expect("entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(
+        names,
+        [
+            "etcd",
+            "kube-apiserver",
+            "kube-controller-manager",
+            "kube-proxy",
+            "kube-scheduler",
+            "kubectl",
+            "kubelet"
+        ]
+    );
+}
+
+#[test]
+fn a_read_only_version_directory_of_setup_envtest_gets_node_binaries_and_stays_read_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let tools = tempfile::tempdir().expect("tempdir");
+    let go = fake_go(tools.path(), false);
+    let root = store_with_control_plane();
+    let dir = version_dir(root.path(), "1.37.2");
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o555)).expect("chmod");
+
+    node_manager(root.path(), Some(go))
+        .use_with_node(
+            &"1.37.2".parse::<Selector>().expect("selector"),
+            &mut Vec::new(),
+        )
+        .expect("built");
+    assert!(is_executable(&dir.join("kubelet")));
+    let mode = fs::metadata(&dir).expect("stat").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o555, "the directory's mode is restored");
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).expect("chmod back");
+}
+
+#[test]
+fn a_failed_node_build_keeps_the_control_plane_and_adds_nothing() {
+    let tools = tempfile::tempdir().expect("tempdir");
+    let go = fake_go(tools.path(), true);
+    let root = store_with_control_plane();
+    let error = node_manager(root.path(), Some(go))
+        .use_with_node(
+            &"1.37.2".parse::<Selector>().expect("selector"),
+            &mut Vec::new(),
+        )
+        .expect_err("build fails");
+    let message = error.to_string();
+    assert!(matches!(error, Error::NodeUnavailable { .. }), "{message}");
+    assert!(
+        message.contains("release archives carry no kubelet"),
+        "{message}"
+    );
+    assert!(message.contains("undefined: app"), "{message}");
+    let dir = version_dir(root.path(), "1.37.2");
+    assert!(is_executable(&dir.join("kube-apiserver")));
+    assert!(!dir.join("kubelet").exists());
+    assert_eq!(
+        store_contents(root.path()),
+        ["1.37.2-linux-amd64"],
+        "no staging left"
+    );
+}
+
+#[test]
+fn without_go_the_node_error_says_release_archives_have_no_node_binaries() {
+    let empty_path = tempfile::tempdir().expect("tempdir");
+    let root = store_with_control_plane();
+    let (ok, stdout, stderr) = run(kubesmith()
+        .env_remove("KUBESMITH_ENVTEST_NO_GO_BUILD")
+        .env("PATH", empty_path.path())
+        .args([
+            "envtest", "use", "1.37.2", "--node", "-p", "path", "--os", "linux", "--arch", "amd64",
+        ])
+        .arg("--bin-dir")
+        .arg(root.path())
+        .args(["--index", &unreachable_url()]));
+    assert!(!ok);
+    assert_eq!(stdout, "");
+    for expected in [
+        "the node binaries of Kubernetes 1.37.2 (linux/amd64) could not be obtained",
+        "release archives carry no kubelet, kube-controller-manager, kube-scheduler or kube-proxy",
+        "`go` is not on PATH",
+    ] {
+        assert!(
+            stderr.contains(expected),
+            "missing {expected:?} in:\n{stderr}"
+        );
+    }
+}
+
+#[test]
+fn node_binaries_with_building_disabled_or_installed_only_are_refused_clearly() {
+    let root = store_with_control_plane();
+    let base = [
+        "envtest", "use", "1.37.2", "--node", "--os", "linux", "--arch", "amd64",
+    ];
+    let (ok, _, stderr) = run(kubesmith()
+        .args(base)
+        .arg("--bin-dir")
+        .arg(root.path())
+        .args(["--index", &unreachable_url()]));
+    assert!(!ok);
+    assert!(
+        stderr.contains("building from the Go module proxy is disabled"),
+        "{stderr}"
+    );
+    let (ok, _, stderr) = run(kubesmith()
+        .args(base)
+        .arg("--installed-only")
+        .arg("--bin-dir")
+        .arg(root.path()));
+    assert!(!ok);
+    assert!(
+        stderr.contains("are not installed in") && stderr.contains("run without --installed-only"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn node_binaries_are_refused_for_other_operating_systems() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let (ok, stdout, stderr) = run(kubesmith()
+        .args([
+            "envtest",
+            "use",
+            "1.37.2",
+            "--node",
+            "--os",
+            "darwin",
+            "--arch",
+            "arm64",
+            "--installed-only",
+        ])
+        .arg("--bin-dir")
+        .arg(root.path()));
+    assert!(!ok);
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.contains("built for linux only, not for darwin/arm64"),
+        "{stderr}"
+    );
+    assert_eq!(store_contents(root.path()), Vec::<String>::new());
+}
+
+#[test]
+fn installed_node_binaries_are_reported_by_use_and_list() {
+    let tools = tempfile::tempdir().expect("tempdir");
+    let go = fake_go(tools.path(), false);
+    let root = store_with_control_plane();
+    node_manager(root.path(), Some(go))
+        .use_with_node(
+            &"1.37.2".parse::<Selector>().expect("selector"),
+            &mut Vec::new(),
+        )
+        .expect("built");
+    let target = |command: &mut std::process::Command| {
+        command
+            .args([
+                "--os",
+                "linux",
+                "--arch",
+                "amd64",
+                "--installed-only",
+                "--bin-dir",
+            ])
+            .arg(root.path());
+    };
+
+    let mut path = kubesmith();
+    path.args(["envtest", "use", "1.37.2", "--node", "-p", "path"]);
+    target(&mut path);
+    let (ok, stdout, stderr) = run(&mut path);
+    assert!(ok, "{stderr}");
+    assert_eq!(
+        stdout.trim_end(),
+        version_dir(root.path(), "1.37.2").display().to_string(),
+        "one directory: KUBEBUILDER_ASSETS and the node binaries"
+    );
+
+    let mut overview = kubesmith();
+    overview.args(["envtest", "use", "1.37.2", "--node"]);
+    target(&mut overview);
+    let (ok, stdout, stderr) = run(&mut overview);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains(
+            "Node:       kubelet, kube-controller-manager, kube-scheduler, kube-proxy in the same \
+             directory, already installed"
+        ),
+        "{stdout}"
+    );
+
+    let mut list = kubesmith();
+    list.args(["envtest", "list"]);
+    target(&mut list);
+    let (ok, stdout, stderr) = run(&mut list);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("installed, with node binaries"), "{stdout}");
 }

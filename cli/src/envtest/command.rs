@@ -15,10 +15,11 @@ use super::defaults::{
 use super::error::Error;
 use super::manager::{AssetManager, Assets, Availability, Source};
 use super::platform::Platform;
-use super::store::{Removed, Store};
+use super::store::{NODE_BINARIES, Removed, Store};
 use super::version::Selector;
 
-/// Manage the control-plane binaries (etcd, kube-apiserver, kubectl) envtest runs.
+/// Manage the control-plane binaries (etcd, kube-apiserver, kubectl) envtest runs, and on request
+/// the node binaries of a real one-node cluster.
 #[derive(Debug, Subcommand)]
 pub enum EnvtestCommand {
     /// Make a version available (from the store, a download, or a Go build) and print where it is.
@@ -45,6 +46,11 @@ pub struct UseArgs {
     /// Never build with the Go toolchain when downloading is impossible.
     #[arg(long, env = NO_GO_BUILD_ENV)]
     pub no_go_build: bool,
+    /// Also put the node binaries (kubelet, kube-controller-manager, kube-scheduler,
+    /// kube-proxy) of the same version into the same directory. Release archives carry none:
+    /// they are built with the Go toolchain from the Go module proxy (once; linux only).
+    #[arg(long)]
+    pub node: bool,
     /// Which store and platform.
     #[command(flatten)]
     pub target: TargetArgs,
@@ -120,7 +126,11 @@ impl EnvtestCommand {
                     .installed_only(args.source.installed_only)
                     .index_url(&args.source.index)
                     .go((!args.no_go_build).then(|| PathBuf::from(DEFAULT_GO)));
-                let assets = manager.use_version(&args.version, progress)?;
+                let assets = if args.node {
+                    manager.use_with_node(&args.version, progress)?
+                } else {
+                    manager.use_version(&args.version, progress)?
+                };
                 print_assets(&assets, args.print, out)?;
             }
             Self::List(args) => {
@@ -129,6 +139,13 @@ impl EnvtestCommand {
                     .index_url(&args.source.index);
                 for listing in manager.list(args.version.as_ref(), progress)? {
                     let availability = match listing.availability {
+                        Availability::Installed
+                            if manager
+                                .store()
+                                .has_node(&listing.version, &listing.platform) =>
+                        {
+                            "installed, with node binaries"
+                        }
                         Availability::Installed => "installed",
                         Availability::Available => "available",
                     };
@@ -194,21 +211,33 @@ fn print_assets(assets: &Assets, mode: PrintMode, out: &mut dyn Write) -> io::Re
         PrintMode::Path => writeln!(out, "{path}"),
         PrintMode::Env => writeln!(out, "export KUBEBUILDER_ASSETS={}", shell_quote(&path)),
         PrintMode::Overview => {
-            let source = match &assets.source {
-                Source::Installed => "already installed".to_owned(),
-                Source::Downloaded(url) => format!("downloaded from {url}"),
-                Source::Built => "built with Go from the Go module proxy".to_owned(),
-            };
             writeln!(out, "Kubernetes: {}", assets.version)?;
             writeln!(out, "Platform:   {}", assets.platform)?;
             writeln!(out, "Path:       {path}")?;
-            writeln!(out, "Source:     {source}")?;
+            writeln!(out, "Source:     {}", describe_source(&assets.source))?;
+            if let Some(node) = &assets.node {
+                writeln!(
+                    out,
+                    "Node:       {} in the same directory, {}",
+                    NODE_BINARIES.join(", "),
+                    describe_source(node)
+                )?;
+            }
             writeln!(
                 out,
                 "Use it with: export KUBEBUILDER_ASSETS={}",
                 shell_quote(&path)
             )
         }
+    }
+}
+
+/// Where binaries came from, for the overview.
+fn describe_source(source: &Source) -> String {
+    match source {
+        Source::Installed => "already installed".to_owned(),
+        Source::Downloaded(url) => format!("downloaded from {url}"),
+        Source::Built => "built with Go from the Go module proxy".to_owned(),
     }
 }
 

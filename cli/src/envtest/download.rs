@@ -13,7 +13,7 @@ use sha2::{Digest, Sha512};
 use super::error::Error;
 use super::index::{Index, Release};
 use super::platform::Platform;
-use super::store::{BINARIES, Store};
+use super::store::{BINARIES, BinarySet, Store};
 
 /// How long resolving a host name or opening a connection may take. Short, so that a machine
 /// without network access fails over to building from source quickly.
@@ -88,7 +88,7 @@ impl Downloader {
         store: &Store,
         progress: &mut dyn Write,
     ) -> Result<PathBuf, Error> {
-        let staging = store.stage(release.version, &release.platform)?;
+        let staging = store.stage(release.version, &release.platform, BinarySet::ControlPlane)?;
         let archive = staging.scratch().join(&release.archive);
         let _ = writeln!(progress, "envtest: downloading {}", release.url);
         let actual = self.download(&release.url, &archive)?;

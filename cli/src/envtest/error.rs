@@ -4,7 +4,7 @@ use std::io;
 use std::path::PathBuf;
 
 use super::platform::{InvalidPlatform, Platform};
-use super::version::{InvalidVersion, Selector};
+use super::version::{InvalidVersion, Selector, Version};
 
 /// Why an envtest command failed. Each message says what was expected and what was found.
 #[derive(Debug, thiserror::Error)]
@@ -125,10 +125,12 @@ pub enum Error {
     },
 
     /// A directory about to be installed lacks binaries.
-    #[error("{} is incomplete: expected etcd, kube-apiserver and kubectl, missing {missing}", dir.display())]
+    #[error("{} is incomplete: expected {expected}, missing {missing}", dir.display())]
     IncompleteAssets {
         /// The directory checked.
         dir: PathBuf,
+        /// The binaries it should hold.
+        expected: String,
         /// The binaries not found.
         missing: String,
     },
@@ -188,6 +190,44 @@ pub enum Error {
         version: String,
         /// What was looked for.
         expected: &'static str,
+    },
+
+    /// Node binaries were asked for a platform they are not built for.
+    #[error("node binaries (kubelet, kube-proxy, …) are built for linux only, not for {platform}")]
+    NodeUnsupportedPlatform {
+        /// The platform asked for.
+        platform: Platform,
+    },
+
+    /// `--installed-only` was given but the node binaries are not installed.
+    #[error(
+        "the node binaries of Kubernetes {version} ({platform}) are not installed in {}: expected \
+         kubelet, kube-controller-manager, kube-scheduler and kube-proxy; run without \
+         --installed-only to build them with Go",
+        dir.display()
+    )]
+    NodeNotInstalled {
+        /// The Kubernetes version.
+        version: Version,
+        /// The platform asked for.
+        platform: Platform,
+        /// The version directory they belong in.
+        dir: PathBuf,
+    },
+
+    /// The node binaries are not installed and could not be built.
+    #[error(
+        "the node binaries of Kubernetes {version} ({platform}) could not be obtained: release \
+         archives carry no kubelet, kube-controller-manager, kube-scheduler or kube-proxy, so \
+         they are built with the Go toolchain from the Go module proxy, and that failed: {build}"
+    )]
+    NodeUnavailable {
+        /// The Kubernetes version.
+        version: Version,
+        /// The platform asked for.
+        platform: Platform,
+        /// Why building failed or was not attempted.
+        build: Box<Error>,
     },
 
     /// Neither downloading nor building produced the binaries.

@@ -1,7 +1,8 @@
-//! Building the control plane with the Go toolchain from the Go module proxy, for machines that
-//! cannot download release archives but can reach a module proxy (air-gapped mirrors, CI).
+//! Building the control plane (and, on request, the node binaries) with the Go toolchain from the
+//! Go module proxy, for machines that cannot download release archives but can reach a module
+//! proxy (air-gapped mirrors, CI).
 //!
-//! Steps, each printed as a progress line:
+//! Steps of the control-plane build ([`build`]), each printed as a progress line:
 //! 1. resolve the version: exact, or the newest stable `k8s.io/kubernetes` the proxy lists
 //!    (`go list -m -versions`) that the selector accepts;
 //! 2. `go mod download -json k8s.io/kubernetes@v<X.Y.Z>` and read that release's go.mod;
@@ -11,8 +12,11 @@
 //! 4. in a second throwaway module, build etcd's server (`etcdmain.Main`) at the version of
 //!    `go.etcd.io/etcd/client/v3` that go.mod lists.
 //!
+//! The node binaries ([`build_node`]) come from the same throwaway module as step 3, built the
+//! same way, and are added to the version directory afterwards.
+//!
 //! Builds use `CGO_ENABLED=0 go build -trimpath` (plus `-ldflags -X …` stamping the release
-//! version into `kube-apiserver` and `kubectl`, as the release build does) with `GOOS`/`GOARCH` set to the target
+//! version into the Kubernetes binaries, as the release build does) with `GOOS`/`GOARCH` set to the target
 //! platform (so cross-building works), `GOFLAGS` extended with `-mod=mod -buildvcs=false` and
 //! `GOWORK=off`. Everything happens in a staging directory in the store that is renamed into
 //! place at the end; the Go module and build caches make later builds fast.
@@ -29,17 +33,32 @@ use serde::Deserialize;
 use super::error::{Error, list_or_nothing};
 use super::go_mod::{self, ETCD_CLIENT_MODULE, GoMod};
 use super::platform::Platform;
-use super::store::Store;
+use super::store::{BinarySet, Staging, Store};
 use super::version::{Selector, Version};
 
 /// The module holding the Kubernetes commands.
 const KUBERNETES_MODULE: &str = "k8s.io/kubernetes";
 
-/// The Kubernetes binaries and the packages they are built from.
-const KUBERNETES_COMMANDS: [(&str, &str); 2] = [
+/// The control-plane binaries built from `k8s.io/kubernetes`, and their packages.
+const CONTROL_PLANE_COMMANDS: [(&str, &str); 2] = [
     ("kube-apiserver", "k8s.io/kubernetes/cmd/kube-apiserver"),
     ("kubectl", "k8s.io/kubernetes/cmd/kubectl"),
 ];
+
+/// The node binaries ([`NODE_BINARIES`](super::store::NODE_BINARIES)) and their packages in
+/// `k8s.io/kubernetes`.
+const NODE_COMMANDS: [(&str, &str); 4] = [
+    ("kubelet", "k8s.io/kubernetes/cmd/kubelet"),
+    (
+        "kube-controller-manager",
+        "k8s.io/kubernetes/cmd/kube-controller-manager",
+    ),
+    ("kube-scheduler", "k8s.io/kubernetes/cmd/kube-scheduler"),
+    ("kube-proxy", "k8s.io/kubernetes/cmd/kube-proxy"),
+];
+
+/// The only OS the node binaries are built for: the kubelet and kube-proxy are Linux programs.
+pub const NODE_OS: &str = "linux";
 
 /// The packages whose version variables the Kubernetes release build sets with `-ldflags -X`.
 const VERSION_PACKAGES: [&str; 2] = [
@@ -50,8 +69,8 @@ const VERSION_PACKAGES: [&str; 2] = [
 /// How many lines of a failed command's output an error carries.
 const OUTPUT_TAIL_LINES: usize = 25;
 
-/// Builds the release `selector` picks for `platform` with the Go toolchain `go` and installs it
-/// into `store`. Returns the version built and its directory.
+/// Builds the control plane of the release `selector` picks for `platform` with the Go
+/// toolchain `go` and installs it into `store`. Returns the version built and its directory.
 pub fn build(
     go: &Path,
     selector: &Selector,
@@ -60,26 +79,15 @@ pub fn build(
     progress: &mut dyn Write,
 ) -> Result<(Version, PathBuf), Error> {
     let started = Instant::now();
-    let toolchain = Toolchain { go, platform };
-    let go_version = toolchain.version()?;
+    let toolchain = Toolchain::check(go, platform)?;
     let version = match selector {
         Selector::Exact(version) => *version,
         _ => toolchain.newest_kubernetes(selector, progress)?,
     };
-    let _ = writeln!(
-        progress,
-        "envtest: building Kubernetes {version} for {platform} from the Go module proxy with \
-         {go_version}; the first build takes several minutes"
-    );
-    let staging = store.stage(version, platform)?;
-    let assets = staging.assets();
-
-    let _ = writeln!(
-        progress,
-        "envtest: [1/4] reading the go.mod of {KUBERNETES_MODULE} v{version}"
-    );
-    let kube_dir = create_module_dir(staging.scratch(), "kubernetes")?;
-    let upstream = toolchain.release_go_mod(&kube_dir, &version, progress)?;
+    toolchain.announce(&format!("Kubernetes {version}"), progress);
+    let staging = store.stage(version, platform, BinarySet::ControlPlane)?;
+    let mut steps = Steps::new(CONTROL_PLANE_COMMANDS.len() + 2, progress);
+    let (kube_dir, upstream) = toolchain.kubernetes_module(&staging, &version, &mut steps)?;
     let etcd_version = upstream
         .required_version(ETCD_CLIENT_MODULE)
         .ok_or_else(|| Error::GoModIncomplete {
@@ -87,53 +95,176 @@ pub fn build(
             expected: "requirement on go.etcd.io/etcd/client/v3 (the etcd version to build)",
         })?
         .to_owned();
-    write_file(
-        &kube_dir.join("go.mod"),
-        &go_mod::kubernetes_module(&version, &upstream),
+    toolchain.build_commands(
+        &kube_dir,
+        &CONTROL_PLANE_COMMANDS,
+        &version,
+        &staging.assets(),
+        &mut steps,
     )?;
 
-    let ldflags = version_ldflags(&version);
-    for (step, (binary, package)) in (2..).zip(KUBERNETES_COMMANDS) {
-        let _ = writeln!(
-            progress,
-            "envtest: [{step}/4] building {binary} ({package})"
-        );
-        let output = assets.join(platform.executable_name(binary));
-        toolchain.build(&kube_dir, package, &ldflags, &output, progress)?;
-    }
-
-    let _ = writeln!(
-        progress,
-        "envtest: [4/4] building etcd {etcd_version} ({})",
+    steps.next(&format!(
+        "building etcd {etcd_version} ({})",
         go_mod::ETCD_SERVER_MODULE
-    );
+    ));
     let etcd_dir = create_module_dir(staging.scratch(), "etcd")?;
     write_file(
         &etcd_dir.join("go.mod"),
         &go_mod::etcd_module(&etcd_version, &upstream),
     )?;
     write_file(&etcd_dir.join("main.go"), go_mod::ETCD_MAIN_GO)?;
-    let etcd = assets.join(platform.executable_name("etcd"));
-    toolchain.build(&etcd_dir, ".", "", &etcd, progress)?;
+    let etcd = staging.assets().join(platform.executable_name("etcd"));
+    toolchain.build(&etcd_dir, ".", "", &etcd, steps.progress)?;
 
     let path = store.commit(staging)?;
+    report_done(&format!("Kubernetes {version}"), started, steps.progress);
+    Ok((version, path))
+}
+
+/// Builds the node binaries ([`NODE_BINARIES`](super::store::NODE_BINARIES): kubelet, kube-controller-manager,
+/// kube-scheduler, kube-proxy) of Kubernetes `version` for `platform` with the Go toolchain
+/// `go`, the same way as the control plane, and adds them to the installed version directory
+/// in `store`. Returns that directory.
+///
+/// Release archives carry no node binaries, so this is the only way to get them into the store.
+/// Only Linux is supported ([`Error::NodeUnsupportedPlatform`] otherwise).
+pub fn build_node(
+    go: &Path,
+    version: &Version,
+    platform: &Platform,
+    store: &Store,
+    progress: &mut dyn Write,
+) -> Result<PathBuf, Error> {
+    if platform.os != NODE_OS {
+        return Err(Error::NodeUnsupportedPlatform {
+            platform: platform.clone(),
+        });
+    }
+    let started = Instant::now();
+    let toolchain = Toolchain::check(go, platform)?;
+    let what = format!("the node binaries of Kubernetes {version}");
+    toolchain.announce(&what, progress);
+    let staging = store.stage(*version, platform, BinarySet::Node)?;
+    let mut steps = Steps::new(NODE_COMMANDS.len() + 1, progress);
+    let (kube_dir, _) = toolchain.kubernetes_module(&staging, version, &mut steps)?;
+    toolchain.build_commands(
+        &kube_dir,
+        &NODE_COMMANDS,
+        version,
+        &staging.assets(),
+        &mut steps,
+    )?;
+    let path = store.commit(staging)?;
+    report_done(&what, started, steps.progress);
+    Ok(path)
+}
+
+/// Numbered progress lines: `envtest: [2/4] …`.
+struct Steps<'a> {
+    done: usize,
+    total: usize,
+    progress: &'a mut dyn Write,
+}
+
+impl<'a> Steps<'a> {
+    fn new(total: usize, progress: &'a mut dyn Write) -> Self {
+        Self {
+            done: 0,
+            total,
+            progress,
+        }
+    }
+
+    /// Prints the next step's line.
+    fn next(&mut self, what: &str) {
+        self.done += 1;
+        let _ = writeln!(
+            self.progress,
+            "envtest: [{}/{}] {what}",
+            self.done, self.total
+        );
+    }
+}
+
+fn report_done(what: &str, started: Instant, progress: &mut dyn Write) {
     let elapsed = started.elapsed().as_secs();
     let _ = writeln!(
         progress,
-        "envtest: built Kubernetes {version} in {}m{:02}s",
+        "envtest: built {what} in {}m{:02}s",
         elapsed / 60,
         elapsed % 60
     );
-    Ok((version, path))
 }
 
 /// The `go` command, targeting one platform.
 struct Toolchain<'a> {
     go: &'a Path,
     platform: &'a Platform,
+    /// What `go version` said, e.g. `go1.26.8 linux/amd64`.
+    go_version: String,
 }
 
-impl Toolchain<'_> {
+impl<'a> Toolchain<'a> {
+    /// The toolchain `go` for `platform`, after checking that it runs.
+    fn check(go: &'a Path, platform: &'a Platform) -> Result<Self, Error> {
+        let mut toolchain = Self {
+            go,
+            platform,
+            go_version: String::new(),
+        };
+        toolchain.go_version = toolchain.version()?;
+        Ok(toolchain)
+    }
+
+    /// Says what is about to be built, and with what.
+    fn announce(&self, what: &str, progress: &mut dyn Write) {
+        let _ = writeln!(
+            progress,
+            "envtest: building {what} for {} from the Go module proxy with {}; the first \
+             build takes several minutes",
+            self.platform, self.go_version
+        );
+    }
+
+    /// Writes the throwaway module that builds commands of `k8s.io/kubernetes` at `version`
+    /// into the scratch space of `staging`. Returns its directory and the release's go.mod.
+    fn kubernetes_module(
+        &self,
+        staging: &Staging,
+        version: &Version,
+        steps: &mut Steps<'_>,
+    ) -> Result<(PathBuf, GoMod), Error> {
+        steps.next(&format!(
+            "reading the go.mod of {KUBERNETES_MODULE} v{version}"
+        ));
+        let dir = create_module_dir(staging.scratch(), "kubernetes")?;
+        let upstream = self.release_go_mod(&dir, version, steps.progress)?;
+        write_file(
+            &dir.join("go.mod"),
+            &go_mod::kubernetes_module(version, &upstream),
+        )?;
+        Ok((dir, upstream))
+    }
+
+    /// Builds each of `commands` (binary name, package) in the module at `dir` into `assets`,
+    /// with the version of the release stamped in.
+    fn build_commands(
+        &self,
+        dir: &Path,
+        commands: &[(&str, &str)],
+        version: &Version,
+        assets: &Path,
+        steps: &mut Steps<'_>,
+    ) -> Result<(), Error> {
+        let ldflags = version_ldflags(version);
+        for (binary, package) in commands {
+            steps.next(&format!("building {binary} ({package})"));
+            let output = assets.join(self.platform.executable_name(binary));
+            self.build(dir, package, &ldflags, &output, steps.progress)?;
+        }
+        Ok(())
+    }
+
     /// `go version`, which also tells whether the toolchain is there at all.
     fn version(&self) -> Result<String, Error> {
         let output = Command::new(self.go)
@@ -355,6 +486,7 @@ fn shorten(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::store::NODE_BINARIES;
     use super::*;
 
     #[test]
@@ -381,6 +513,15 @@ mod tests {
             assert!(flags.contains(expected), "missing {expected:?} in {flags}");
         }
         assert!(!flags.contains('\''), "no quoting needed: {flags}");
+    }
+
+    #[test]
+    fn node_commands_build_exactly_the_node_binaries() {
+        let names: Vec<&str> = NODE_COMMANDS.iter().map(|(name, _)| *name).collect();
+        assert_eq!(names, NODE_BINARIES);
+        for (name, package) in NODE_COMMANDS {
+            assert_eq!(package, format!("{KUBERNETES_MODULE}/cmd/{name}"));
+        }
     }
 
     #[test]

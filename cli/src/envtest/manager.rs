@@ -9,6 +9,11 @@
 //!    download is impossible (index or archive unreachable, or the release not listed).
 //!
 //! A failed integrity check is never papered over by the fallback: it is reported as is.
+//!
+//! `use --node` ([`AssetManager::use_with_node`]) does the above, then adds the node binaries
+//! (kubelet, kube-controller-manager, kube-scheduler, kube-proxy) to the same directory unless
+//! they are there: release archives carry none, so they are always built with Go
+//! ([`go_build::build_node`]).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -39,11 +44,14 @@ pub struct Assets {
     pub version: Version,
     /// The platform of the binaries.
     pub platform: Platform,
-    /// The directory holding `etcd`, `kube-apiserver` and `kubectl`; the value for
-    /// `KUBEBUILDER_ASSETS`.
+    /// The directory holding `etcd`, `kube-apiserver` and `kubectl` (and the node binaries,
+    /// when asked for); the value for `KUBEBUILDER_ASSETS`.
     pub path: PathBuf,
     /// Where they came from.
     pub source: Source,
+    /// Where the node binaries came from: `None` unless they were asked for
+    /// ([`AssetManager::use_with_node`]); never [`Source::Downloaded`].
+    pub node: Option<Source>,
 }
 
 /// Whether a version is in the store or only offered by the index.
@@ -185,6 +193,51 @@ impl AssetManager {
         })
     }
 
+    /// Like [`Self::use_version`], and makes sure the node binaries ([`NODE_BINARIES`](super::store::NODE_BINARIES)) are in
+    /// the same directory, building them with Go when they are missing. Release archives carry
+    /// no node binaries, so without a Go toolchain (or with building disabled, or
+    /// installed-only) only an earlier build can provide them.
+    pub fn use_with_node(
+        &self,
+        selector: &Selector,
+        progress: &mut dyn Write,
+    ) -> Result<Assets, Error> {
+        if self.platform.os != go_build::NODE_OS {
+            return Err(Error::NodeUnsupportedPlatform {
+                platform: self.platform.clone(),
+            });
+        }
+        let mut assets = self.use_version(selector, progress)?;
+        if self.store.has_node(&assets.version, &self.platform) {
+            assets.node = Some(Source::Installed);
+            return Ok(assets);
+        }
+        if self.installed_only {
+            return Err(Error::NodeNotInstalled {
+                version: assets.version,
+                platform: self.platform.clone(),
+                dir: assets.path,
+            });
+        }
+        let built = match &self.go {
+            None => Err(Error::GoBuildDisabled),
+            Some(go) => {
+                go_build::build_node(go, &assets.version, &self.platform, &self.store, progress)
+            }
+        };
+        match built {
+            Ok(_) => {
+                assets.node = Some(Source::Built);
+                Ok(assets)
+            }
+            Err(error) => Err(Error::NodeUnavailable {
+                version: assets.version,
+                platform: self.platform.clone(),
+                build: Box::new(error),
+            }),
+        }
+    }
+
     /// Versions matching `selector` (all when `None`): installed ones, plus those the index
     /// offers unless installed-only. An unreachable index is reported on `progress` and the
     /// installed versions are still listed. Newest first.
@@ -272,6 +325,7 @@ impl AssetManager {
             platform: self.platform.clone(),
             path: self.store.entry_dir(&version, &self.platform),
             source,
+            node: None,
         }
     }
 

@@ -2,7 +2,10 @@
 //!
 //! envtest runs a real `kube-apiserver` and `etcd` (plus `kubectl`) for tests. This module puts
 //! those binaries in a store shared with Go's `setup-envtest` and tells tests where they are
-//! (`KUBEBUILDER_ASSETS`). Start with [`AssetManager`]; the pieces it is made of are public too:
+//! (`KUBEBUILDER_ASSETS`). `use --node` adds the node binaries of a real one-node cluster
+//! (kubelet, kube-controller-manager, kube-scheduler, kube-proxy) to the same directory; release
+//! archives carry none, so those are always built with Go. Start with [`AssetManager`]; the
+//! pieces it is made of are public too:
 //!
 //! | module | concept |
 //! |---|---|
@@ -12,7 +15,7 @@
 //! | [`index`] | the `envtest-releases.yaml` release index |
 //! | [`download`] | HTTP fetch, SHA-512 verification, archive extraction |
 //! | [`go_mod`] | the go.mod derivation for building from the Go module proxy |
-//! | [`go_build`] | building the binaries with the Go toolchain |
+//! | [`go_build`] | building the binaries (control plane, node) with the Go toolchain |
 //! | [`manager`] | the decisions: store, then download, then build |
 //! | [`command`] | the command-line interface over all of it |
 

@@ -30,6 +30,35 @@ pub const STORE_DIR_NAME: &str = "kubebuilder-envtest";
 /// The control-plane binaries every version directory holds.
 pub const BINARIES: [&str; 3] = ["etcd", "kube-apiserver", "kubectl"];
 
+/// The binaries that, with the control plane, make a real one-node cluster. Release archives do
+/// not carry them; they are built with Go ([`super::go_build::build_node`]).
+pub const NODE_BINARIES: [&str; 4] = [
+    "kubelet",
+    "kube-controller-manager",
+    "kube-scheduler",
+    "kube-proxy",
+];
+
+/// The sets of binaries a version directory can hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinarySet {
+    /// [`BINARIES`]: what envtest runs, and what release archives carry.
+    ControlPlane,
+    /// [`NODE_BINARIES`]: what a real node needs besides the control plane.
+    Node,
+}
+
+impl BinarySet {
+    /// The names of the binaries in the set (without a platform's `.exe`).
+    #[must_use]
+    pub fn binaries(self) -> &'static [&'static str] {
+        match self {
+            Self::ControlPlane => &BINARIES,
+            Self::Node => &NODE_BINARIES,
+        }
+    }
+}
+
 /// The sub-directory of the store root holding one directory per version and platform.
 const VERSIONS_DIR: &str = "k8s";
 
@@ -54,6 +83,8 @@ pub struct Entry {
     pub path: PathBuf,
     /// Whether every binary in [`BINARIES`] is present and executable.
     pub complete: bool,
+    /// Whether every binary in [`NODE_BINARIES`] is present and executable too.
+    pub node: bool,
 }
 
 /// A staging directory for one install; removed when dropped unless committed.
@@ -62,6 +93,7 @@ pub struct Staging {
     dir: tempfile::TempDir,
     version: Version,
     platform: Platform,
+    set: BinarySet,
 }
 
 impl Staging {
@@ -131,12 +163,15 @@ impl Store {
             .into_iter()
             .filter_map(|(name, path)| {
                 let (version, platform) = parse_entry_name(&name)?;
-                let complete = missing_binaries(&path, &platform).is_empty();
+                let complete =
+                    missing_binaries(&path, &platform, BinarySet::ControlPlane).is_empty();
+                let node = missing_binaries(&path, &platform, BinarySet::Node).is_empty();
                 Some(Entry {
                     version,
                     platform,
                     path,
                     complete,
+                    node,
                 })
             })
             .collect();
@@ -158,9 +193,26 @@ impl Store {
             .collect())
     }
 
-    /// Creates a staging directory inside the store (same file system, so the final rename is
-    /// atomic).
-    pub fn stage(&self, version: Version, platform: &Platform) -> Result<Staging, Error> {
+    /// Whether the node binaries of `version` on `platform` are installed (all present and
+    /// executable).
+    #[must_use]
+    pub fn has_node(&self, version: &Version, platform: &Platform) -> bool {
+        missing_binaries(
+            &self.entry_dir(version, platform),
+            platform,
+            BinarySet::Node,
+        )
+        .is_empty()
+    }
+
+    /// Creates a staging directory for the binaries of `set` inside the store (same file system,
+    /// so the final renames are atomic).
+    pub fn stage(
+        &self,
+        version: Version,
+        platform: &Platform,
+        set: BinarySet,
+    ) -> Result<Staging, Error> {
         let versions_dir = self.versions_dir();
         fs::create_dir_all(&versions_dir)
             .map_err(|e| Error::io("create directory", &versions_dir, e))?;
@@ -175,41 +227,43 @@ impl Store {
             dir,
             version,
             platform: platform.clone(),
+            set,
         };
         let assets = staging.assets();
         fs::create_dir(&assets).map_err(|e| Error::io("create directory", &assets, e))?;
         Ok(staging)
     }
 
-    /// Checks that the staged binaries are complete, marks them executable and renames the
-    /// staging directory into place. Returns the version directory.
+    /// Checks that the staged binaries are complete, marks them executable and moves them into
+    /// place. Returns the version directory.
     ///
-    /// If another process installed the same version meanwhile, its install is kept. An
-    /// incomplete directory already in the way is replaced.
+    /// Control-plane binaries: the staging directory is renamed to the version directory. If
+    /// another process installed the same version meanwhile, its install is kept; an incomplete
+    /// directory already in the way is replaced.
+    ///
+    /// Node binaries: each file is renamed into the installed version directory (made writable
+    /// for the moment if `setup-envtest` left it read-only).
     pub fn commit(&self, staging: Staging) -> Result<PathBuf, Error> {
         let assets = staging.assets();
-        let missing = missing_files(&assets, &staging.platform);
+        let set = staging.set;
+        let missing = missing_files(&assets, &staging.platform, set);
         if !missing.is_empty() {
             return Err(Error::IncompleteAssets {
                 dir: assets,
+                expected: set.binaries().join(", "),
                 missing: missing.join(", "),
             });
         }
-        for binary in BINARIES {
+        for binary in set.binaries() {
             make_executable(&assets.join(staging.platform.executable_name(binary)))?;
         }
         let target = self.entry_dir(&staging.version, &staging.platform);
-        if target.exists() {
-            if missing_binaries(&target, &staging.platform).is_empty() {
-                return Ok(target);
+        match set {
+            BinarySet::ControlPlane => commit_version_dir(&assets, &target, &staging.platform),
+            BinarySet::Node => {
+                commit_into_version_dir(&assets, &target, &staging.platform, set)?;
+                Ok(target)
             }
-            remove_dir(&target)?;
-        }
-        match fs::rename(&assets, &target) {
-            Ok(()) => Ok(target),
-            // Lost a race with a concurrent install of the same version: theirs is as good.
-            Err(_) if missing_binaries(&target, &staging.platform).is_empty() => Ok(target),
-            Err(e) => Err(Error::io("move the staged binaries to", &target, e)),
         }
     }
 
@@ -252,6 +306,79 @@ impl Store {
     }
 }
 
+/// Renames the staged control plane `assets` to `target` (see [`Store::commit`]).
+fn commit_version_dir(assets: &Path, target: &Path, platform: &Platform) -> Result<PathBuf, Error> {
+    let installed =
+        |dir: &Path| missing_binaries(dir, platform, BinarySet::ControlPlane).is_empty();
+    if target.exists() {
+        if installed(target) {
+            return Ok(target.to_path_buf());
+        }
+        remove_dir(target)?;
+    }
+    match fs::rename(assets, target) {
+        Ok(()) => Ok(target.to_path_buf()),
+        // Lost a race with a concurrent install of the same version: theirs is as good.
+        Err(_) if installed(target) => Ok(target.to_path_buf()),
+        Err(e) => Err(Error::io("move the staged binaries to", target, e)),
+    }
+}
+
+/// Renames each staged binary of `set` into the installed version directory `target`.
+fn commit_into_version_dir(
+    assets: &Path,
+    target: &Path,
+    platform: &Platform,
+    set: BinarySet,
+) -> Result<(), Error> {
+    if !missing_binaries(target, platform, BinarySet::ControlPlane).is_empty() {
+        return Err(Error::IncompleteAssets {
+            dir: target.to_path_buf(),
+            expected: BINARIES.join(", "),
+            missing: missing_binaries(target, platform, BinarySet::ControlPlane).join(", "),
+        });
+    }
+    let mode = WritableWhile::make(target)?;
+    let moved = set.binaries().iter().try_for_each(|binary| {
+        let name = platform.executable_name(binary);
+        let destination = target.join(&name);
+        fs::rename(assets.join(&name), &destination)
+            .map_err(|e| Error::io("move the staged binary to", &destination, e))
+    });
+    mode.restore()?;
+    moved
+}
+
+/// A directory made writable for a while, and its permissions before.
+struct WritableWhile<'a> {
+    dir: &'a Path,
+    before: fs::Permissions,
+}
+
+impl<'a> WritableWhile<'a> {
+    /// Adds the owner's write permission to `dir` (on Unix) until [`Self::restore`].
+    fn make(dir: &'a Path) -> Result<Self, Error> {
+        let before = fs::metadata(dir)
+            .map_err(|e| Error::io("inspect", dir, e))?
+            .permissions();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            if before.mode() & 0o200 == 0 {
+                fs::set_permissions(dir, fs::Permissions::from_mode(before.mode() | 0o200))
+                    .map_err(|e| Error::io("make writable", dir, e))?;
+            }
+        }
+        Ok(Self { dir, before })
+    }
+
+    /// Puts the permissions back as they were.
+    fn restore(self) -> Result<(), Error> {
+        fs::set_permissions(self.dir, self.before)
+            .map_err(|e| Error::io("restore the permissions of", self.dir, e))
+    }
+}
+
 /// Picks the store root from `XDG_DATA_HOME` and `HOME` (split out for testing).
 fn default_root(xdg_data_home: Option<OsString>, home: Option<OsString>) -> Option<PathBuf> {
     let xdg = xdg_data_home
@@ -279,19 +406,24 @@ fn parse_entry_name(name: &str) -> Option<(Version, Platform)> {
     Some((version.parse().ok()?, Platform::new(os, arch).ok()?))
 }
 
-/// The binaries in `dir` that are missing or not executable.
-fn missing_binaries(dir: &Path, platform: &Platform) -> Vec<String> {
-    missing(dir, platform, is_executable)
+/// The binaries of `set` in `dir` that are missing or not executable.
+fn missing_binaries(dir: &Path, platform: &Platform, set: BinarySet) -> Vec<String> {
+    missing(dir, platform, set, is_executable)
 }
 
-/// The binaries in `dir` that are missing (executable or not).
-fn missing_files(dir: &Path, platform: &Platform) -> Vec<String> {
-    missing(dir, platform, Path::is_file)
+/// The binaries of `set` in `dir` that are missing (executable or not).
+fn missing_files(dir: &Path, platform: &Platform, set: BinarySet) -> Vec<String> {
+    missing(dir, platform, set, Path::is_file)
 }
 
-/// The binaries of `platform` for which `present` does not hold in `dir`.
-fn missing(dir: &Path, platform: &Platform, present: fn(&Path) -> bool) -> Vec<String> {
-    BINARIES
+/// The binaries of `set` for `platform` for which `present` does not hold in `dir`.
+fn missing(
+    dir: &Path,
+    platform: &Platform,
+    set: BinarySet,
+    present: fn(&Path) -> bool,
+) -> Vec<String> {
+    set.binaries()
         .iter()
         .map(|binary| platform.executable_name(binary))
         .filter(|name| !present(&dir.join(name)))
@@ -433,7 +565,9 @@ mod tests {
     fn commit_renames_staging_into_place_and_leaves_no_staging_dir() {
         let root = tempfile::tempdir().expect("tempdir");
         let store = Store::new(root.path());
-        let staging = store.stage(v("1.37.2"), &linux()).expect("stage");
+        let staging = store
+            .stage(v("1.37.2"), &linux(), BinarySet::ControlPlane)
+            .expect("stage");
         write_binaries(&staging.assets(), &BINARIES);
         let path = store.commit(staging).expect("commit");
         assert_eq!(path, store.entry_dir(&v("1.37.2"), &linux()));
@@ -454,7 +588,9 @@ mod tests {
     fn commit_refuses_incomplete_staging_and_dropping_it_cleans_up() {
         let root = tempfile::tempdir().expect("tempdir");
         let store = Store::new(root.path());
-        let staging = store.stage(v("1.37.2"), &linux()).expect("stage");
+        let staging = store
+            .stage(v("1.37.2"), &linux(), BinarySet::ControlPlane)
+            .expect("stage");
         write_binaries(&staging.assets(), &["etcd"]);
         let err = store.commit(staging).expect_err("incomplete");
         assert!(
@@ -470,10 +606,12 @@ mod tests {
         let store = Store::new(root.path());
         let target = store.entry_dir(&v("1.37.2"), &linux());
         write_binaries(&target, &["etcd"]);
-        let staging = store.stage(v("1.37.2"), &linux()).expect("stage");
+        let staging = store
+            .stage(v("1.37.2"), &linux(), BinarySet::ControlPlane)
+            .expect("stage");
         write_binaries(&staging.assets(), &BINARIES);
         store.commit(staging).expect("commit");
-        assert!(missing_binaries(&target, &linux()).is_empty());
+        assert!(missing_binaries(&target, &linux(), BinarySet::ControlPlane).is_empty());
     }
 
     #[test]
@@ -483,7 +621,7 @@ mod tests {
         write_binaries(&store.entry_dir(&v("1.36.1"), &linux()), &BINARIES);
         write_binaries(&store.entry_dir(&v("1.37.2"), &linux()), &BINARIES);
         let leftover = store
-            .stage(v("1.38.0"), &linux())
+            .stage(v("1.38.0"), &linux(), BinarySet::ControlPlane)
             .expect("stage")
             .dir
             .keep();
