@@ -8,6 +8,8 @@
 //!   comparison; [`measure`] reads processes for the benchmarks.
 //! - [`scaffolded`] scaffolds projects with the `kubesmith` CLI, builds and runs them: the
 //!   quick start and the scaffold tests.
+//! - [`node`] runs a real one-node cluster (kubelet, containerd, kube-proxy and the control
+//!   plane) on this machine and restores the host afterwards: the node tests' fixture.
 //! - [`prerequisite`] says what a test needs from the machine (a missing one fails under
 //!   `CI=true`), [`machine`] keeps a per-machine cache and locks, and [`go_tool`] installs Go
 //!   commands from the Go module proxy into that cache.
@@ -21,6 +23,7 @@ pub mod go_tool;
 pub mod machine;
 pub mod managed;
 pub mod measure;
+pub mod node;
 pub mod peer;
 pub mod prerequisite;
 pub mod scaffolded;

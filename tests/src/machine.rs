@@ -1,10 +1,11 @@
 //! Things the tests keep once per machine rather than once per checkout: a cache directory
-//! that outlives `target/` (tools built from the Go module proxy, images), and locks that
+//! that outlives `target/` (tools built from the Go module proxy, images), locks that
 //! serialize work across test processes (one build of a tool at a time, one node cluster per
-//! machine).
+//! machine), and how much slower than usual this machine may be ([`timeout`]).
 
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::Context as _;
 
@@ -23,6 +24,37 @@ pub fn cache_dir() -> PathBuf {
     match std::env::var_os("HOME").filter(|dir| !dir.is_empty()) {
         Some(home) => PathBuf::from(home).join(".cache").join("kubesmith"),
         None => std::env::temp_dir().join("kubesmith-cache"),
+    }
+}
+
+/// `KUBESMITH_TEST_TIMEOUT_FACTOR`: a number (e.g. `2` or `1.5`) every deadline of the tests is
+/// multiplied by, for machines slower or busier than usual.
+pub const TIMEOUT_FACTOR_ENV: &str = "KUBESMITH_TEST_TIMEOUT_FACTOR";
+
+/// `base` multiplied by [`TIMEOUT_FACTOR_ENV`] when it is set to a positive number; `base`
+/// otherwise (an unusable value is reported once on stderr and ignored).
+pub fn timeout(base: Duration) -> Duration {
+    base.mul_f64(timeout_factor(
+        std::env::var(TIMEOUT_FACTOR_ENV).ok().as_deref(),
+    ))
+}
+
+/// The factor [`timeout`] applies for the value `value` of [`TIMEOUT_FACTOR_ENV`].
+fn timeout_factor(value: Option<&str>) -> f64 {
+    let Some(value) = value.map(str::trim).filter(|value| !value.is_empty()) else {
+        return 1.0;
+    };
+    match value.parse::<f64>() {
+        Ok(factor) if factor.is_finite() && factor > 0.0 && factor <= 1000.0 => factor,
+        _ => {
+            static WARNED: std::sync::Once = std::sync::Once::new();
+            WARNED.call_once(|| {
+                eprintln!(
+                    "{TIMEOUT_FACTOR_ENV}={value:?} ignored: expected a positive number up to 1000"
+                );
+            });
+            1.0
+        }
     }
 }
 
@@ -61,6 +93,17 @@ impl MachineLock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_timeout_factor_scales_deadlines_and_ignores_nonsense() {
+        assert_eq!(timeout_factor(None), 1.0);
+        assert_eq!(timeout_factor(Some("")), 1.0);
+        assert_eq!(timeout_factor(Some("2")), 2.0);
+        assert_eq!(timeout_factor(Some(" 1.5 ")), 1.5);
+        for nonsense in ["0", "-1", "fast", "NaN", "inf", "1e9"] {
+            assert_eq!(timeout_factor(Some(nonsense)), 1.0, "{nonsense}");
+        }
+    }
 
     #[test]
     fn a_lock_is_exclusive_until_dropped() {
