@@ -240,15 +240,12 @@ fn parse(saved: &str) -> Vec<Table> {
                 name: name.trim().to_owned(),
                 ..Table::default()
             });
-        } else if let Some(chain) = line.strip_prefix(':') {
-            if let (Some(table), Some(name)) = (tables.last_mut(), chain.split_whitespace().next())
-            {
+        } else if let (Some(chain), Some(table)) = (line.strip_prefix(':'), tables.last_mut()) {
+            if let Some(name) = chain.split_whitespace().next() {
                 table.chains.push(name.to_owned());
             }
-        } else if let Some(rule) = line.strip_prefix("-A ") {
-            if let Some(table) = tables.last_mut() {
-                table.rules.push(split_words(rule));
-            }
+        } else if let (Some(rule), Some(table)) = (line.strip_prefix("-A "), tables.last_mut()) {
+            table.rules.push(split_words(rule));
         }
     }
     tables

@@ -94,11 +94,11 @@ fn main() -> std::process::ExitCode {
     let conclusion = libtest_mimic::run(&args, trials);
     // A test that panicked or the restore test being filtered out leaves the cluster running.
     let left = std::mem::replace(&mut *session(), Session::Stopped);
-    if let Session::Running(cluster, _) = left {
-        if let Err(error) = stop(cluster) {
-            eprintln!("node tests: stopping the cluster failed: {error:#}");
-            return std::process::ExitCode::FAILURE;
-        }
+    if let Session::Running(cluster, _) = left
+        && let Err(error) = stop(cluster)
+    {
+        eprintln!("node tests: stopping the cluster failed: {error:#}");
+        return std::process::ExitCode::FAILURE;
     }
     conclusion.exit_code()
 }
