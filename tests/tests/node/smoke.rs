@@ -177,9 +177,11 @@ pub async fn cluster_ip_answers_from_the_host_and_from_another_pod(
         .context("the Service has no ClusterIP")?
         .parse()?;
 
-    let from_host = http_get(SocketAddr::new(cluster_ip, 80)).await?;
+    // kube-proxy programs the endpoint a moment after the EndpointSlice says it is ready; until
+    // then the Service has no endpoint and connections are refused.
+    let from_host = http_get_once_routed(SocketAddr::new(cluster_ip, 80)).await?;
     anyhow::ensure!(
-        from_host.starts_with("HTTP/1.0 200") && from_host.ends_with(WEB_PAGE),
+        from_host.starts_with("HTTP/1.1 200 OK\r\n") && from_host.ends_with(WEB_PAGE),
         "from the host: {from_host:?}"
     );
     let from_pod = run_in_pod(
@@ -281,6 +283,21 @@ pub async fn deleting_a_namespace_completes(cluster: &Cluster) -> anyhow::Result
         .delete(namespace, &DeleteParams::default())
         .await?;
     wait_until_deleted(&namespaces, namespace, &uid, Duration::from_secs(180)).await
+}
+
+/// `GET /` to `address`, retried while the connection is refused, up to a scaled deadline.
+async fn http_get_once_routed(address: SocketAddr) -> anyhow::Result<String> {
+    let limit = kubesmith_e2e::machine::timeout(Duration::from_secs(60));
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        match http_get(address).await {
+            Ok(response) => return Ok(response),
+            Err(error) if tokio::time::Instant::now() > deadline => {
+                return Err(error.context(format!("{address} not routed after {limit:?}")));
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
 }
 
 /// `GET /` over HTTP/1.0 to `address`; the whole response.
