@@ -26,6 +26,7 @@
 //! | [`process`] | the components' processes: own process group, die with the test |
 //! | [`images`] | scratch images made with podman: pause, toolbox, test images |
 //! | [`snapshot`] | a comparable picture of the host, to prove the restore |
+//! | [`watchdog`] | restores the host at once when the test process dies with a cluster running |
 //!
 //! One cluster runs per machine at a time ([`Cluster::start`] takes the machine lock
 //! `node-cluster`). It changes the host as root: before anything changes, [`HostRecord`] saves
@@ -49,6 +50,7 @@ pub mod prerequisites;
 pub mod process;
 pub mod proxy;
 pub mod snapshot;
+pub mod watchdog;
 
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -68,6 +70,9 @@ pub use network::Uplink;
 use crate::machine::{MachineLock, cache_dir, timeout};
 use containerd::ContainerdPaths;
 use process::Component;
+
+/// The machine lock held while a cluster runs (and while a left-behind one is restored).
+pub const LOCK_NAME: &str = "node-cluster";
 
 /// How long a component gets to exit after SIGTERM before it is killed.
 const STOP_GRACE: Duration = Duration::from_secs(10);
@@ -97,14 +102,8 @@ impl Cluster {
     /// root, packages not installable, no binaries and no Go toolchain).
     pub async fn start() -> anyhow::Result<Cluster> {
         let started = Instant::now();
-        let lock = MachineLock::acquire("node-cluster")?;
-        if let Some(record) = HostRecord::left_behind()? {
-            eprintln!(
-                "node: a previous cluster did not restore the host; restoring it from {}",
-                HostRecord::path().display()
-            );
-            record.restore()?;
-        }
+        let lock = MachineLock::acquire(LOCK_NAME)?;
+        restore_left_behind()?;
         prerequisites::ensure(prerequisites::NODE_HOST_FILES)?;
         let binaries = Binaries::obtain()?;
         let uplink = Uplink::discover()?;
@@ -117,6 +116,7 @@ impl Cluster {
                 .with_context(|| format!("removing {}", logs_dir.display()))?;
         }
         std::fs::create_dir_all(&logs_dir)?;
+        watchdog::start(&logs_dir)?;
         let work_dir = tempfile::Builder::new()
             .prefix("kubesmith-node-")
             .tempdir_in("/tmp")?
@@ -440,6 +440,26 @@ impl Cluster {
             }
         }
     }
+}
+
+/// Restores the host when a previous cluster died without doing so (waiting for a running
+/// cluster on the machine to stop first). Call it before taking a picture of the host that is
+/// meant to show it untouched.
+pub fn recover_host() -> anyhow::Result<()> {
+    let _lock = MachineLock::acquire(LOCK_NAME)?;
+    restore_left_behind()
+}
+
+/// Restores the host from a record left behind; the caller holds the machine lock.
+fn restore_left_behind() -> anyhow::Result<()> {
+    if let Some(record) = HostRecord::left_behind()? {
+        eprintln!(
+            "node: a previous cluster did not restore the host; restoring it from {}",
+            HostRecord::path().display()
+        );
+        record.restore()?;
+    }
+    Ok(())
 }
 
 impl Drop for Cluster {

@@ -68,6 +68,8 @@ enum Session {
 static SESSION: Mutex<Session> = Mutex::new(Session::NotStarted);
 
 fn main() -> std::process::ExitCode {
+    // This executable is also the cluster's watchdog (restoring the host if the tests die).
+    kubesmith_e2e::node::watchdog::serve_if_requested();
     let mut args = Arguments::from_args();
     // One cluster, one test at a time (and on the main thread).
     args.test_threads = Some(1);
@@ -184,6 +186,12 @@ async fn start() -> Session {
     };
     if let Err(missing) = require_root() {
         return Session::Missing(missing);
+    }
+    // The picture of the host must not include what a crashed earlier run left.
+    if let Err(error) = kubesmith_e2e::node::recover_host() {
+        return Session::Failed(format!(
+            "restoring the host after an earlier run: {error:#}"
+        ));
     }
     let before = match HostSnapshot::capture() {
         Ok(snapshot) => snapshot,
