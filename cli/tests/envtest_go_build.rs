@@ -86,6 +86,30 @@ fn linux_amd64() -> Platform {
     Platform::new("linux", "amd64").expect("valid platform")
 }
 
+/// Asserts that `names` are executable in the store's 1.37.2 directory and that nothing else
+/// (no staging directory) is left in the store.
+fn assert_installed(root: &Path, names: &[&str], progress: &str) {
+    let dir = version_dir(root, "1.37.2");
+    for name in names {
+        assert!(
+            is_executable(&dir.join(name)),
+            "{name} missing; progress:\n{progress}"
+        );
+    }
+    assert_eq!(
+        store_contents(root),
+        ["1.37.2-linux-amd64"],
+        "no staging left"
+    );
+}
+
+/// Asserts that `text` contains every one of `expected`.
+fn assert_mentions(text: &str, expected: &[&str]) {
+    for expected in expected {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+}
+
 fn read_log(dir: &Path) -> String {
     fs::read_to_string(dir.join("go.log")).unwrap_or_default()
 }
@@ -117,58 +141,48 @@ fn unreachable_download_falls_back_to_a_go_build_with_derived_replaces() {
     assert_eq!(assets.source, Source::Built);
     let dir = version_dir(root.path(), "1.37.2");
     assert_eq!(assets.path, dir);
-    for name in ["etcd", "kube-apiserver", "kubectl"] {
-        assert!(
-            is_executable(&dir.join(name)),
-            "{name} missing; progress:\n{progress}"
-        );
-    }
-    assert_eq!(
-        store_contents(root.path()),
-        ["1.37.2-linux-amd64"],
-        "no staging left"
+    assert_installed(
+        root.path(),
+        &["etcd", "kube-apiserver", "kubectl"],
+        &progress,
     );
 
     let log = read_log(tools.path());
-    for expected in [
-        "go list -m -versions k8s.io/kubernetes",
-        "go mod download -json k8s.io/kubernetes@v1.37.2",
-        "go build -trimpath -ldflags -X k8s.io/component-base/version.gitVersion=v1.37.2",
-        "go build -trimpath -o ",
-        "--- go.mod for k8s.io/kubernetes/cmd/kube-apiserver",
-        "--- go.mod for k8s.io/kubernetes/cmd/kubectl",
-        "require k8s.io/kubernetes v1.37.2",
-        "\tk8s.io/api => k8s.io/api v0.37.2",
-        "\tk8s.io/apiserver => k8s.io/apiserver v0.37.2",
-        "\tk8s.io/kms => k8s.io/kms v0.37.2",
-        "godebug default=go1.26",
-        "require go.etcd.io/etcd/server/v3 v3.7.0",
-        "etcdmain.Main(os.Args)",
-        "env CGO_ENABLED=0 GOOS=linux GOARCH=amd64",
-        "-mod=mod",
-        "GOWORK=off",
-    ] {
-        assert!(
-            log.contains(expected),
-            "missing {expected:?} in go log:\n{log}"
-        );
-    }
+    assert_mentions(
+        &log,
+        &[
+            "go list -m -versions k8s.io/kubernetes",
+            "go mod download -json k8s.io/kubernetes@v1.37.2",
+            "go build -trimpath -ldflags -X k8s.io/component-base/version.gitVersion=v1.37.2",
+            "go build -trimpath -o ",
+            "--- go.mod for k8s.io/kubernetes/cmd/kube-apiserver",
+            "--- go.mod for k8s.io/kubernetes/cmd/kubectl",
+            "require k8s.io/kubernetes v1.37.2",
+            "\tk8s.io/api => k8s.io/api v0.37.2",
+            "\tk8s.io/apiserver => k8s.io/apiserver v0.37.2",
+            "\tk8s.io/kms => k8s.io/kms v0.37.2",
+            "godebug default=go1.26",
+            "require go.etcd.io/etcd/server/v3 v3.7.0",
+            "etcdmain.Main(os.Args)",
+            "env CGO_ENABLED=0 GOOS=linux GOARCH=amd64",
+            "-mod=mod",
+            "GOWORK=off",
+        ],
+    );
     assert!(
         !log.contains("k8s.io/klog/v2 =>"),
         "only v0.0.0 staging modules are replaced:\n{log}"
     );
-    for expected in [
-        "download failed",
-        "[1/4]",
-        "[4/4] building etcd v3.7.0",
-        "    go: building",
-        "built Kubernetes 1.37.2",
-    ] {
-        assert!(
-            progress.contains(expected),
-            "missing {expected:?} in progress:\n{progress}"
-        );
-    }
+    assert_mentions(
+        &progress,
+        &[
+            "download failed",
+            "[1/4]",
+            "[4/4] building etcd v3.7.0",
+            "    go: building",
+            "built Kubernetes 1.37.2",
+        ],
+    );
 
     // Once built, the version is used from the store: go is not run again.
     let log_before = read_log(tools.path());
@@ -360,56 +374,44 @@ fn node_binaries_are_built_into_the_installed_version_directory_once() {
         "the control plane was there"
     );
     assert_eq!(assets.node, Some(Source::Built));
-    for name in NODE_BINARIES
-        .iter()
-        .chain(&["etcd", "kube-apiserver", "kubectl"])
-    {
-        assert!(
-            is_executable(&dir.join(name)),
-            "{name} missing; progress:\n{progress}"
-        );
-    }
-    assert_eq!(
-        store_contents(root.path()),
-        ["1.37.2-linux-amd64"],
-        "no staging left"
+    assert_installed(root.path(), &NODE_BINARIES, &progress);
+    assert_installed(
+        root.path(),
+        &["etcd", "kube-apiserver", "kubectl"],
+        &progress,
     );
 
     let log = read_log(tools.path());
-    for expected in [
-        "go mod download -json k8s.io/kubernetes@v1.37.2",
-        "--- go.mod for k8s.io/kubernetes/cmd/kubelet",
-        "--- go.mod for k8s.io/kubernetes/cmd/kube-controller-manager",
-        "--- go.mod for k8s.io/kubernetes/cmd/kube-scheduler",
-        "--- go.mod for k8s.io/kubernetes/cmd/kube-proxy",
-        "go build -trimpath -ldflags -X k8s.io/component-base/version.gitVersion=v1.37.2",
-        "\tk8s.io/api => k8s.io/api v0.37.2",
-        "env CGO_ENABLED=0 GOOS=linux GOARCH=amd64",
-        "GOWORK=off",
-    ] {
-        assert!(
-            log.contains(expected),
-            "missing {expected:?} in go log:\n{log}"
-        );
-    }
+    assert_mentions(
+        &log,
+        &[
+            "go mod download -json k8s.io/kubernetes@v1.37.2",
+            "--- go.mod for k8s.io/kubernetes/cmd/kubelet",
+            "--- go.mod for k8s.io/kubernetes/cmd/kube-controller-manager",
+            "--- go.mod for k8s.io/kubernetes/cmd/kube-scheduler",
+            "--- go.mod for k8s.io/kubernetes/cmd/kube-proxy",
+            "go build -trimpath -ldflags -X k8s.io/component-base/version.gitVersion=v1.37.2",
+            "\tk8s.io/api => k8s.io/api v0.37.2",
+            "env CGO_ENABLED=0 GOOS=linux GOARCH=amd64",
+            "GOWORK=off",
+        ],
+    );
     for unexpected in ["go list", "cmd/kube-apiserver", "etcdmain"] {
         assert!(
             !log.contains(unexpected),
             "{unexpected:?} in go log:\n{log}"
         );
     }
-    for expected in [
-        "building the node binaries of Kubernetes 1.37.2",
-        "[1/5] reading the go.mod",
-        "[2/5] building kubelet",
-        "[5/5] building kube-proxy",
-        "built the node binaries of Kubernetes 1.37.2",
-    ] {
-        assert!(
-            progress.contains(expected),
-            "missing {expected:?} in progress:\n{progress}"
-        );
-    }
+    assert_mentions(
+        &progress,
+        &[
+            "building the node binaries of Kubernetes 1.37.2",
+            "[1/5] reading the go.mod",
+            "[2/5] building kubelet",
+            "[5/5] building kube-proxy",
+            "built the node binaries of Kubernetes 1.37.2",
+        ],
+    );
 
     let log_before = read_log(tools.path());
     let again = manager

@@ -18,6 +18,7 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use crate::workloads::{
     WEB_PAGE, create, deploy_web, is_ready, restricted_namespace, run_in_pod, toolbox_pod,
     wait_for_endpoint, wait_for_labelled, wait_until, wait_until_deleted,
+    web_in_restricted_namespace,
 };
 
 /// A Deployment of a static web server, as 65532 on a read-only root with every capability
@@ -71,24 +72,19 @@ pub async fn restricted_deployment_becomes_ready_behind_its_readiness_probe(
     )
     .await?;
 
-    let output = cluster
-        .kubectl()
-        .args(["exec", "--namespace", namespace, "deploy/web", "--"])
-        .args(["/bin/busybox", "id"])
-        .output()
-        .context("running kubectl exec")?;
+    let output = exec(cluster, namespace, "deploy/web", &["/bin/busybox", "id"])?;
     let id = String::from_utf8_lossy(&output.stdout);
     anyhow::ensure!(
         output.status.success() && id.starts_with("uid=65532 gid=65532"),
         "kubectl exec id: {id} {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let write = cluster
-        .kubectl()
-        .args(["exec", "--namespace", namespace, "deploy/web", "--"])
-        .args(["/bin/busybox", "touch", "/www/written"])
-        .output()
-        .context("running kubectl exec")?;
+    let write = exec(
+        cluster,
+        namespace,
+        "deploy/web",
+        &["/bin/busybox", "touch", "/www/written"],
+    )?;
     anyhow::ensure!(
         !write.status.success(),
         "the root file system is writable: touch succeeded"
@@ -102,9 +98,7 @@ pub async fn failing_readiness_probe_keeps_the_endpoint_not_ready(
     cluster: &Cluster,
 ) -> anyhow::Result<()> {
     let namespace = "smoke-unready";
-    let client = cluster.client().await?;
-    restricted_namespace(&client, namespace).await?;
-    deploy_web(cluster, namespace, "web", "/missing").await?;
+    let client = web_in_restricted_namespace(cluster, namespace, "/missing").await?;
 
     let events: Api<Event> = Api::namespaced(client, namespace);
     let watch_events = kube::runtime::watcher(
@@ -157,9 +151,7 @@ pub async fn cluster_ip_answers_from_the_host_and_from_another_pod(
     cluster: &Cluster,
 ) -> anyhow::Result<()> {
     let namespace = "smoke-service";
-    let client = cluster.client().await?;
-    restricted_namespace(&client, namespace).await?;
-    deploy_web(cluster, namespace, "web", "/").await?;
+    let client = web_in_restricted_namespace(cluster, namespace, "/").await?;
     wait_for_endpoint(
         cluster,
         namespace,
@@ -283,6 +275,21 @@ pub async fn deleting_a_namespace_completes(cluster: &Cluster) -> anyhow::Result
         .delete(namespace, &DeleteParams::default())
         .await?;
     wait_until_deleted(&namespaces, namespace, &uid, Duration::from_secs(180)).await
+}
+
+/// `kubectl exec -n <namespace> <target> -- <command>`.
+fn exec(
+    cluster: &Cluster,
+    namespace: &str,
+    target: &str,
+    command: &[&str],
+) -> anyhow::Result<std::process::Output> {
+    cluster
+        .kubectl()
+        .args(["exec", "--namespace", namespace, target, "--"])
+        .args(command)
+        .output()
+        .context("running kubectl exec")
 }
 
 /// `GET /` to `address`, retried while the connection is refused, up to a scaled deadline.

@@ -277,6 +277,19 @@ pub async fn deploy_web(
     .map(drop)
 }
 
+/// Creates the namespace `namespace` enforcing `restricted` and deploys the web server `web`
+/// there (see [`deploy_web`]); returns an admin client.
+pub async fn web_in_restricted_namespace(
+    cluster: &Cluster,
+    namespace: &str,
+    probe_path: &str,
+) -> anyhow::Result<kube::Client> {
+    let client = cluster.client().await?;
+    restricted_namespace(&client, namespace).await?;
+    deploy_web(cluster, namespace, "web", probe_path).await?;
+    Ok(client)
+}
+
 /// Waits (watching) until an object of `api` matching the label `selector` satisfies `accept`;
 /// returns it.
 pub async fn wait_for_labelled<K>(
