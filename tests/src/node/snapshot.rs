@@ -4,7 +4,8 @@
 //!
 //! Values the kernel changes on its own (counters, random numbers) are left out, and so are the
 //! mounts, links and rules of other container engines that may run on the machine meanwhile
-//! (podman's CNI networks and storage), which the cluster never touches. Per-interface sysctls
+//! (podman's CNI networks and storage) and of other tests' image builds (chroots under the
+//! machine cache), which the cluster never touches. Per-interface sysctls
 //! (`net.ipv4.conf.<interface>.*`, ...) come and go with their interfaces, which are compared as
 //! links instead.
 
@@ -65,8 +66,10 @@ impl HostSnapshot {
                     .map(|line| format!("{family:?} {line}")),
             );
         }
+        let cache = crate::machine::cache_dir();
         let mounts = mount_points()
             .into_iter()
+            .filter(|point| !point.starts_with(&cache))
             .map(|point| point.display().to_string())
             .filter(|point| !is_other_engines(point))
             .collect();

@@ -188,7 +188,9 @@ pub async fn cluster_ip_answers_from_the_host_and_from_another_pod(
 }
 
 /// A pod's projected ServiceAccount token, presented to `https://10.96.0.1` (the `kubernetes`
-/// Service, through kube-proxy), authenticates as the pod's ServiceAccount.
+/// Service, through kube-proxy), authenticates as the pod's ServiceAccount. (The request is made
+/// from the host: busybox's `wget` in the toolbox has no TLS cipher for the API server's ECDSA
+/// certificate.)
 pub async fn projected_service_account_token_is_accepted_at_the_service_address(
     cluster: &Cluster,
 ) -> anyhow::Result<()> {
