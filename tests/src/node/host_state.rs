@@ -44,10 +44,14 @@ pub const RECORDED_SYSCTLS: [&str; 15] = [
     "net.ipv4.conf.default.forwarding",
 ];
 
+/// containerd's runtime directory: its shims put their sockets in `s/` there, whatever the
+/// configured state directory.
+const CONTAINERD_RUNTIME_DIR: &str = "/run/containerd";
+
 /// Host directories outside the work directory that the components create when missing.
 pub const HOST_DIRS: [&str; 4] = [
     "/var/log/containers",
-    "/run/containerd",
+    CONTAINERD_RUNTIME_DIR,
     "/var/lib/cni",
     "/var/lib/cni/results",
 ];
@@ -216,24 +220,26 @@ impl HostRecord {
         }
         if let Ok(entries) = std::fs::read_dir("/var/lib/cni/results") {
             for entry in entries.flatten() {
-                if entry
-                    .file_name()
-                    .to_string_lossy()
-                    .starts_with(&format!("{CNI_NETWORK}-"))
+                let name = entry.file_name().to_string_lossy().into_owned();
+                // The pod network's results, and the loopback results containerd keeps for
+                // every pod sandbox (podman sets up its containers' loopback itself).
+                if name.starts_with(&format!("{CNI_NETWORK}-")) || name.starts_with("cni-loopback-")
                 {
                     std::fs::remove_file(entry.path())
                         .with_context(|| format!("removing {}", entry.path().display()))?;
                 }
             }
         }
-        // Deepest first; a directory someone else put files into meanwhile stays.
+        // Deepest first; a directory someone else put files into meanwhile stays. containerd's
+        // runtime directory holds only the shims' sockets of this cluster (one per machine).
         let mut created = self.absent_dirs.clone();
         created.sort_by_key(|dir| std::cmp::Reverse(dir.components().count()));
         for dir in created {
-            if dir == Path::new("/run/containerd") {
-                let _ = std::fs::remove_dir(dir.join("s"));
-            }
-            let _ = std::fs::remove_dir(&dir);
+            let _ = if dir == Path::new(CONTAINERD_RUNTIME_DIR) {
+                std::fs::remove_dir_all(&dir)
+            } else {
+                std::fs::remove_dir(&dir)
+            };
         }
         Ok(())
     }
