@@ -123,7 +123,7 @@ impl Drop for Component {
     }
 }
 
-/// The last [`LOG_TAIL_BYTES`] of the file at `path` (empty when unreadable).
+/// The last few KiB of the file at `path` (empty when unreadable).
 pub fn log_tail(path: &Path) -> String {
     let Ok(mut file) = File::open(path) else {
         return String::new();
