@@ -86,7 +86,7 @@ fn main() -> std::process::ExitCode {
         .map(|(name, body)| {
             let (name, body, runtime) = (*name, *body, runtime.clone());
             let short = name.rsplit("::").next().unwrap_or(name).trim();
-            Trial::test(short, move || runtime.block_on(run_on_cluster(name, body)))
+            Trial::test(short, move || runtime.block_on(run_on_cluster(short, body)))
         })
         .collect();
     let restore_runtime = runtime.clone();
