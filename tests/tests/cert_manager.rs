@@ -202,6 +202,21 @@ fn the_images_run_their_binary_as_nonroot_on_a_read_only_root_without_capabiliti
             "{image}"
         );
     }
+    // What a node test does next: one archive for `ctr images import`.
+    let dir = tempfile::tempdir().expect("a directory");
+    let archive = dir.path().join("cert-manager.tar");
+    podman
+        .save(&images, &archive)
+        .unwrap_or_else(|error| panic!("{error:#}"));
+    let listed = output(Command::new("tar").arg("-tf").arg(&archive));
+    check_success("tar -t", &listed).unwrap_or_else(|error| panic!("{error:#}"));
+    assert!(
+        String::from_utf8_lossy(&listed.stdout)
+            .lines()
+            .any(|entry| entry == "manifest.json"),
+        "the archive has no docker manifest"
+    );
+
     let again = std::time::Instant::now();
     let rebuilt = cert_manager::images().unwrap_or_else(|error| panic!("{error:#}"));
     assert_eq!(rebuilt, images);

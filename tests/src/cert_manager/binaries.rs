@@ -11,7 +11,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use std::io::BufRead as _;
+
 use anyhow::Context as _;
+use sha2::{Digest as _, Sha256};
 
 use super::source::{self, MODULE, Source};
 use super::{Component, VERSION};
@@ -20,6 +23,9 @@ use crate::machine::cached_dir;
 
 /// The build module's path.
 const BUILD_MODULE: &str = "github.com/cert-manager/cert-manager/kubesmith-entrypoints";
+
+/// The file beside the binaries that lists their SHA-256 (as `sha256sum` prints them).
+const SUMS: &str = "SHA256SUMS";
 
 /// The build module's sources, by path (besides its go.mod).
 const SOURCES: [(&str, &str); 4] = [
@@ -49,6 +55,19 @@ impl Binaries {
     pub fn path(&self, component: Component) -> PathBuf {
         self.dir.join(component.name())
     }
+
+    /// The SHA-256 (hex) of `component`'s binary, recorded when it was built.
+    pub fn sha256(&self, component: Component) -> anyhow::Result<String> {
+        let sums = self.dir.join(SUMS);
+        let text = std::fs::read_to_string(&sums)
+            .with_context(|| format!("reading {}", sums.display()))?;
+        text.lines()
+            .find_map(|line| {
+                let (digest, name) = line.split_once("  ")?;
+                (name == component.name()).then(|| digest.to_owned())
+            })
+            .with_context(|| format!("{} lists no {}", sums.display(), component.name()))
+    }
 }
 
 /// The binaries of [`VERSION`], built first when this machine has none (minutes). Fails when
@@ -57,7 +76,13 @@ pub fn binaries() -> anyhow::Result<Binaries> {
     let dir = cached_dir(&format!("cert-manager/{VERSION}/bin"), |staging| {
         let go = go_tool::go()?;
         let source = source::download(&go)?;
-        build(&go, &source, staging)
+        build(&go, &source, staging)?;
+        let mut sums = String::new();
+        for component in Component::ALL {
+            let digest = sha256(&staging.join(component.name()))?;
+            sums.push_str(&format!("{digest}  {}\n", component.name()));
+        }
+        std::fs::write(staging.join(SUMS), sums).context("writing the binaries' digests")
     })?;
     Ok(Binaries { dir })
 }
@@ -112,6 +137,24 @@ fn ldflags() -> String {
     format!("-s -w -X {MODULE}/pkg/util.AppVersion={VERSION}")
 }
 
+/// The SHA-256 of the file at `path`, in hex.
+fn sha256(path: &Path) -> anyhow::Result<String> {
+    let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut reader = std::io::BufReader::new(file);
+    let mut hasher = Sha256::new();
+    loop {
+        let chunk = reader
+            .fill_buf()
+            .with_context(|| format!("reading {}", path.display()))?;
+        if chunk.is_empty() {
+            return Ok(hex::encode(hasher.finalize()));
+        }
+        hasher.update(chunk);
+        let read = chunk.len();
+        reader.consume(read);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use kubesmith_cli::envtest::go_mod::GoMod;
@@ -154,5 +197,27 @@ mod tests {
                 "{path}"
             );
         }
+    }
+
+    #[test]
+    fn sha256_is_the_hex_digest_of_the_file() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let file = dir.path().join("f");
+        std::fs::write(&file, "abc").expect("a file");
+        assert_eq!(
+            sha256(&file).expect("a digest"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn a_recorded_digest_is_found_by_component() {
+        let dir = tempfile::tempdir().expect("a directory");
+        std::fs::write(dir.path().join(SUMS), "aa  controller\nbb  webhook\n").expect("sums");
+        let binaries = Binaries {
+            dir: dir.path().to_path_buf(),
+        };
+        assert_eq!(binaries.sha256(Component::Webhook).expect("listed"), "bb");
+        assert!(binaries.sha256(Component::Cainjector).is_err());
     }
 }

@@ -10,11 +10,9 @@
 //! image is rebuilt only when it is missing or its binary changed.
 
 use std::fmt::Write as _;
-use std::io::BufRead as _;
 use std::path::Path;
 
 use anyhow::Context as _;
-use sha2::{Digest as _, Sha256};
 
 use super::{Component, binaries};
 use crate::machine::MachineLock;
@@ -37,7 +35,7 @@ pub fn images() -> anyhow::Result<Vec<String>> {
         .map(|component| {
             let image = component.image();
             let binary = binaries.path(component);
-            let digest = sha256(&binary)?;
+            let digest = binaries.sha256(component)?;
             if podman.image_label(&image, BINARY_LABEL)?.as_deref() != Some(digest.as_str()) {
                 let context = tempfile::tempdir().context("a build context")?;
                 write_context(context.path(), component, &binary, &digest)?;
@@ -87,24 +85,6 @@ fn containerfile(name: &str, digest: &str) -> String {
     text
 }
 
-/// The SHA-256 of the file at `path`, in hex.
-fn sha256(path: &Path) -> anyhow::Result<String> {
-    let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    let mut reader = std::io::BufReader::new(file);
-    let mut hasher = Sha256::new();
-    loop {
-        let chunk = reader
-            .fill_buf()
-            .with_context(|| format!("reading {}", path.display()))?;
-        if chunk.is_empty() {
-            return Ok(hex::encode(hasher.finalize()));
-        }
-        hasher.update(chunk);
-        let read = chunk.len();
-        reader.consume(read);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,17 +105,6 @@ mod tests {
         assert!(
             text.ends_with("ENTRYPOINT [\"/app/cmd/webhook/webhook\"]\n"),
             "{text}"
-        );
-    }
-
-    #[test]
-    fn sha256_is_the_hex_digest_of_the_file() {
-        let dir = tempfile::tempdir().expect("a directory");
-        let file = dir.path().join("f");
-        std::fs::write(&file, "abc").expect("a file");
-        assert_eq!(
-            sha256(&file).expect("a digest"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
     }
 }
