@@ -27,7 +27,9 @@
 //! published, so `go install` cannot build them. The release's root module
 //! (`github.com/cert-manager/cert-manager`) holds everything else. kubesmith builds its own thin
 //! `main` packages (`entrypoints/`, one per component) around cert-manager's libraries in a
-//! throwaway module. They accept the flags the chart passes. The controller runs every default
+//! throwaway module. They accept the flags the chart passes (the test
+//! `each_binary_reports_the_release_and_accepts_every_flag_the_chart_passes_it` holds them to
+//! it), not `--config` files (the chart's `config:` values). The controller runs every default
 //! controller but Venafi's: Venafi's client library is not on the module proxy, and
 //! cert-manager's configuration package links it, so the controller keeps its own settings,
 //! with cert-manager's defaults. Builds use `CGO_ENABLED=0 go build -trimpath`, and the version
