@@ -34,7 +34,6 @@ import (
 	"github.com/cert-manager/cert-manager/pkg/controller/cainjector"
 	logf "github.com/cert-manager/cert-manager/pkg/logs"
 	"github.com/cert-manager/cert-manager/pkg/util"
-	utilfeature "github.com/cert-manager/cert-manager/pkg/util/feature"
 
 	"github.com/cert-manager/cert-manager/kubesmith-entrypoints/entry"
 )
@@ -51,19 +50,15 @@ func main() {
 		entry.Exit("cainjector", fmt.Errorf("the default configuration: %w", err), 1)
 	}
 	entry.Command{
-		Name:    "cainjector",
-		Summary: "cert-manager's CA injector: fills in the caBundle of webhooks, APIServices and CRD conversion from Certificates and Secrets.",
-		Flags:   flags(cfg),
-		Prepare: func() error {
-			if err := utilfeature.DefaultMutableFeatureGate.SetFromMap(cfg.FeatureGates); err != nil {
-				return err
-			}
-			if errs := validation.ValidateCAInjectorConfiguration(cfg, nil); len(errs) > 0 {
-				return errs.ToAggregate()
-			}
-			return logf.ValidateAndApply(&cfg.Logging)
+		Name:         "cainjector",
+		Summary:      "cert-manager's CA injector: fills in the caBundle of webhooks, APIServices and CRD conversion from Certificates and Secrets.",
+		Flags:        flags(cfg),
+		FeatureGates: &cfg.FeatureGates,
+		Validate: func() error {
+			return validation.ValidateCAInjectorConfiguration(cfg, nil).ToAggregate()
 		},
-		Run: func(ctx context.Context) error { return run(ctx, cfg) },
+		Logging: &cfg.Logging,
+		Run:     func(ctx context.Context) error { return run(ctx, cfg) },
 	}.Main()
 }
 

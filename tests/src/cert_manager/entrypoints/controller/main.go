@@ -144,19 +144,18 @@ func defaults() *settings {
 func main() {
 	s := defaults()
 	entry.Command{
-		Name:    "controller",
-		Summary: "cert-manager's controller: issues and renews the certificates that Certificate resources ask for.",
-		Flags:   flags(s),
-		Prepare: func() error {
+		Name:         "controller",
+		Summary:      "cert-manager's controller: issues and renews the certificates that Certificate resources ask for.",
+		Flags:        flags(s),
+		FeatureGates: &s.featureGates,
+		Validate: func() error {
 			if s.renewDeadline >= s.leaseDuration || s.retryPeriod >= s.renewDeadline {
 				return fmt.Errorf("leader election needs retry period < renew deadline < lease duration, got %s, %s, %s", s.retryPeriod, s.renewDeadline, s.leaseDuration)
 			}
-			if err := utilfeature.DefaultMutableFeatureGate.SetFromMap(s.featureGates); err != nil {
-				return err
-			}
-			return logf.ValidateAndApply(s.logging)
+			return nil
 		},
-		Run: func(ctx context.Context) error { return run(ctx, s) },
+		Logging: s.logging,
+		Run:     func(ctx context.Context) error { return run(ctx, s) },
 	}.Main()
 }
 

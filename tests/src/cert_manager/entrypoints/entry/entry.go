@@ -15,10 +15,12 @@ import (
 	"os"
 
 	"github.com/spf13/pflag"
+	logsapi "k8s.io/component-base/logs/api/v1"
 
 	"github.com/cert-manager/cert-manager/internal/cmd/util"
 	logf "github.com/cert-manager/cert-manager/pkg/logs"
 	cmutil "github.com/cert-manager/cert-manager/pkg/util"
+	utilfeature "github.com/cert-manager/cert-manager/pkg/util/feature"
 )
 
 // Command is one cert-manager component.
@@ -29,8 +31,12 @@ type Command struct {
 	Summary string
 	// Flags are the component's flags; --help and --version are added.
 	Flags *pflag.FlagSet
-	// Prepare checks the parsed configuration, applies feature gates and logging.
-	Prepare func() error
+	// FeatureGates are the gates the flags set, applied before Validate.
+	FeatureGates *map[string]bool
+	// Validate checks the parsed configuration.
+	Validate func() error
+	// Logging is the logging configuration the flags set, applied after Validate.
+	Logging *logsapi.LoggingConfiguration
 	// Run runs the component until ctx is cancelled.
 	Run func(ctx context.Context) error
 }
@@ -62,7 +68,7 @@ func (c Command) Main() {
 		fmt.Printf("cert-manager %s %s %s (%s)\n", c.Name, info.GitVersion, info.Platform, info.GoVersion)
 		return
 	}
-	if err := c.Prepare(); err != nil {
+	if err := c.apply(); err != nil {
 		Exit(c.Name, err, 2)
 	}
 	info := cmutil.VersionInfo()
@@ -72,6 +78,17 @@ func (c Command) Main() {
 		log.Error(err, "stopped with an error")
 		util.SetExitCode(err)
 	}
+}
+
+// apply applies the feature gates, validates, and applies the logging configuration.
+func (c Command) apply() error {
+	if err := utilfeature.DefaultMutableFeatureGate.SetFromMap(*c.FeatureGates); err != nil {
+		return err
+	}
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	return logf.ValidateAndApply(c.Logging)
 }
 
 // Exit reports err as the command name's failure and exits with code.

@@ -11,7 +11,6 @@ import (
 	"github.com/cert-manager/cert-manager/internal/apis/config/webhook/validation"
 	cmwebhook "github.com/cert-manager/cert-manager/internal/webhook"
 	logf "github.com/cert-manager/cert-manager/pkg/logs"
-	utilfeature "github.com/cert-manager/cert-manager/pkg/util/feature"
 	"github.com/cert-manager/cert-manager/pkg/webhook/options"
 
 	"github.com/cert-manager/cert-manager/kubesmith-entrypoints/entry"
@@ -25,18 +24,14 @@ func main() {
 	flags := pflag.NewFlagSet("webhook", pflag.ContinueOnError)
 	options.AddConfigFlags(flags, config)
 	entry.Command{
-		Name:    "webhook",
-		Summary: "cert-manager's admission and conversion webhook for its own resources.",
-		Flags:   flags,
-		Prepare: func() error {
-			if err := utilfeature.DefaultMutableFeatureGate.SetFromMap(config.FeatureGates); err != nil {
-				return err
-			}
-			if errs := validation.ValidateWebhookConfiguration(config, nil); len(errs) > 0 {
-				return errs.ToAggregate()
-			}
-			return logf.ValidateAndApply(&config.Logging)
+		Name:         "webhook",
+		Summary:      "cert-manager's admission and conversion webhook for its own resources.",
+		Flags:        flags,
+		FeatureGates: &config.FeatureGates,
+		Validate: func() error {
+			return validation.ValidateWebhookConfiguration(config, nil).ToAggregate()
 		},
+		Logging: &config.Logging,
 		Run: func(ctx context.Context) error {
 			server, err := cmwebhook.NewCertManagerWebhookServer(logf.FromContext(ctx), *config)
 			if err != nil {
