@@ -31,7 +31,7 @@ const CHECK_ISSUER: &str = "kubesmith-api-check";
 /// How long the API check waits between attempts.
 const CHECK_INTERVAL: Duration = Duration::from_secs(1);
 
-/// Applies cert-manager's [`manifests`] with `kubectl`, a command already pointed at the
+/// Applies cert-manager's [`manifests()`] with `kubectl`, a command already pointed at the
 /// cluster (e.g. `kubectl --kubeconfig <path>`, or [`kubesmith::envtest::Environment::kubectl`]):
 /// `apply --server-side --force-conflicts`, so installing again updates in place.
 pub fn install(mut kubectl: Command) -> anyhow::Result<()> {

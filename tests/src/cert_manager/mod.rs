@@ -4,10 +4,10 @@
 //! | module | concept |
 //! |---|---|
 //! | [`source`] | the cert-manager release in the Go module cache (its go.mod, its Helm chart) |
-//! | [`binaries`] | the controller, webhook and cainjector built with Go, cached per machine |
-//! | [`images`] | local podman images with the names and tags the chart expects |
-//! | [`manifests`] | the chart rendered by `helm template` into one YAML stream |
-//! | [`install`] | `kubectl apply` of the manifests, and the wait until the webhook serves |
+//! | [`binaries`](mod@binaries) | the controller, webhook and cainjector built with Go, cached per machine |
+//! | [`images`](mod@images) | local podman images with the names and tags the chart expects |
+//! | [`manifests`](mod@manifests) | the chart rendered by `helm template` into one YAML stream |
+//! | [`install`](mod@install) | `kubectl apply` of the manifests, and the wait until the webhook serves |
 //!
 //! In order, as a node test uses them:
 //!
@@ -35,7 +35,7 @@
 //! with cert-manager's defaults. Builds use `CGO_ENABLED=0 go build -trimpath`, and the version
 //! is stamped in (`--version` prints it).
 //!
-//! **The images** (built `FROM scratch`, see [`images`]) hold the static binary at
+//! **The images** (built `FROM scratch`, see [`images`](mod@images)) hold the static binary at
 //! `/app/cmd/<component>/<component>` (the entrypoint, as upstream's images), `/etc/passwd` and
 //! `/etc/group` naming root and `nonroot` (65532), and `USER 65532:65532`, the user of
 //! distroless `nonroot` images that cert-manager's images are based on: the chart's
