@@ -9,7 +9,7 @@ use std::process::Command;
 
 use anyhow::{Context as _, bail};
 
-use crate::machine::{MachineLock, cache_dir};
+use crate::machine::cached_dir;
 use crate::prerequisite::Missing;
 
 /// A working Go toolchain: `$GO` when set (`GO=none` pretends there is none), else `go` on
@@ -44,33 +44,15 @@ pub fn install(go: &Path, package: &str, version: &str) -> anyhow::Result<PathBu
         .filter(|name| !name.is_empty())
         .with_context(|| format!("{package} names no command"))?;
     let id = format!("{}@{version}", package.replace('/', "_"));
-    let dir = cache_dir().join("go-tools").join(&id);
-    let binary = dir.join(name);
-    if binary.is_file() {
-        return Ok(binary);
-    }
-    let _lock = MachineLock::acquire(&format!("go-tool-{id}"))?;
-    if binary.is_file() {
-        return Ok(binary);
-    }
-    let staging = cache_dir().join("go-tools").join(format!("{id}.partial"));
-    if staging.exists() {
-        std::fs::remove_dir_all(&staging)
-            .with_context(|| format!("removing {}", staging.display()))?;
-    }
-    std::fs::create_dir_all(&staging).with_context(|| format!("creating {}", staging.display()))?;
-    run(Command::new(go)
-        .args(["install", "-trimpath", &format!("{package}@{version}")])
-        .env("GOBIN", &staging)
-        .env("CGO_ENABLED", "0")
-        .env("GOFLAGS", "-buildvcs=false")
-        .env("GOWORK", "off"))?;
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
-    }
-    std::fs::rename(&staging, &dir)
-        .with_context(|| format!("moving {} into place", staging.display()))?;
-    Ok(binary)
+    let dir = cached_dir(&format!("go-tools/{id}"), |staging| {
+        run(Command::new(go)
+            .args(["install", "-trimpath", &format!("{package}@{version}")])
+            .env("GOBIN", staging)
+            .env("CGO_ENABLED", "0")
+            .env("GOFLAGS", "-buildvcs=false")
+            .env("GOWORK", "off"))
+    })?;
+    Ok(dir.join(name))
 }
 
 /// `PATH` with `go`'s directory in front (for tools that run `go` themselves).

@@ -12,19 +12,25 @@
 //!   plane) on this machine and restores the host afterwards: the node tests' fixture.
 //! - [`prerequisite`] says what a test needs from the machine (a missing one fails under
 //!   `CI=true`), [`machine`] keeps a per-machine cache and locks, and [`go_tool`] installs Go
-//!   commands from the Go module proxy into that cache.
+//!   commands from the Go module proxy into that cache; [`helm`] is one of them.
+//! - [`podman`] runs the container engine with the flags this kind of machine needs, and
+//!   [`cert_manager`] makes cert-manager (binaries, images, manifests) from the Go module proxy
+//!   and installs it into a cluster.
 //!
 //! Under `cargo test --doc`, the book's chapters are also doc comments of this crate, so every
 //! Rust block in `book/src` is compiled (and run, unless marked `no_run`) against the workspace.
 
+pub mod cert_manager;
 pub mod demo;
 pub mod floor;
 pub mod go_tool;
+pub mod helm;
 pub mod machine;
 pub mod managed;
 pub mod measure;
 pub mod node;
 pub mod peer;
+pub mod podman;
 pub mod prerequisite;
 pub mod scaffolded;
 

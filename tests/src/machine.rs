@@ -90,6 +90,45 @@ impl MachineLock {
     }
 }
 
+/// `<cache>/<name>`, made once per machine by `make` (given an empty staging directory to
+/// fill) and reused afterwards. Concurrent callers wait for one build; a failed or interrupted
+/// build leaves nothing behind that looks finished.
+pub fn cached_dir(
+    name: &str,
+    make: impl FnOnce(&Path) -> anyhow::Result<()>,
+) -> anyhow::Result<PathBuf> {
+    cached_dir_in(&cache_dir(), name, make)
+}
+
+/// [`cached_dir`] under `root` instead of the machine's cache.
+fn cached_dir_in(
+    root: &Path,
+    name: &str,
+    make: impl FnOnce(&Path) -> anyhow::Result<()>,
+) -> anyhow::Result<PathBuf> {
+    let dir = root.join(name);
+    if dir.is_dir() {
+        return Ok(dir);
+    }
+    let lock = root
+        .join("locks")
+        .join(format!("{}.lock", name.replace('/', "_")));
+    let _lock = MachineLock::acquire_at(&lock)?;
+    if dir.is_dir() {
+        return Ok(dir);
+    }
+    let staging = root.join(format!("{name}.partial"));
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging)
+            .with_context(|| format!("removing {}", staging.display()))?;
+    }
+    std::fs::create_dir_all(&staging).with_context(|| format!("creating {}", staging.display()))?;
+    make(&staging)?;
+    std::fs::rename(&staging, &dir)
+        .with_context(|| format!("moving {} into place", staging.display()))?;
+    Ok(dir)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,6 +142,36 @@ mod tests {
         for nonsense in ["0", "-1", "fast", "NaN", "inf", "1e9"] {
             assert_eq!(timeout_factor(Some(nonsense)), 1.0, "{nonsense}");
         }
+    }
+
+    #[test]
+    fn a_cached_dir_is_made_once_and_a_failed_make_leaves_nothing() {
+        let root = tempfile::tempdir().expect("a directory");
+        let failed = cached_dir_in(root.path(), "tool/v1", |staging| {
+            std::fs::write(staging.join("half"), "")?;
+            anyhow::bail!("the build broke")
+        });
+        assert!(failed.is_err());
+        assert!(
+            !root.path().join("tool/v1").exists(),
+            "a failed build looks finished"
+        );
+
+        let made = cached_dir_in(root.path(), "tool/v1", |staging| {
+            assert!(
+                !staging.join("half").exists(),
+                "staging kept a failed build's files"
+            );
+            Ok(std::fs::write(staging.join("bin"), "1")?)
+        })
+        .expect("a build");
+        assert_eq!(made, root.path().join("tool/v1"));
+        let again =
+            cached_dir_in(root.path(), "tool/v1", |_| panic!("built twice")).expect("the cache");
+        assert_eq!(
+            std::fs::read_to_string(again.join("bin")).expect("the file"),
+            "1"
+        );
     }
 
     #[test]

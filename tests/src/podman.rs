@@ -1,0 +1,162 @@
+//! The container engine of the tests: podman with the flags this kind of machine needs
+//! (`../shared/DESIGN.md`, "A container engine here"): runc instead of crun (which refuses a
+//! hybrid cgroup layout), rlimits no higher than the sandbox allows, and builds that never pull
+//! (no registry is reachable; base images are made locally) and use the host's network.
+//!
+//! ```no_run
+//! use kubesmith_e2e::podman::Podman;
+//!
+//! # fn main() -> anyhow::Result<()> {
+//! let podman = Podman::find()?;
+//! podman.build(std::path::Path::new("image-context"), "example.com/tool:v1")?;
+//! let output = podman.run().args(["example.com/tool:v1", "--help"]).output()?;
+//! assert!(output.status.success());
+//! # Ok(())
+//! # }
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::Context as _;
+
+use crate::go_tool::run;
+use crate::prerequisite::{Missing, find_program};
+use crate::scaffolded::check_success;
+
+/// `PODMAN`: the podman program to use (default: `podman` on `PATH`).
+pub const PODMAN_ENV: &str = "PODMAN";
+
+/// `OCI_RUNTIME`: the OCI runtime podman is told to use (default: `/usr/sbin/runc`, else
+/// `runc` on `PATH`).
+pub const OCI_RUNTIME_ENV: &str = "OCI_RUNTIME";
+
+/// The rlimits every container gets: the sandbox cannot raise them (no CAP_SYS_RESOURCE), so
+/// podman's defaults (higher) fail.
+pub const ULIMITS: [&str; 4] = [
+    "--ulimit",
+    "nofile=1024:1024",
+    "--ulimit",
+    "nproc=4096:4096",
+];
+
+/// podman and the OCI runtime it runs containers with.
+#[derive(Debug, Clone)]
+pub struct Podman {
+    program: PathBuf,
+    runtime: PathBuf,
+}
+
+impl Podman {
+    /// podman (`$PODMAN` or on `PATH`) and runc (`$OCI_RUNTIME`, `/usr/sbin/runc` or on
+    /// `PATH`), both answering `--version`.
+    pub fn find() -> Result<Podman, Missing> {
+        let remedy = "install it with `apt-get install podman runc`";
+        let program = std::env::var_os(PODMAN_ENV)
+            .map(PathBuf::from)
+            .or_else(|| find_program("podman"))
+            .filter(|program| answers_version(program))
+            .ok_or_else(|| Missing::new("podman", remedy))?;
+        let runtime = std::env::var_os(OCI_RUNTIME_ENV)
+            .map(PathBuf::from)
+            .or_else(|| {
+                let sbin = PathBuf::from("/usr/sbin/runc");
+                sbin.is_file().then_some(sbin)
+            })
+            .or_else(|| find_program("runc"))
+            .filter(|runtime| answers_version(runtime))
+            .ok_or_else(|| Missing::new("runc", remedy))?;
+        Ok(Podman { program, runtime })
+    }
+
+    /// A bare `podman` command.
+    pub fn command(&self) -> Command {
+        Command::new(&self.program)
+    }
+
+    /// `podman run --rm` with this machine's runtime and rlimits; add options, the image and
+    /// its arguments.
+    pub fn run(&self) -> Command {
+        let mut command = self.command();
+        command
+            .args(["run", "--rm", "--runtime"])
+            .arg(&self.runtime)
+            .args(ULIMITS);
+        command
+    }
+
+    /// Builds the image `tag` from the directory `context` (its `Containerfile` or
+    /// `Dockerfile`) without pulling, on the host's network.
+    pub fn build(&self, context: &Path, tag: &str) -> anyhow::Result<()> {
+        run(self
+            .command()
+            .args(["build", "--pull=never", "--network=host", "--runtime"])
+            .arg(&self.runtime)
+            .args(ULIMITS)
+            .args(["--tag", tag])
+            .arg(context))
+        .with_context(|| format!("building the image {tag} from {}", context.display()))
+    }
+
+    /// Whether the image `image` is in podman's local storage.
+    pub fn image_exists(&self, image: &str) -> anyhow::Result<bool> {
+        let status = self
+            .command()
+            .args(["image", "exists", image])
+            .status()
+            .with_context(|| format!("asking podman whether {image} exists"))?;
+        Ok(status.success())
+    }
+
+    /// The label `label` of the local image `image`; `None` when the image or the label is
+    /// missing.
+    pub fn image_label(&self, image: &str, label: &str) -> anyhow::Result<Option<String>> {
+        if !self.image_exists(image)? {
+            return Ok(None);
+        }
+        let format = format!("{{{{ index .Labels \"{label}\" }}}}");
+        let value = self.inspect(image, &format)?;
+        Ok((!value.is_empty() && value != "<no value>").then_some(value))
+    }
+
+    /// The size in bytes of the local image `image`.
+    pub fn image_size(&self, image: &str) -> anyhow::Result<u64> {
+        let size = self.inspect(image, "{{.Size}}")?;
+        size.parse()
+            .with_context(|| format!("the size of {image} is {size:?}, not a number"))
+    }
+
+    /// `podman image inspect --format <format> <image>`, trimmed.
+    fn inspect(&self, image: &str, format: &str) -> anyhow::Result<String> {
+        let output = self
+            .command()
+            .args(["image", "inspect", "--format", format, image])
+            .output()
+            .with_context(|| format!("inspecting the image {image}"))?;
+        check_success(&format!("podman image inspect {image}"), &output)?;
+        Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
+    }
+
+    /// Writes `images` into one docker-archive at `archive` (what `ctr images import` loads).
+    pub fn save(&self, images: &[String], archive: &Path) -> anyhow::Result<()> {
+        run(self
+            .command()
+            .args([
+                "save",
+                "--format",
+                "docker-archive",
+                "--multi-image-archive",
+            ])
+            .arg("--output")
+            .arg(archive)
+            .args(images))
+        .with_context(|| format!("saving {images:?} to {}", archive.display()))
+    }
+}
+
+fn answers_version(program: &Path) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|output| output.status.success())
+}
