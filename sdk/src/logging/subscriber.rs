@@ -213,6 +213,14 @@ mod tests {
             .collect()
     }
 
+    /// The messages of the JSON lines `settings` writes while `log` runs.
+    fn messages(settings: &LogSettings, log: impl FnOnce()) -> Vec<String> {
+        json_lines(&output(settings, log))
+            .iter()
+            .map(|line| line["message"].as_str().expect("a message").to_owned())
+            .collect()
+    }
+
     #[test]
     fn json_lines_carry_time_level_target_message_fields_and_spans() {
         let json = settings(LogFormat::Json, LevelFilter::INFO, None);
@@ -291,12 +299,7 @@ mod tests {
             tracing::info!(target: "kube_client", "client info");
             tracing::error!(target: "hyper", "transport error");
         };
-        let messages = |settings: &LogSettings| -> Vec<String> {
-            json_lines(&output(settings, log))
-                .iter()
-                .map(|line| line["message"].as_str().expect("a message").to_owned())
-                .collect()
-        };
+        let messages = |settings: &LogSettings| messages(settings, log);
         let info = settings(LogFormat::Json, LevelFilter::INFO, None);
         assert_eq!(messages(&info), ["client info", "transport error"]);
         let error = settings(LogFormat::Json, LevelFilter::ERROR, None);
@@ -322,12 +325,11 @@ mod tests {
             tracing::debug!(target: "kube_client::discovery", "listing groups");
             tracing::debug!(target: "kube_runtime::watcher", "watch restarted");
         };
-        let messages = |rust_log: Option<&str>| -> Vec<String> {
-            let json = settings(LogFormat::Json, LevelFilter::DEBUG, rust_log);
-            json_lines(&output(&json, log))
-                .iter()
-                .map(|line| line["message"].as_str().expect("a message").to_owned())
-                .collect()
+        let messages = |rust_log: Option<&str>| {
+            messages(
+                &settings(LogFormat::Json, LevelFilter::DEBUG, rust_log),
+                log,
+            )
         };
         assert_eq!(messages(None), ["listing groups", "watch restarted"]);
         assert_eq!(
