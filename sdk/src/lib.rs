@@ -24,6 +24,8 @@
 //! **Running controllers**
 //! - [`manager`]: one client, one cache, many controllers, probes, metrics and leader
 //!   election, started in order and stopped gracefully; its standard flags (`ManagerFlags`).
+//! - [`logging`]: the process's logger, console or JSON lines, set up from the manager's
+//!   `--zap-*` flags in one call.
 //! - [`controller`]: a controller as data (`owns`, `watches`, `reads`, predicates,
 //!   concurrency, RBAC), with its reconcile loop, work-queue metrics and backoff.
 //! - [`reconcile`]: the [`Reconciler`](reconcile::Reconciler) trait, [`Action`](reconcile::Action),
@@ -65,6 +67,7 @@ pub mod events;
 pub mod finalizer;
 pub mod healthz;
 pub mod leader_election;
+pub mod logging;
 pub mod manager;
 #[cfg(feature = "manifests")]
 pub mod manifests;

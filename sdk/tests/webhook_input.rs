@@ -341,12 +341,13 @@ async fn serve() -> (std::net::SocketAddr, TlsConnector, tempfile::TempDir) {
     for certificate in rustls_pki_types::CertificateDer::pem_slice_iter(issued.ca_pem.as_bytes()) {
         roots.add(certificate.expect("ca")).expect("root");
     }
-    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
-    let client = tokio_rustls::rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+    let client = tokio_rustls::rustls::ClientConfig::builder_with_provider(
+        kubesmith::server::tls::crypto_provider(),
+    )
+    .with_safe_default_protocol_versions()
+    .expect("versions")
+    .with_root_certificates(roots)
+    .with_no_client_auth();
     (address, TlsConnector::from(Arc::new(client)), dir)
 }
 

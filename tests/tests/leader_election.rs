@@ -46,6 +46,8 @@ impl Operator {
             .env("WATCH_NAMESPACE", namespace)
             .args([
                 "--metrics-secure=false",
+                // Lease and lifecycle lines for a failure's diagnosis, not the debug stream.
+                "--zap-log-level=info",
                 "--leader-election-namespace",
                 namespace,
             ])

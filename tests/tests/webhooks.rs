@@ -326,13 +326,14 @@ async fn reqwest_free_get(address: std::net::SocketAddr, path: &str) -> String {
 
 /// The certificate the webhook server presents to a new TLS connection.
 async fn presented_certificate(address: std::net::SocketAddr) -> Vec<u8> {
-    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
-    let config = tokio_rustls::rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("versions")
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(AcceptAnything))
-        .with_no_client_auth();
+    let config = tokio_rustls::rustls::ClientConfig::builder_with_provider(
+        kubesmith::server::tls::crypto_provider(),
+    )
+    .with_safe_default_protocol_versions()
+    .expect("versions")
+    .dangerous()
+    .with_custom_certificate_verifier(Arc::new(AcceptAnything))
+    .with_no_client_auth();
     let stream = tokio::net::TcpStream::connect(address)
         .await
         .expect("connect");
@@ -391,7 +392,7 @@ impl tokio_rustls::rustls::client::danger::ServerCertVerifier for AcceptAnything
     }
 
     fn supported_verify_schemes(&self) -> Vec<tokio_rustls::rustls::SignatureScheme> {
-        tokio_rustls::rustls::crypto::ring::default_provider()
+        kubesmith::server::tls::crypto_provider()
             .signature_verification_algorithms
             .supported_schemes()
     }

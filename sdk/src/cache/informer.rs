@@ -190,10 +190,16 @@ impl<W: Kind> Informer<W> {
         let writer = lock(&self.writer).take()?;
         self.started.store(true, Ordering::SeqCst);
         let config = self.selection.watcher_config();
-        // `Api<PartialObjectMeta<K>>` asks the API server for metadata only.
+        // `Api<PartialObjectMeta<K>>` asks the API server for metadata only. After an error
+        // the watch waits (client-go's backoff: 800 ms doubling to 30 s) before it retries, so
+        // a failing API server is not hammered and the task yields, also while the runtime
+        // shuts down.
         let mut streams: Vec<_> = W::Scope::apis::<W>(client, namespaces)
             .into_iter()
-            .map(|(namespace, api)| (namespace, watcher::watcher(api, config.clone()).boxed()))
+            .map(|(namespace, api)| {
+                let events = watcher::watcher(api, config.clone()).default_backoff();
+                (namespace, events.boxed())
+            })
             .collect();
         let events = if streams.len() == 1 {
             streams.remove(0).1

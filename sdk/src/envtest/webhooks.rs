@@ -21,7 +21,7 @@ use super::crd::{documents_of_kind, manifest_files};
 use super::error::{Error, Result};
 use super::ports::free_port;
 use crate::server::certificates;
-use crate::server::tls::TlsFiles;
+use crate::server::tls::{TlsFiles, crypto_provider};
 use crate::webhook::{
     AdmissionWebhooks, ClientConfig, WebhookConfiguration, WebhookServerOptions, configurations,
 };
@@ -136,8 +136,7 @@ impl InstalledWebhooks {
                 message: e.to_string(),
             })?;
         }
-        let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
-        let config = TlsClientConfig::builder_with_provider(provider)
+        let config = TlsClientConfig::builder_with_provider(crypto_provider())
             .with_safe_default_protocol_versions()
             .map_err(|e| Error::Certificate {
                 what: "a TLS client configuration".into(),

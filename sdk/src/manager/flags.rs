@@ -1,7 +1,8 @@
 //! The standard manager flags of a kubebuilder project, as a ready clap struct.
 //!
-//! Flatten [`ManagerFlags`] into your `main`'s arguments and turn it into
-//! [`ManagerOptions`] with [`ManagerFlags::manager_options`]:
+//! Flatten [`ManagerFlags`] into your `main`'s arguments, set up logging from its
+//! [`logging`](ManagerFlags::logging) flags and turn the rest into [`ManagerOptions`] with
+//! [`ManagerFlags::manager_options`]:
 //!
 //! ```
 //! use clap::Parser;
@@ -13,9 +14,11 @@
 //!     manager: ManagerFlags,
 //! }
 //!
-//! let args = Args::parse_from(["manager", "--leader-elect", "--metrics-bind-address=:8080"]);
+//! let args = Args::parse_from(["manager", "--leader-elect", "--zap-devel=false"]);
 //! assert!(args.manager.leader_elect);
 //! assert_eq!(args.manager.health_probe_bind_address, ":8081");
+//! assert_eq!(args.manager.logging.format(), kubesmith::logging::LogFormat::Json);
+//! // In main: args.manager.logging.init()?;
 //! ```
 
 use std::path::PathBuf;
@@ -26,6 +29,7 @@ use super::options::{
     DEFAULT_CERT_NAME, DEFAULT_HEALTH_PROBE_BIND_ADDRESS, DEFAULT_KEY_NAME,
     DEFAULT_METRICS_BIND_ADDRESS,
 };
+use crate::logging::LoggingFlags;
 use crate::server::tls::TlsFiles;
 use crate::webhook::WebhookServerOptions;
 
@@ -66,6 +70,9 @@ pub struct ManagerFlags {
     /// Enable HTTP/2 for the metrics and webhook servers (off by default).
     #[arg(long, default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub enable_http2: bool,
+    /// controller-runtime's `--zap-*` logging flags; [`LoggingFlags::init`] installs the logger.
+    #[command(flatten)]
+    pub logging: LoggingFlags,
 }
 
 impl ManagerFlags {

@@ -7,11 +7,10 @@ use std::path::Path;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
-use tokio_rustls::rustls::crypto::ring::sign::any_supported_type;
 use tokio_rustls::rustls::server::{ClientHello, ResolvesServerCert};
 use tokio_rustls::rustls::sign::CertifiedKey;
 
-use super::tls::{TlsError, TlsFiles, read_identity};
+use super::tls::{TlsError, TlsFiles, crypto_provider, read_identity};
 
 /// How often the files are read again even when they look unchanged.
 pub const CERT_RELOAD_INTERVAL: Duration = Duration::from_secs(10);
@@ -134,7 +133,7 @@ fn load(files: &TlsFiles) -> Result<Loaded, TlsError> {
         read(&files.key, "a private key")?,
     );
     let (chain, key) = read_identity(files, &pem.0, &pem.1)?;
-    let signing = any_supported_type(&key)?;
+    let signing = crypto_provider().key_provider.load_private_key(key)?;
     let certified = CertifiedKey::new(chain, signing);
     certified.keys_match()?;
     Ok(Loaded {

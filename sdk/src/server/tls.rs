@@ -8,6 +8,7 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::ServerConfig;
+use tokio_rustls::rustls::crypto::CryptoProvider;
 
 /// Default of `--webhook-cert-name` and `--metrics-cert-name` (the certificate file).
 pub const DEFAULT_CERT_NAME: &str = "tls.crt";
@@ -44,6 +45,22 @@ pub enum TlsError {
     Rustls(#[from] tokio_rustls::rustls::Error),
 }
 
+/// The rustls cryptography of kubesmith's TLS servers and clients: the process-wide default
+/// when the application installed one (`CryptoProvider::install_default` in `main`, e.g.
+/// aws-lc-rs's provider for post-quantum key exchange), else *ring*'s, as kube's `ring`
+/// feature uses.
+pub fn crypto_provider() -> Arc<CryptoProvider> {
+    if let Some(installed) = CryptoProvider::get_default() {
+        return Arc::clone(installed);
+    }
+    // rustls 0.23.48 deprecates *ring*'s provider: it has no post-quantum key exchange.
+    // kubesmith stays on *ring*, the provider of kube's client in every scaffolded project,
+    // so one provider is linked; the application chooses another by installing it.
+    #[allow(deprecated)]
+    let ring = tokio_rustls::rustls::crypto::ring::default_provider();
+    Arc::new(ring)
+}
+
 /// A TLS acceptor for `files`, or for a fresh self-signed certificate for `localhost` when
 /// `files` is `None`. ALPN offers `h2` only when `http2` is set.
 pub fn acceptor(files: Option<&TlsFiles>, http2: bool) -> Result<TlsAcceptor, TlsError> {
@@ -51,8 +68,7 @@ pub fn acceptor(files: Option<&TlsFiles>, http2: bool) -> Result<TlsAcceptor, Tl
         Some(files) => read(files)?,
         None => self_signed()?,
     };
-    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
-    let mut config = ServerConfig::builder_with_provider(provider)
+    let mut config = ServerConfig::builder_with_provider(crypto_provider())
         .with_safe_default_protocol_versions()?
         .with_no_client_auth()
         .with_single_cert(chain, key)?;
@@ -110,8 +126,7 @@ pub fn acceptor_with_resolver(
     resolver: Arc<dyn tokio_rustls::rustls::server::ResolvesServerCert>,
     http2: bool,
 ) -> Result<TlsAcceptor, TlsError> {
-    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
-    let mut config = ServerConfig::builder_with_provider(provider)
+    let mut config = ServerConfig::builder_with_provider(crypto_provider())
         .with_safe_default_protocol_versions()?
         .with_no_client_auth()
         .with_cert_resolver(resolver);

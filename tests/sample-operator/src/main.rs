@@ -18,6 +18,7 @@ struct Args {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
+    args.manager.logging.init()?;
     let mut options = args.manager.manager_options()?;
     options.leader_election_id = "greeting-operator.demo.kubesmith.dev".into();
     let mut manager = Manager::new(kube::Client::try_default().await?, options)?;

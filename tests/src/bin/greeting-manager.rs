@@ -52,11 +52,8 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_writer(std::io::stderr)
-        .init();
     let args = Args::parse();
+    args.manager.logging.init()?;
     let client = kube::Client::try_default().await?;
     match args.mode {
         Mode::Floor => {
@@ -104,7 +101,7 @@ async fn main() -> anyhow::Result<()> {
             managed::register(&mut manager, reconciler, args.max_concurrent_reconciles)?;
             announce(&identity)?;
             manager.run().await?;
-            eprintln!("manager stopped");
+            tracing::info!("manager stopped");
             Ok(())
         }
     }

@@ -23,8 +23,7 @@ pub async fn get_tls(
 ) -> Option<(u16, String)> {
     let mut roots = RootCertStore::empty();
     roots.add(ca.clone()).ok()?;
-    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
-    let config = ClientConfig::builder_with_provider(provider)
+    let config = ClientConfig::builder_with_provider(kubesmith::server::tls::crypto_provider())
         .with_safe_default_protocol_versions()
         .ok()?
         .with_root_certificates(roots)

@@ -1,10 +1,11 @@
-//! kubesmith's runtime (manager, controller builder, reconcile loop, metrics, probes) on a real
-//! control plane. Each test runs its own manager watching its own namespace.
+//! kubesmith's runtime (manager, controller builder, reconcile loop, metrics, probes, logs) on a
+//! real control plane. Each test runs its own manager watching its own namespace.
 
 mod cached_reads;
 mod generated_rbac;
 mod helpers;
 mod http;
+mod logs;
 mod loop_semantics;
 mod metrics;
 mod namespaces;

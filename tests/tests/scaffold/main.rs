@@ -2,7 +2,8 @@
 //! generated code builds without a warning, passes clippy and its own envtest tests; `make
 //! manifests`, `install`, `run`, `deploy`, `undeploy` and `build-installer` work against an
 //! envtest API server; the generated RBAC is exactly enough; the Dockerfile's build stage
-//! makes a static binary. The book's tutorial project passes its own lint and tests.
+//! makes a static binary. The book's tutorial project passes its own lint and tests. A project
+//! resolved afresh, with the newest compatible dependencies, compiles without a warning.
 //!
 //! Every scaffold depends on this repository's crates by path and builds into one target
 //! directory (`<target>/scaffolds`), so dependencies compile once for all of them.
@@ -10,6 +11,7 @@
 mod deploy;
 mod dockerfile;
 mod edit;
+mod fresh_dependencies;
 mod lifecycle;
 mod local;
 mod multigroup;
@@ -38,6 +40,11 @@ fn single_group() -> &'static Scaffold {
 /// ones the golden test of the CLI runs), so the projects compared file by file there are the
 /// ones built and tested here.
 fn golden(name: &str) -> Scaffold {
+    golden_as(name, name)
+}
+
+/// [`golden`] `name`, scaffolded in the directory of the project `dir` (for a second copy).
+fn golden_as(name: &str, dir: &str) -> Scaffold {
     let path = kubesmith_e2e::scaffolded::workspace_root()
         .join("tests/golden")
         .join(format!("{name}.json"));
@@ -55,7 +62,7 @@ fn golden(name: &str) -> Scaffold {
         .map(|command| command.iter().map(String::as_str).collect())
         .collect();
     let rest: Vec<&[&str]> = rest.iter().map(Vec::as_slice).collect();
-    scaffold(name, &init, &rest)
+    scaffold(dir, &init, &rest)
 }
 
 /// Scaffolds `name` in `$TMPDIR/kubesmith-e2e-<checkout>/` (outside this workspace, one

@@ -1088,7 +1088,7 @@ fn free_address() -> SocketAddr {
 /// certificate of its own: any certificate is accepted (only used on loopback, towards the
 /// process this test started).
 fn loopback_https_client() -> HttpClient<HttpsConnector<HttpConnector>, String> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = kubesmith::server::tls::crypto_provider();
     let config = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .expect("TLS versions")

@@ -4,8 +4,6 @@
 use clap::Parser;
 use kubesmith::healthz;
 use kubesmith::manager::{Manager, ManagerFlags};
-use tracing_subscriber::filter::{LevelFilter, Targets};
-use tracing_subscriber::prelude::*;
 
 use project_multigroup::controller;
 use project_multigroup::webhook;
@@ -15,7 +13,8 @@ use project_multigroup::webhook;
 #[derive(Debug, Parser)]
 #[command(about = "The project-multigroup operator", version)]
 struct Args {
-    /// The flags of every kubesmith manager: metrics, probes, leader election, webhook certificates.
+    /// The flags of every kubesmith manager: metrics, probes, leader election, webhook
+    /// certificates, logging.
     #[command(flatten)]
     manager: ManagerFlags,
 }
@@ -23,7 +22,7 @@ struct Args {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
-    init_logging();
+    args.manager.logging.init()?;
     let mut options = args.manager.manager_options()?;
     options.leader_election_id = "project-multigroup.testproject.org".into();
     let mut manager = Manager::new(kube::Client::try_default().await?, options)?;
@@ -40,16 +39,4 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // +kubesmith:scaffold:builder
     manager.run().await?;
     Ok(())
-}
-
-/// Logs to stderr at the levels `RUST_LOG` names (e.g. `info,kubesmith=debug`); `info` by default.
-fn init_logging() {
-    let filter = std::env::var("RUST_LOG")
-        .ok()
-        .and_then(|directives| directives.parse::<Targets>().ok())
-        .unwrap_or_else(|| Targets::new().with_default(LevelFilter::INFO));
-    tracing_subscriber::registry()
-        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
-        .with(filter)
-        .init();
 }
