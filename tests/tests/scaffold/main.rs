@@ -9,11 +9,13 @@
 
 mod deploy;
 mod dockerfile;
+mod e2e_suite;
 mod edit;
 mod lifecycle;
 mod local;
 mod multigroup;
 mod rbac;
+mod stand_ins;
 mod tutorial;
 
 use std::collections::BTreeMap;
