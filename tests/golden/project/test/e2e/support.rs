@@ -212,7 +212,13 @@ impl Cluster {
             Ok(Err(error)) => Err(format!("watching {name}: {error}").into()),
             Err(_) => {
                 let last = match api.get_opt(name).await {
-                    Ok(Some(object)) => yaml(&without_managed_fields(&object)),
+                    // The status says why, when there is one.
+                    Ok(Some(object)) => match serde_json::to_value(&object) {
+                        Ok(Value::Object(mut fields)) if fields.contains_key("status") => {
+                            yaml(&serde_json::json!({ "status": fields.remove("status") }))
+                        }
+                        _ => yaml(&without_managed_fields(&object)),
+                    },
                     Ok(None) => "it does not exist\n".to_string(),
                     Err(error) => format!("it cannot be read: {}\n", describe(&error)),
                 };
