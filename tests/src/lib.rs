@@ -11,11 +11,9 @@
 //! - [`node`] runs a real one-node cluster (kubelet, containerd, kube-proxy and the control
 //!   plane) on this machine and restores the host afterwards: the node tests' fixture.
 //! - [`prerequisite`] says what a test needs from the machine (a missing one fails under
-//!   `CI=true`), [`machine`] keeps a per-machine cache and locks, and [`go_tool`] installs Go
-//!   commands from the Go module proxy into that cache; [`helm`] is one of them.
-//! - [`podman`] runs the container engine with the flags this kind of machine needs, and
-//!   [`cert_manager`] makes cert-manager (binaries, images, manifests) from the Go module proxy
-//!   and installs it into a cluster.
+//!   `CI=true`), [`host_packages`] installs the Debian packages tests need, [`machine`] keeps
+//!   a per-machine cache and locks, and [`go_tool`] installs Go commands from the Go module
+//!   proxy into that cache.
 //!
 //! Under `cargo test --doc`, the book's chapters are also doc comments of this crate, so every
 //! Rust block in `book/src` is compiled (and run, unless marked `no_run`) against the workspace.
@@ -25,6 +23,7 @@ pub mod demo;
 pub mod floor;
 pub mod go_tool;
 pub mod helm;
+pub mod host_packages;
 pub mod machine;
 pub mod managed;
 pub mod measure;

@@ -1,10 +1,11 @@
 //! `kubesmith create api`: a Kind's types, its controller and the controller's test, its
-//! sample and roles, wired into `main`, the manifests generator and the kustomizations; then
-//! `make manifests`.
+//! sample and roles, wired into `main`, the manifests generator, the kustomizations and the
+//! end-to-end suite; then `make manifests`.
 
 use std::path::Path;
 
 use super::changes::Applied;
+use super::e2e;
 use super::error::ScaffoldError;
 use super::names;
 use super::plan::{self, Mode, Plan};
@@ -241,9 +242,10 @@ fn scaffold_types(plan: &mut Plan<'_>, vars: &ResourceVars) -> Result<(), Scaffo
     )
 }
 
-/// The controller, its test and their wiring.
+/// The controller, its test, its sample in the end-to-end suite and their wiring.
 fn scaffold_controller(plan: &mut Plan<'_>, vars: &ResourceVars) -> Result<(), ScaffoldError> {
     plan.step("controller", vars, Mode::Create)?;
+    e2e::add_sample(plan, vars)?;
     let header = &vars.project.header;
     let group = vars.qualified_group.clone();
     let module_dir = format!("src/controller/{}", vars.group_dir)

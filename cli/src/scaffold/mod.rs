@@ -34,6 +34,7 @@ pub mod changes;
 pub mod checksums;
 pub mod command;
 pub mod delete;
+pub mod e2e;
 pub mod edit;
 pub mod error;
 pub mod generate;

@@ -1,7 +1,7 @@
 //! `kubesmith create webhook`: defaulting, validating and conversion webhooks of a Kind's
 //! version — the module and its test, the conversion `From` implementations beside the
-//! spokes, the webhook and cert-manager kustomizations — wired into `main` and the manifests
-//! generator.
+//! spokes, the webhook and cert-manager kustomizations — wired into `main`, the manifests
+//! generator and the end-to-end suite.
 
 use std::path::Path;
 
@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::api::module_docs;
 use super::changes::Applied;
+use super::e2e;
 use super::error::ScaffoldError;
 use super::names;
 use super::plan::{self, Mode, Plan};
@@ -110,6 +111,12 @@ pub fn create_webhook(
         )?;
     }
     wire(&mut plan, &vars)?;
+    let mut versions = Vec::new();
+    if vars.admission {
+        versions.push(vars.resource.version.clone());
+    }
+    versions.extend(vars.spokes.iter().cloned());
+    e2e::add_webhook_objects(&mut plan, &vars.resource, &versions)?;
 
     if let Some(resource) = project.resource_mut(&options.group, &options.version, &options.kind) {
         resource.webhooks = Some(webhooks);

@@ -1,24 +1,9 @@
 //! What the node needs from the host: root, and programs from Debian packages (containerd, runc,
-//! the CNI plugins, catatonit, podman, iptables, conntrack, busybox-static, iproute2). Missing
-//! packages are installed with `apt-get` when running as root on a Debian-like system (one
-//! install at a time per machine); otherwise the answer is a [`Missing`] saying what to install.
+//! the CNI plugins, catatonit, podman, iptables, conntrack, busybox-static, iproute2), installed
+//! when missing by [`host_packages`].
 
-use std::path::Path;
-use std::process::Command;
-
-use anyhow::Context as _;
-
-use crate::machine::MachineLock;
-use crate::prerequisite::{Missing, find_program, is_root};
-
-/// A file the node needs, and the Debian package that provides it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HostFile {
-    /// A program name looked up on `PATH`, or an absolute path.
-    pub file: &'static str,
-    /// The Debian package shipping it.
-    pub package: &'static str,
-}
+use crate::host_packages::{self, HostFile};
+use crate::prerequisite::{Missing, is_root};
 
 /// Everything the cluster fixture runs on the host.
 pub const NODE_HOST_FILES: &[HostFile] = &[
@@ -93,40 +78,10 @@ pub const BUSYBOX: &str = "/bin/busybox";
 pub const CNI_BIN_DIR: &str = "/usr/lib/cni";
 
 /// Makes sure this process is root and every file of `files` exists, installing the missing
-/// packages with `apt-get` (under the machine lock `apt`). `Err` is a [`Missing`] when that is
-/// impossible here, or another error when an install failed.
+/// packages (see [`host_packages::ensure`]).
 pub fn ensure(files: &[HostFile]) -> anyhow::Result<()> {
     require_root()?;
-    let missing = missing_packages(files);
-    if missing.is_empty() {
-        return Ok(());
-    }
-    if find_program("apt-get").is_none() {
-        return Err(Missing::new(
-            format!("the packages {}", missing.join(" ")),
-            "install them with the system's package manager (Debian names given)",
-        )
-        .into());
-    }
-    let _lock = MachineLock::acquire("apt")?;
-    let missing = missing_packages(files);
-    if missing.is_empty() {
-        return Ok(());
-    }
-    eprintln!("node: installing {} with apt-get", missing.join(" "));
-    if apt_get_install(&missing).is_err() {
-        // A stale or absent package list is the usual cause: refresh it once and retry.
-        apt_get(&["update"])?;
-        apt_get_install(&missing)?;
-    }
-    let still = missing_packages(files);
-    anyhow::ensure!(
-        still.is_empty(),
-        "apt-get installed {} but these are still missing: {}",
-        missing.join(" "),
-        still.join(" ")
-    );
-    Ok(())
+    host_packages::ensure(files)
 }
 
 /// `Err` unless this process is root, which a node cluster needs.
@@ -139,63 +94,4 @@ pub fn require_root() -> Result<(), Missing> {
         "a node cluster changes the host (iptables, mounts, sysctls, cgroups): run the node \
          tests as root",
     ))
-}
-
-/// The packages (deduplicated, in order) providing files of `files` that are absent.
-fn missing_packages(files: &[HostFile]) -> Vec<&'static str> {
-    let mut packages: Vec<&'static str> = Vec::new();
-    for host_file in files {
-        let present = if host_file.file.starts_with('/') {
-            Path::new(host_file.file).is_file()
-        } else {
-            find_program(host_file.file).is_some()
-        };
-        if !present && !packages.contains(&host_file.package) {
-            packages.push(host_file.package);
-        }
-    }
-    packages
-}
-
-fn apt_get_install(packages: &[&str]) -> anyhow::Result<()> {
-    let mut args = vec!["install", "-y", "--no-install-recommends"];
-    args.extend_from_slice(packages);
-    apt_get(&args)
-}
-
-fn apt_get(args: &[&str]) -> anyhow::Result<()> {
-    crate::go_tool::run(
-        Command::new("apt-get")
-            .args(args)
-            .env("DEBIAN_FRONTEND", "noninteractive"),
-    )
-    .with_context(|| format!("apt-get {}", args.join(" ")))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_packages_of_absent_files_are_listed_once() {
-        let files = [
-            HostFile {
-                file: "sh",
-                package: "dash",
-            },
-            HostFile {
-                file: "/no/such/file-a",
-                package: "pkg-a",
-            },
-            HostFile {
-                file: "no-such-program-b",
-                package: "pkg-a",
-            },
-            HostFile {
-                file: "no-such-program-c",
-                package: "pkg-c",
-            },
-        ];
-        assert_eq!(missing_packages(&files), ["pkg-a", "pkg-c"]);
-    }
 }

@@ -1,8 +1,7 @@
 //! `make deploy`, `make undeploy` and `make build-installer` of the single-group project
 //! against envtest API servers. envtest runs no controllers: the Deployment never starts (its
-//! objects are what is checked), cert-manager's CRDs are stood in for by schemaless ones, and
-//! the namespace controller's last step (clearing a terminating namespace's finalizer) is done
-//! by the test.
+//! objects are what is checked), and cert-manager's CRDs and the namespace controller's last
+//! step are stood in for ([`super::stand_ins`]).
 
 use std::time::{Duration, Instant};
 
@@ -13,48 +12,16 @@ use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Namespace, Service, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use kube::api::{Api, PostParams};
+use kube::api::Api;
 use kube::{Client, Resource};
-use kubesmith::envtest::Environment;
 use kubesmith_e2e::scaffolded::{Background, check_success};
 use serde::de::DeserializeOwned;
 
+use super::stand_ins::{control_plane, finalize};
 use super::{kubectl, single_group};
 
 const IMAGE: &str = "example.com/op:v1";
 const NAMESPACE: &str = "project-system";
-
-/// Schemaless stand-ins for cert-manager's `Certificate` and `Issuer` CRDs.
-fn cert_manager_crds() -> Vec<CustomResourceDefinition> {
-    [("Certificate", "certificates"), ("Issuer", "issuers")]
-        .into_iter()
-        .map(|(kind, plural)| {
-            serde_json::from_value(serde_json::json!({
-                "apiVersion": "apiextensions.k8s.io/v1",
-                "kind": "CustomResourceDefinition",
-                "metadata": {"name": format!("{plural}.cert-manager.io")},
-                "spec": {
-                    "group": "cert-manager.io",
-                    "scope": "Namespaced",
-                    "names": {"kind": kind, "plural": plural, "listKind": format!("{kind}List"), "singular": kind.to_lowercase()},
-                    "versions": [{
-                        "name": "v1", "served": true, "storage": true,
-                        "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}},
-                    }],
-                },
-            }))
-            .expect("a CRD")
-        })
-        .collect()
-}
-
-async fn control_plane() -> Environment {
-    let mut builder = Environment::builder();
-    for crd in cert_manager_crds() {
-        builder = builder.crd(crd);
-    }
-    builder.start().await.expect("no test control plane")
-}
 
 /// The names `make deploy` creates (with the `project-` prefix), by kind.
 struct Deployed {
@@ -349,20 +316,6 @@ async fn make_deploy_creates_everything_and_make_undeploy_removes_it() {
     let left = check_objects(&client, false).await;
     assert!(left.is_empty(), "make undeploy left {left:?}");
     env.stop().await;
-}
-
-/// Does what the namespace controller does last: clears the `kubernetes` finalizer.
-async fn finalize(namespaces: &Api<Namespace>, mut namespace: Namespace) {
-    let name = namespace.metadata.name.clone().unwrap_or_default();
-    if let Some(spec) = namespace.spec.as_mut() {
-        spec.finalizers = Some(Vec::new());
-    }
-    if let Err(error) = namespaces
-        .replace_subresource("finalize", &name, &PostParams::default(), &namespace)
-        .await
-    {
-        tracing::debug!(%error, "finalizing the namespace (retried)");
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,8 +1,9 @@
 //! Projects scaffolded by the `kubesmith` CLI, built and run against real control planes: the
 //! generated code builds without a warning, passes clippy and its own envtest tests; `make
 //! manifests`, `install`, `run`, `deploy`, `undeploy` and `build-installer` work against an
-//! envtest API server; the generated RBAC is exactly enough; the Dockerfile's build stage
-//! makes a static binary. The book's tutorial project passes its own lint and tests. A project
+//! envtest API server; `make test-e2e` and the end-to-end suite's checks do what they can
+//! without a node; the generated RBAC is exactly enough; the Dockerfile's build stage makes a
+//! static binary. The book's tutorial project passes its own lint and tests. A project
 //! resolved afresh, with the newest compatible dependencies, compiles without a warning.
 //!
 //! Every scaffold depends on this repository's crates by path and builds into one target
@@ -10,12 +11,14 @@
 
 mod deploy;
 mod dockerfile;
+mod e2e_suite;
 mod edit;
 mod fresh_dependencies;
 mod lifecycle;
 mod local;
 mod multigroup;
 mod rbac;
+mod stand_ins;
 mod tutorial;
 
 use std::collections::BTreeMap;
