@@ -154,7 +154,8 @@ impl SelfManagedCertificates {
     }
 
     /// The RBAC rules managing the certificates needs: its Secret, the webhook configurations
-    /// and CRDs it injects the CA into.
+    /// and CRDs it injects the CA into (webhooks called at a URL instead of the Service — a
+    /// manager serving them locally — are left alone).
     pub fn rbac_rules(&self) -> Vec<Rule> {
         let mut rules = vec![
             Rule::new(&[""], &["secrets"], &["create", "get", "update"])
@@ -341,6 +342,13 @@ impl SelfManagedCertificates {
         }
         let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
         for name in &self.crds {
+            let crd = crds
+                .get(name)
+                .await
+                .map_err(api_error(format!("reading CRD {name}")))?;
+            if called_at_url(&crd) {
+                continue;
+            }
             let patch = serde_json::json!({
                 "spec": { "conversion": { "webhook": { "clientConfig": { "caBundle": ByteString(bundle.to_vec()) } } } }
             });
@@ -367,7 +375,13 @@ async fn inject_into<K: WebhookConfiguration>(
             .await
             .map_err(api_error(format!("reading {name}")))?;
         let mut changed = false;
-        for config in object.client_configs() {
+        // A webhook called at a URL (a manager serving it locally, `--webhook-local`) is not
+        // reached through the Service: its CA is not this one.
+        for config in object
+            .client_configs()
+            .into_iter()
+            .filter(|config| config.url.is_none())
+        {
             changed |= config.ca_bundle != ca;
             config.ca_bundle = ca.clone();
         }
@@ -385,6 +399,17 @@ async fn inject_into<K: WebhookConfiguration>(
             }
         }
     }
+}
+
+/// Whether the conversion webhook of `crd` is called at a URL (served locally, not through
+/// the Service).
+fn called_at_url(crd: &CustomResourceDefinition) -> bool {
+    crd.spec
+        .conversion
+        .as_ref()
+        .and_then(|conversion| conversion.webhook.as_ref())
+        .and_then(|webhook| webhook.client_config.as_ref())
+        .is_some_and(|client_config| client_config.url.is_some())
 }
 
 fn api_error(action: String) -> impl FnOnce(kube::Error) -> CertificateError {
@@ -408,27 +433,34 @@ fn first_pem(bundle: &[u8]) -> String {
     }
 }
 
-/// Writes the pair of `data` to `files`, key first, each through a temporary file renamed in
-/// place (a reader never sees half a file).
+/// Writes the pair of `data` to `files`.
 fn write_files(
     files: &TlsFiles,
     data: &BTreeMap<String, ByteString>,
 ) -> Result<(), CertificateError> {
-    for (key, path) in [
-        (PRIVATE_KEY_KEY, &files.key),
-        (CERTIFICATE_KEY, &files.certificate),
-    ] {
-        let contents = data
-            .get(key)
+    let value = |key: &str| {
+        data.get(key)
             .map(|value| value.0.as_slice())
-            .unwrap_or_default();
+            .unwrap_or_default()
+    };
+    write_pair(files, value(CERTIFICATE_KEY), value(PRIVATE_KEY_KEY))
+        .map_err(|(path, source)| CertificateError::Write { path, source })
+}
+
+/// Writes a certificate and its key to `files`, key first, each through a temporary file
+/// renamed in place (a reader never sees half a file) and readable by this user only; a file
+/// that holds its contents already is left alone. Fails with the file that could not be
+/// written.
+pub(crate) fn write_pair(
+    files: &TlsFiles,
+    certificate: &[u8],
+    key: &[u8],
+) -> Result<(), (std::path::PathBuf, std::io::Error)> {
+    for (path, contents) in [(&files.key, key), (&files.certificate, certificate)] {
         if std::fs::read(path).ok().as_deref() == Some(contents) {
             continue;
         }
-        write_atomically(path, contents).map_err(|source| CertificateError::Write {
-            path: path.clone(),
-            source,
-        })?;
+        write_atomically(path, contents).map_err(|source| (path.clone(), source))?;
     }
     Ok(())
 }
