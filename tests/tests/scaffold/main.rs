@@ -2,7 +2,8 @@
 //! generated code builds without a warning, passes clippy and its own envtest tests; `make
 //! manifests`, `install`, `run`, `deploy`, `undeploy` and `build-installer` work against an
 //! envtest API server; the generated RBAC is exactly enough; the Dockerfile's build stage
-//! makes a static binary. The book's tutorial project passes its own lint and tests.
+//! makes a static binary; a project with self-managed webhook certificates needs no
+//! cert-manager. The book's tutorial project passes its own lint and tests.
 //!
 //! Every scaffold depends on this repository's crates by path and builds into one target
 //! directory (`<target>/scaffolds`), so dependencies compile once for all of them.
@@ -14,6 +15,7 @@ mod lifecycle;
 mod local;
 mod multigroup;
 mod rbac;
+mod self_managed;
 mod tutorial;
 
 use std::collections::BTreeMap;

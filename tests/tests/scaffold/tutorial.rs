@@ -1,7 +1,7 @@
 //! The book's tutorial project (`book/cronjob`, scaffolded with the CLI and then edited): its
 //! `make lint` (rustfmt, clippy with warnings as errors) and `make test` (manifests up to date,
 //! then its own unit and envtest tests) pass, and run locally as the book says (`make install`,
-//! `make run`, the v1 sample applied) it starts the sample's Job. Built as a copy, into the
+//! `make run`, the samples applied) it starts the sample's Job. Built as a copy, into the
 //! shared scaffold target directory, against this checkout's crates. The commands of the
 //! tutorial's first page scaffold a project that passes clippy.
 
@@ -55,8 +55,9 @@ async fn the_tutorial_project_passes_lint_and_its_own_tests() {
     run_locally_as_the_book_says(&project).await;
 }
 
-/// "Running locally" of the chapter on deploying: `make install`, `make run`, the v1 sample
-/// applied, and a Job started for it on the real clock (the sample runs every minute).
+/// "Running locally" of the chapter on deploying: `make install`, `make run`, both samples
+/// applied (the v2 one through the conversion webhook `make run` serves), and a Job started
+/// for the v1 sample on the real clock (the sample runs every minute).
 async fn run_locally_as_the_book_says(project: &Scaffold) {
     let env = Environment::start().await.expect("a control plane");
     let mut manager = install_and_run(
@@ -64,7 +65,13 @@ async fn run_locally_as_the_book_says(project: &Scaffold) {
         &env,
         "--metrics-bind-address=0 --health-probe-bind-address=0",
     );
-    apply_samples(project, &env, &["batch_v1_cronjob.yaml"]).await;
+    // Both samples: `make run` serves the conversion webhook the v2 one is stored through.
+    apply_samples(
+        project,
+        &env,
+        &["batch_v1_cronjob.yaml", "batch_v2_cronjob.yaml"],
+    )
+    .await;
 
     let client = env.client().expect("a client");
     let cron_jobs: Api<DynamicObject> = Api::namespaced_with(
@@ -83,6 +90,10 @@ async fn run_locally_as_the_book_says(project: &Scaffold) {
         deadline,
         "no Job started for the sample",
         async || {
+            cron_jobs
+                .get("cronjob-sample-v2")
+                .await
+                .expect("the v2 sample, read as v1 through the webhook of make run");
             let sample = cron_jobs.get("cronjob-sample").await.expect("the sample");
             let active = sample.data["status"]["active"]
                 .as_array()
