@@ -2,13 +2,14 @@
 //! run` passes), against a real kube-apiserver: the cluster's webhook configurations and the
 //! CRD's conversion point at the process while it runs (defaults applied, a bad object
 //! refused, a v2 read converted), are put back exactly when it stops (changes others made
-//! meanwhile kept), an error at start puts back what was changed, and a killed manager's
-//! leftovers are recovered by the next start.
+//! meanwhile kept), an error at start puts back what was changed, a killed manager's
+//! leftovers are recovered by the next start, and a deployed manager's self-managed
+//! certificates are not put into what points at the local one.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use greeting_operator::api::{self, Greeting, GreetingSpec, v2};
+use greeting_operator::api::{self, Greeting, v2};
 use greeting_operator::webhook::{DEFAULT_MESSAGE, conversion, webhook};
 use k8s_openapi::api::admissionregistration::v1::{
     MutatingWebhookConfiguration, ValidatingWebhookConfiguration,
@@ -18,7 +19,10 @@ use kube::api::{Api, ApiResource, DynamicObject, Patch, PatchParams, PostParams}
 use kube::{Client, Resource};
 use kubesmith::envtest::Environment;
 use kubesmith::manager::{BindAddress, Manager, ManagerOptions};
-use kubesmith::webhook::{ClientConfig, LOCAL_WEBHOOKS_ANNOTATION, LocalWebhooks, configurations};
+use kubesmith::webhook::{
+    ClientConfig, LOCAL_WEBHOOKS_ANNOTATION, LocalWebhooks, SelfManagedCertificates, configurations,
+};
+use kubesmith_e2e::admitted::{created_and_defaulted, eventually_converted, greeting};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
@@ -206,36 +210,6 @@ fn url_of(cluster: &Value, configuration: &str, name: &str) -> String {
         .to_string()
 }
 
-fn greeting(name: &str, message: &str) -> Greeting {
-    Greeting::new(
-        name,
-        GreetingSpec {
-            message: message.into(),
-        },
-    )
-}
-
-/// Creates a Greeting without a message until the API server calls the (new) webhook
-/// configuration: it picks configuration changes up within moments, not at once.
-async fn created_and_defaulted(greetings: &Api<Greeting>, name: &str) -> Greeting {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        match greetings
-            .create(&PostParams::default(), &greeting(name, ""))
-            .await
-        {
-            Ok(created) => return created,
-            Err(error) => {
-                assert!(
-                    Instant::now() < deadline,
-                    "the API server could not call the local webhook: {error}"
-                );
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-        }
-    }
-}
-
 /// The API server calls the local manager: defaults, a refusal, a conversion.
 async fn assert_the_api_server_calls_the_manager(env: &Environment, client: &Client) {
     let namespace = env.create_namespace("local").await.expect("namespace");
@@ -250,10 +224,7 @@ async fn assert_the_api_server_calls_the_manager(env: &Environment, client: &Cli
         "a long message is refused by the local validating webhook: {refused:?}"
     );
     let as_v2: Api<v2::Greeting> = Api::namespaced(client.clone(), &namespace);
-    let read = as_v2
-        .get("defaulted")
-        .await
-        .expect("read as v2 through the local conversion webhook");
+    let read = eventually_converted(&as_v2, "defaulted").await;
     assert_eq!(read.spec.text, DEFAULT_MESSAGE);
 }
 
@@ -404,5 +375,56 @@ async fn a_local_manager_that_cannot_start_puts_back_what_it_changed() {
         before,
         "the webhook configurations pointed before the failure are put back"
     );
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deployed_manager_with_self_managed_certificates_leaves_a_local_managers_objects_alone() {
+    let env = deployed().await;
+    let client = env.client().expect("client");
+    let probes = free_address();
+    let local = Running::start(client.clone(), probes);
+    wait_ready(probes, Some(&local)).await;
+    let pointed = cluster(&client).await;
+
+    // The deployed manager puts its own CA into the same objects at start, before it is ready.
+    let files = tempfile::tempdir().expect("a directory");
+    let deployed_probes = free_address();
+    let options = ManagerOptions {
+        metrics_bind_address: BindAddress::Disabled,
+        health_probe_bind_address: BindAddress::Address(deployed_probes),
+        webhook_server: kubesmith::webhook::WebhookServerOptions {
+            address: free_address(),
+            tls: kubesmith::manager::TlsFiles {
+                certificate: files.path().join("tls.crt"),
+                key: files.path().join("tls.key"),
+            },
+            ..Default::default()
+        },
+        self_managed_certificates: Some(
+            SelfManagedCertificates::new("greeting-webhook-certs", "default")
+                .mutating_configuration(MUTATING)
+                .validating_configuration(VALIDATING)
+                .conversion_crd(CRD),
+        ),
+        ..ManagerOptions::default()
+    };
+    let mut in_cluster = Manager::new(client.clone(), options).expect("manager");
+    in_cluster.add_webhook(webhook()).expect("webhook");
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(in_cluster.run_until(async move {
+        let _ = stopped.await;
+    }));
+    let deployed_manager = Running { stop, task };
+    wait_ready(deployed_probes, Some(&deployed_manager)).await;
+
+    assert_eq!(
+        cluster(&client).await,
+        pointed,
+        "the objects pointed at the local manager keep its URL and CA"
+    );
+    assert_the_api_server_calls_the_manager(&env, &client).await;
+    deployed_manager.stop().await;
+    local.stop().await;
     env.stop().await;
 }

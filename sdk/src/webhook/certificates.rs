@@ -18,11 +18,13 @@ use k8s_openapi::api::admissionregistration::v1::{
 };
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::jiff::Timestamp;
 use kube::api::{Patch, PatchParams, PostParams};
 use kube::{Api, Client};
 
 use super::configuration::WebhookConfiguration;
+use super::local::LOCAL_WEBHOOKS_ANNOTATION;
 use crate::rbac::Rule;
 use crate::server::certificates::{self, IssuedCertificate};
 use crate::server::tls::{TlsError, TlsFiles};
@@ -154,8 +156,8 @@ impl SelfManagedCertificates {
     }
 
     /// The RBAC rules managing the certificates needs: its Secret, the webhook configurations
-    /// and CRDs it injects the CA into (webhooks called at a URL instead of the Service — a
-    /// manager serving them locally — are left alone).
+    /// and CRDs it injects the CA into (those a manager outside the cluster points at itself
+    /// meanwhile, `--webhook-local`, are left alone).
     pub fn rbac_rules(&self) -> Vec<Rule> {
         let mut rules = vec![
             Rule::new(&[""], &["secrets"], &["create", "get", "update"])
@@ -346,7 +348,7 @@ impl SelfManagedCertificates {
                 .get(name)
                 .await
                 .map_err(api_error(format!("reading CRD {name}")))?;
-            if called_at_url(&crd) {
+            if is_pointed_locally(&crd.metadata) {
                 continue;
             }
             let patch = serde_json::json!({
@@ -374,14 +376,11 @@ async fn inject_into<K: WebhookConfiguration>(
             .get(name)
             .await
             .map_err(api_error(format!("reading {name}")))?;
+        if is_pointed_locally(object.meta()) {
+            return Ok(());
+        }
         let mut changed = false;
-        // A webhook called at a URL (a manager serving it locally, `--webhook-local`) is not
-        // reached through the Service: its CA is not this one.
-        for config in object
-            .client_configs()
-            .into_iter()
-            .filter(|config| config.url.is_none())
-        {
+        for config in object.client_configs() {
             changed |= config.ca_bundle != ca;
             config.ca_bundle = ca.clone();
         }
@@ -401,15 +400,13 @@ async fn inject_into<K: WebhookConfiguration>(
     }
 }
 
-/// Whether the conversion webhook of `crd` is called at a URL (served locally, not through
-/// the Service).
-fn called_at_url(crd: &CustomResourceDefinition) -> bool {
-    crd.spec
-        .conversion
+/// Whether a manager running outside the cluster points the object at itself meanwhile
+/// (`--webhook-local`): its webhooks are not reached through the Service then, and their CA
+/// is that manager's; it puts the object back when it stops.
+fn is_pointed_locally(meta: &ObjectMeta) -> bool {
+    meta.annotations
         .as_ref()
-        .and_then(|conversion| conversion.webhook.as_ref())
-        .and_then(|webhook| webhook.client_config.as_ref())
-        .is_some_and(|client_config| client_config.url.is_some())
+        .is_some_and(|annotations| annotations.contains_key(LOCAL_WEBHOOKS_ANNOTATION))
 }
 
 fn api_error(action: String) -> impl FnOnce(kube::Error) -> CertificateError {

@@ -94,6 +94,22 @@ fn build(project: &Scaffold) {
         .unwrap_or_else(|error| panic!("{error:#}"));
 }
 
+/// Runs `make lint` and `make test` of `project`, both of which must pass; returns what
+/// `make test` printed.
+fn lint_and_test(project: &Scaffold) -> String {
+    kubesmith_e2e::scaffolded::check_success(
+        "make lint",
+        &project.make(&["lint"], &[]).expect("make lint"),
+    )
+    .unwrap_or_else(|e| panic!("{e:#}"));
+    let test = project
+        .make(&["test"], &[("KUBESMITH", kubesmith_binary())])
+        .expect("make test");
+    kubesmith_e2e::scaffolded::check_success("make test", &test)
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    String::from_utf8_lossy(&test.stdout).into_owned()
+}
+
 /// The `kubesmith` binary, as the `KUBESMITH` of the scaffolds' Makefiles.
 fn kubesmith_binary() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_kubesmith-under-test"))

@@ -24,7 +24,7 @@ use kubesmith::manager::{BindAddress, Manager, ManagerOptions, TlsFiles};
 use kubesmith::webhook::{SelfManagedCertificates, WebhookServerOptions};
 use kubesmith_e2e::scaffolded::{Scaffold, check_success};
 
-use super::{build, golden, kubectl, kubesmith_binary};
+use super::{build, golden, kubectl, lint_and_test};
 
 /// The namespace, names and CRD of the golden project's self-managed certificates.
 const NAMESPACE: &str = "project-self-managed-system";
@@ -59,16 +59,7 @@ fn rendered(project: &Scaffold) -> String {
 #[test]
 fn self_managed_project_builds_lints_passes_its_tests_and_needs_no_cert_manager() {
     let project = self_managed();
-    check_success(
-        "make lint",
-        &project.make(&["lint"], &[]).expect("make lint"),
-    )
-    .unwrap_or_else(|e| panic!("{e:#}"));
-    let test = project
-        .make(&["test"], &[("KUBESMITH", kubesmith_binary())])
-        .expect("make test");
-    check_success("make test", &test).unwrap_or_else(|e| panic!("{e:#}"));
-    let stdout = String::from_utf8_lossy(&test.stdout);
+    let stdout = lint_and_test(project);
     assert!(
         stdout.contains("test the_api_server_calls_the_webhooks ... ok"),
         "{stdout}"
@@ -131,9 +122,24 @@ async fn the_generated_rbac_lets_the_manager_issue_and_inject_its_certificates()
     let deadline = Instant::now() + Duration::from_secs(60);
     for (group, resource, verb, namespace) in [
         ("", "secrets", "create", Some(NAMESPACE)),
-        ("admissionregistration.k8s.io", "mutatingwebhookconfigurations", "update", None),
-        ("admissionregistration.k8s.io", "validatingwebhookconfigurations", "update", None),
-        ("apiextensions.k8s.io", "customresourcedefinitions", "patch", None),
+        (
+            "admissionregistration.k8s.io",
+            "mutatingwebhookconfigurations",
+            "update",
+            None,
+        ),
+        (
+            "admissionregistration.k8s.io",
+            "validatingwebhookconfigurations",
+            "update",
+            None,
+        ),
+        (
+            "apiextensions.k8s.io",
+            "customresourcedefinitions",
+            "patch",
+            None,
+        ),
     ] {
         while !allowed(&manager_client, group, resource, verb, namespace).await {
             assert!(
@@ -196,8 +202,16 @@ async fn the_generated_rbac_lets_the_manager_issue_and_inject_its_certificates()
                     .spec
                     .conversion
                     .and_then(|conversion| conversion.webhook?.client_config?.ca_bundle);
-                mutating.webhooks.iter().flatten().all(|w| w.client_config.ca_bundle.as_ref() == Some(ca))
-                    && validating.webhooks.iter().flatten().all(|w| w.client_config.ca_bundle.as_ref() == Some(ca))
+                mutating
+                    .webhooks
+                    .iter()
+                    .flatten()
+                    .all(|w| w.client_config.ca_bundle.as_ref() == Some(ca))
+                    && validating
+                        .webhooks
+                        .iter()
+                        .flatten()
+                        .all(|w| w.client_config.ca_bundle.as_ref() == Some(ca))
                     && conversion.as_ref() == Some(ca)
             }
         };
