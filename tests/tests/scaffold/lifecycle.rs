@@ -14,7 +14,9 @@ use kubesmith::envtest::Environment;
 use kubesmith::webhook::LOCAL_WEBHOOKS_ANNOTATION;
 use kubesmith_e2e::scaffolded::{Scaffold, check_success};
 
-use super::local::{apply_samples, install_and_run, is_ready, wait_until};
+use super::local::{
+    apply_samples, free_address, install_and_run, is_ready, wait_until, wait_until_ready,
+};
 use super::{kubesmith_binary, single_group, tree};
 
 #[test]
@@ -105,9 +107,7 @@ fn make_test_fails_on_stale_manifests() {
 async fn make_install_then_make_run_serve_the_webhooks_and_reconcile_the_samples_to_ready() {
     let project = single_group();
     let env = Environment::start().await.expect("no test control plane");
-    let probes = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port");
+    let probes = free_address();
     let mut manager = install_and_run(
         project,
         &env,
@@ -115,13 +115,7 @@ async fn make_install_then_make_run_serve_the_webhooks_and_reconcile_the_samples
     );
     let deadline = Instant::now() + Duration::from_secs(300);
     // Ready once the cluster's webhook configurations and conversion point at `make run`.
-    wait_until(
-        &mut manager,
-        deadline,
-        "make run never got ready",
-        async || readyz(probes).await,
-    )
-    .await;
+    wait_until_ready(&mut manager, deadline, probes).await;
     // The v2 sample is stored through the conversion webhook `make run` serves.
     apply_samples(
         project,
@@ -220,19 +214,4 @@ async fn make_install_then_make_run_serve_the_webhooks_and_reconcile_the_samples
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     env.stop().await;
-}
-
-/// Whether `/readyz` on `probes` answers 200.
-async fn readyz(probes: std::net::SocketAddr) -> bool {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let Ok(mut stream) = tokio::net::TcpStream::connect(probes).await else {
-        return false;
-    };
-    let mut response = String::new();
-    stream
-        .write_all(b"GET /readyz HTTP/1.0\r\nHost: localhost\r\n\r\n")
-        .await
-        .is_ok()
-        && stream.read_to_string(&mut response).await.is_ok()
-        && response.split_whitespace().nth(1) == Some("200")
 }

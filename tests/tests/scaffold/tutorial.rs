@@ -13,7 +13,7 @@ use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams};
 use kubesmith::envtest::Environment;
 use kubesmith_e2e::scaffolded::{Scaffold, check_success, workspace_root};
 
-use super::local::{apply_samples, install_and_run, wait_until};
+use super::local::{apply_samples, free_address, install_and_run, wait_until, wait_until_ready};
 use super::{kept_dir, kubesmith_binary};
 
 /// The tests of the tutorial project, each of which must have run and passed.
@@ -60,12 +60,16 @@ async fn the_tutorial_project_passes_lint_and_its_own_tests() {
 /// for the v1 sample on the real clock (the sample runs every minute).
 async fn run_locally_as_the_book_says(project: &Scaffold) {
     let env = Environment::start().await.expect("a control plane");
+    let probes = free_address();
     let mut manager = install_and_run(
         project,
         &env,
-        "--metrics-bind-address=0 --health-probe-bind-address=0",
+        &format!("--metrics-bind-address=0 --health-probe-bind-address={probes}"),
     );
-    // Both samples: `make run` serves the conversion webhook the v2 one is stored through.
+    // The build of `make run` comes first; ready, it serves the webhooks. Both samples: the
+    // v2 one is stored through the conversion webhook `make run` serves.
+    let deadline = Instant::now() + Duration::from_secs(300);
+    wait_until_ready(&mut manager, deadline, probes).await;
     apply_samples(
         project,
         &env,
@@ -83,8 +87,8 @@ async fn run_locally_as_the_book_says(project: &Scaffold) {
         ),
     );
     let jobs: Api<Job> = Api::namespaced(client, "default");
-    // The next minute starts the first run; the build of `make run` comes first.
-    let deadline = Instant::now() + Duration::from_secs(240);
+    // The next minute starts the first run.
+    let deadline = Instant::now() + Duration::from_secs(180);
     wait_until(
         &mut manager,
         deadline,
