@@ -1,9 +1,10 @@
 //! Bad invocations of the scaffolding commands, run with the real `kubesmith` binary.
 //!
 //! The table [`CASES`] proves the promise every scaffolding command makes when it refuses: an
-//! invalid name (project, domain, license, group, version, Kind, plural), a Kind that is a Rust
-//! keyword or clashes with the prelude or generated code, a duplicate or missing API, options
-//! that contradict each other or the project, running outside a project, a PROJECT file that is
+//! invalid name or value (project, domain, license, webhook certificates, group, version, Kind,
+//! plural), a Kind that is a Rust keyword or clashes with the prelude or generated code, a
+//! duplicate or missing API, options that contradict each other or the project (self-managed
+//! webhook certificates for a namespaced manager), running outside a project, a PROJECT file that is
 //! malformed or from another layout, files in the way, a deleted marker line, a write that fails
 //! half-way, a failing `make manifests`, and an `api diff` without CRDs, with a baseline that is
 //! neither a directory nor a git ref, with a malformed allow entry or with unallowed breaking
@@ -291,6 +292,27 @@ const CASES: &[Case] = &[
             "possible values: apache2, none",
         ],
     ),
+    case(
+        Empty,
+        "init --domain example.com --project-name demo --webhook-certs vault",
+        &[
+            "invalid value 'vault' for '--webhook-certs",
+            "possible values: cert-manager, self-managed",
+        ],
+    ),
+    case(
+        Empty,
+        "init --domain example.com --project-name demo --webhook-certs",
+        &["a value is required for '--webhook-certs"],
+    ),
+    case(
+        Empty,
+        "init --domain example.com --project-name demo --namespaced --webhook-certs self-managed",
+        &[
+            "--webhook-certs self-managed needs a manager",
+            "use --webhook-certs cert-manager or a cluster-wide manager",
+        ],
+    ),
     // init where a project is.
     case(
         Fresh,
@@ -368,6 +390,19 @@ const CASES: &[Case] = &[
         "PROJECT",
         "license: apache2\n",
         "license: apache2\ncolour: blue\n",
+    )]),
+    case(
+        Fresh,
+        "create api --group batch --version v1 --kind CronJob --make=false",
+        &[
+            "PROJECT file ./PROJECT is malformed",
+            "unknown variant `vault`",
+        ],
+    )
+    .edits(&[Replace(
+        "PROJECT",
+        "license: apache2\n",
+        "license: apache2\nwebhookCertificates: vault\n",
     )]),
     case(
         WithApi,
@@ -1078,7 +1113,10 @@ const CASES: &[Case] = &[
     case(
         Fresh,
         "edit",
-        &["nothing to change", "pass --namespaced or --multigroup"],
+        &[
+            "nothing to change",
+            "pass --namespaced, --multigroup or --webhook-certs",
+        ],
     ),
     case(
         Multigroup,
@@ -1098,6 +1136,23 @@ const CASES: &[Case] = &[
         Fresh,
         "edit --namespaced=maybe",
         &["invalid value 'maybe' for '--namespaced"],
+    ),
+    case(
+        Namespaced,
+        "edit --webhook-certs self-managed",
+        &[
+            "--webhook-certs self-managed needs a manager",
+            "confined to its namespace (--namespaced)",
+            "use --webhook-certs cert-manager",
+        ],
+    ),
+    case(
+        Fresh,
+        "edit --webhook-certs vault",
+        &[
+            "invalid value 'vault' for '--webhook-certs",
+            "possible values: cert-manager, self-managed",
+        ],
     ),
     case(Empty, "alpha generate", NOT_A_PROJECT),
     case(

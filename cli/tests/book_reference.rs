@@ -44,7 +44,7 @@ fn every_file_and_project_field_of_the_golden_project_is_in_the_layout_reference
             missing.push(file.display().to_string());
         }
     }
-    for project in ["project", "project-multigroup"] {
+    for project in ["project", "project-multigroup", "project-self-managed"] {
         let text = std::fs::read_to_string(root.join("tests/golden").join(project).join("PROJECT"))
             .expect("a golden PROJECT");
         for line in text

@@ -1,4 +1,4 @@
-//! The golden scaffolds in `tests/golden/`: two projects rendered by the `kubesmith` binary,
+//! The golden scaffolds in `tests/golden/`: three projects rendered by the `kubesmith` binary,
 //! compared file by file, so every template change shows up as a diff of generated output.
 //!
 //! Regenerate them after changing a template, then review the diff:
@@ -20,7 +20,9 @@ const SOURCE_DATE_EPOCH: &str = "1780272000";
 /// - `project`: a single-group project — a namespaced and a cluster-scoped Kind (with its own
 ///   plural), a second version converted through a webhook, defaulting and validating webhooks;
 /// - `project-multigroup`: a multigroup project whose manager is confined to its namespace,
-///   without a license header.
+///   without a license header;
+/// - `project-self-managed`: webhooks whose certificate the manager issues itself
+///   (`--webhook-certs self-managed`), no cert-manager.
 fn commands(name: &str) -> Vec<Vec<String>> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../tests/golden")
@@ -113,4 +115,9 @@ fn single_group_project() {
 #[test]
 fn multigroup_project() {
     check("project-multigroup");
+}
+
+#[test]
+fn self_managed_certificates_project() {
+    check("project-self-managed");
 }

@@ -207,7 +207,7 @@ fn edit_multigroup_moves_the_kinds_with_their_edits_and_rewrites_module_paths() 
 #[test]
 fn alpha_generate_reproduces_the_golden_projects_byte_for_byte() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/golden");
-    for name in ["project", "project-multigroup"] {
+    for name in ["project", "project-multigroup", "project-self-managed"] {
         let temp = tempfile::tempdir().expect("a temporary directory");
         let output = temp.path().join("generated");
         kubesmith_ok(

@@ -48,7 +48,8 @@ use crate::server::http::{Body, Handler, text};
 
 /// The readiness check that passes once every declared kind's cache has synced.
 pub const CACHES_SYNCED: &str = "caches synced";
-/// The readiness check that passes once the webhook server listens.
+/// The readiness check that passes once the webhook server listens (serving locally,
+/// `--webhook-local`: once the cluster's webhook configurations and conversions point at it).
 pub const WEBHOOK_SERVER_STARTED: &str = "webhook server started";
 
 /// The path of the liveness endpoint.

@@ -2,7 +2,8 @@
 //!
 //! - [`demo`] runs the sample Greeting operator (`tests/sample-operator`) on kubesmith's
 //!   manager against a real control plane started by [`kubesmith::envtest`].
-//! - [`managed`] registers the sample operator with a manager, with the knobs tests need.
+//! - [`managed`] registers the sample operator with a manager, with the knobs tests need;
+//!   [`admitted`] writes and reads Greetings through an API server that calls its webhooks.
 //! - [`peer`] is the same reconcile logic on a plain kube-runtime `Controller`, and
 //!   [`floor`] the fewest requests that converge the same objects: the benchmark's points of
 //!   comparison; [`measure`] reads processes for the benchmarks.
@@ -18,6 +19,7 @@
 //! Under `cargo test --doc`, the book's chapters are also doc comments of this crate, so every
 //! Rust block in `book/src` is compiled (and run, unless marked `no_run`) against the workspace.
 
+pub mod admitted;
 pub mod cert_manager;
 pub mod demo;
 pub mod floor;

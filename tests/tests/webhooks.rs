@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use greeting_operator::api::{self, Greeting, GreetingSpec, v2};
+use greeting_operator::api::{self, Greeting, v2};
 use greeting_operator::webhook::{
     DEFAULT_MESSAGE, DEFAULTED_LABEL, LOUD_WARNING, conversion, webhook,
 };
@@ -17,6 +17,7 @@ use kube::{Api, Client};
 use kubesmith::envtest::{Environment, InstalledWebhooks, WebhookInstallOptions};
 use kubesmith::manager::{BindAddress, Manager, ManagerOptions, TlsFiles};
 use kubesmith::webhook::SelfManagedCertificates;
+use kubesmith_e2e::admitted::{created_and_defaulted, eventually_converted, greeting};
 use rustls_pki_types::pem::PemObject;
 use tokio::sync::oneshot;
 
@@ -113,15 +114,6 @@ impl Served {
 fn free_address() -> std::net::SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     listener.local_addr().expect("address")
-}
-
-fn greeting(name: &str, message: &str) -> Greeting {
-    Greeting::new(
-        name,
-        GreetingSpec {
-            message: message.into(),
-        },
-    )
 }
 
 /// Creates `body` through a raw request to see the response's `Warning` headers.
@@ -288,22 +280,6 @@ async fn the_api_server_calls_our_webhooks_and_our_conversion() {
     );
 
     served.stop().await;
-}
-
-async fn eventually_converted(api: &Api<v2::Greeting>, name: &str) -> v2::Greeting {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        match api.get(name).await {
-            Ok(greeting) => return greeting,
-            Err(error) => {
-                assert!(
-                    Instant::now() < deadline,
-                    "reading {name} as v2 kept failing: {error}"
-                );
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        }
-    }
 }
 
 /// GETs `path` from a plain-HTTP server on `address`.
@@ -515,27 +491,6 @@ async fn self_managed_certificates_are_issued_injected_and_rotated() {
         .expect("manager task")
         .expect("manager stops cleanly");
     env.stop().await;
-}
-
-/// Creates a Greeting without a message until the API server can call the mutating webhook
-/// (it trusts the operator's CA once the operator has put it into the configuration).
-async fn created_and_defaulted(greetings: &Api<Greeting>, name: &str) -> Greeting {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        match greetings
-            .create(&PostParams::default(), &greeting(name, ""))
-            .await
-        {
-            Ok(created) => return created,
-            Err(error) => {
-                assert!(
-                    Instant::now() < deadline,
-                    "the API server could not call the webhook: {error}"
-                );
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-        }
-    }
 }
 
 #[tokio::test]

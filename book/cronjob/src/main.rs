@@ -43,7 +43,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     manager.add_healthz_check("ping", healthz::ping)?;
     manager.add_readyz_check("ping", healthz::ping)?;
     controller::cronjob::setup(&mut manager)?;
-    // Webhooks need a serving certificate: ENABLE_WEBHOOKS=false runs without them (`make run`).
+    // `make run` serves the webhooks from this machine (--webhook-local: the cluster's webhook
+    // configurations point here while it runs); ENABLE_WEBHOOKS=false runs without them.
     if std::env::var("ENABLE_WEBHOOKS").as_deref() != Ok("false") {
         webhook::v1::cronjob::setup(&mut manager)?;
         // +kubesmith:scaffold:webhooks

@@ -14,6 +14,7 @@ use super::error::ScaffoldError;
 use super::generate;
 use super::init::{InitOptions, init};
 use super::make;
+use super::project::WebhookCertificates;
 use super::templates::Templates;
 use super::vars::Dependency;
 use super::webhook::{WebhookOptions, create_webhook};
@@ -22,7 +23,7 @@ use crate::Error;
 /// Arguments of `init`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  kubesmith init --domain example.com\n  kubesmith init --domain example.com --project-name guestbook --owner \"The Guestbook Authors\"\n  kubesmith init --domain example.com --multigroup --namespaced"
+    after_help = "Examples:\n  kubesmith init --domain example.com\n  kubesmith init --domain example.com --project-name guestbook --owner \"The Guestbook Authors\"\n  kubesmith init --domain example.com --multigroup --namespaced\n  kubesmith init --domain example.com --webhook-certs self-managed"
 )]
 pub struct InitArgs {
     /// The domain API groups are qualified with (group `batch` → `batch.<domain>`).
@@ -43,6 +44,11 @@ pub struct InitArgs {
     /// One module per API group (src/api/{group}/{version}), for projects with several groups.
     #[arg(long)]
     pub multigroup: bool,
+    /// Where the webhook serving certificate comes from: cert-manager (installed in the
+    /// cluster; config/certmanager holds its Issuer and Certificate) or self-managed (the
+    /// manager issues, stores, injects and rotates its own; no cert-manager needed).
+    #[arg(long, default_value = "cert-manager", value_parser = ["cert-manager", "self-managed"])]
+    pub webhook_certs: String,
     /// Depend on the kubesmith crate of this kubesmith checkout instead of crates.io (offline
     /// builds, kubesmith development).
     #[arg(long, env = "KUBESMITH_PATH")]
@@ -162,7 +168,7 @@ pub struct DeleteArgs {
 /// Project-wide options to change.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  kubesmith edit --multigroup\n  kubesmith edit --namespaced\n  kubesmith edit --namespaced=false"
+    after_help = "Examples:\n  kubesmith edit --multigroup\n  kubesmith edit --namespaced\n  kubesmith edit --namespaced=false\n  kubesmith edit --webhook-certs self-managed"
 )]
 pub struct EditArgs {
     /// Confine the manager to its own namespace (or, with =false, let it watch the cluster).
@@ -171,6 +177,10 @@ pub struct EditArgs {
     /// One module per API group: moves the existing Kinds into their group's modules.
     #[arg(long, action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub multigroup: Option<bool>,
+    /// Where the webhook serving certificate comes from: cert-manager or self-managed (the
+    /// manager's own; config/certmanager goes away).
+    #[arg(long, value_parser = ["cert-manager", "self-managed"])]
+    pub webhook_certs: Option<String>,
     /// Overwrite or delete generated files even when they were edited since.
     #[arg(long)]
     pub force: bool,
@@ -239,6 +249,11 @@ impl EditArgs {
         let options = EditOptions {
             namespaced: self.namespaced,
             multigroup: self.multigroup,
+            webhook_certificates: self
+                .webhook_certs
+                .as_deref()
+                .map(WebhookCertificates::parse)
+                .transpose()?,
             force: self.force,
         };
         let applied = edit(dir, &options, &Templates::new())?;
@@ -281,6 +296,7 @@ impl InitArgs {
             license: self.license.clone(),
             namespaced: self.namespaced,
             multigroup: self.multigroup,
+            webhook_certificates: WebhookCertificates::parse(&self.webhook_certs)?,
             dependency,
             year: None,
             boilerplate: None,

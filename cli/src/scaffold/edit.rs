@@ -1,5 +1,6 @@
 //! `kubesmith edit`: project-wide options changed after `init` — `--namespaced` (the manager
-//! confined to its namespace, or not) and `--multigroup` (one module per API group). Turning
+//! confined to its namespace, or not), `--webhook-certs` (cert-manager's or the manager's own
+//! webhook certificates) and `--multigroup` (one module per API group). Turning
 //! multigroup on moves the existing Kinds' files into their group's directories and rewrites
 //! the module paths in every Rust file of the project.
 
@@ -8,7 +9,7 @@ use std::path::Path;
 use super::changes::Applied;
 use super::error::ScaffoldError;
 use super::moves::Moves;
-use super::project::Project;
+use super::project::{Project, WebhookCertificates};
 use super::templates::Templates;
 use super::transition;
 
@@ -19,6 +20,8 @@ pub struct EditOptions {
     pub namespaced: Option<bool>,
     /// One module per API group.
     pub multigroup: Option<bool>,
+    /// Where the webhook serving certificate comes from.
+    pub webhook_certificates: Option<WebhookCertificates>,
     /// Delete or overwrite generated files edited since.
     pub force: bool,
 }
@@ -60,9 +63,13 @@ pub fn edit(
             }
         }
     }
+    if let Some(certificates) = options.webhook_certificates {
+        to.webhook_certificates = certificates;
+    }
+    to.check_options()?;
     if to == from {
         return Err(ScaffoldError::Usage(
-            "nothing to change: the project has these options already; pass --namespaced or --multigroup with the other value".into(),
+            "nothing to change: the project has these options already; pass --namespaced, --multigroup or --webhook-certs with the other value".into(),
         ));
     }
     let moves = if to.multigroup && !from.multigroup {

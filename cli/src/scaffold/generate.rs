@@ -67,6 +67,7 @@ pub fn replay(
         license: project.license.clone(),
         namespaced: project.namespaced,
         multigroup: project.multigroup,
+        webhook_certificates: project.webhook_certificates,
         dependency: inherited.dependency.clone(),
         year: None,
         boilerplate: inherited.boilerplate.clone(),

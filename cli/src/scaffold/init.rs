@@ -7,7 +7,7 @@ use super::changes::Applied;
 use super::error::ScaffoldError;
 use super::names;
 use super::plan::{self, Mode, Plan};
-use super::project::{LAYOUT, PROJECT_FILE, Project};
+use super::project::{LAYOUT, PROJECT_FILE, Project, WebhookCertificates};
 use super::templates::Templates;
 use super::vars::{Dependency, KUBESMITH_VERSION, ProjectVars};
 
@@ -26,6 +26,8 @@ pub struct InitOptions {
     pub namespaced: bool,
     /// APIs live in one module per group.
     pub multigroup: bool,
+    /// Where the webhook serving certificate comes from.
+    pub webhook_certificates: WebhookCertificates,
     /// Where the kubesmith crate comes from.
     pub dependency: Dependency,
     /// The year of the license header (default: `SOURCE_DATE_EPOCH`'s, else this year's).
@@ -77,9 +79,11 @@ pub fn init(
         project_name,
         owner: options.owner.clone().unwrap_or_default(),
         license: options.license.clone(),
+        webhook_certificates: options.webhook_certificates,
         resources: Vec::new(),
         version: "3".to_string(),
     };
+    project.check_options()?;
 
     let mut plan = Plan::new(dir, options.force, templates);
     let mut header = String::new();

@@ -36,6 +36,10 @@ pub struct Project {
     pub owner: String,
     /// `apache2` or `none`.
     pub license: String,
+    /// Where the webhook serving certificate comes from (left out for cert-manager, the
+    /// default).
+    #[serde(default, skip_serializing_if = "WebhookCertificates::is_default")]
+    pub webhook_certificates: WebhookCertificates,
     /// The APIs, controllers and webhooks scaffolded.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resources: Vec<Resource>,
@@ -101,6 +105,39 @@ pub struct WebhookInfo {
     pub webhook_version: String,
 }
 
+/// Where a project's webhook serving certificate comes from (`init --webhook-certs`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WebhookCertificates {
+    /// cert-manager issues it from a self-signed Issuer and injects its CA
+    /// (`config/certmanager`), as in kubebuilder projects.
+    #[default]
+    CertManager,
+    /// The manager issues, stores, injects and rotates its own (`SelfManagedCertificates`);
+    /// the cluster needs no cert-manager.
+    SelfManaged,
+}
+
+impl WebhookCertificates {
+    /// Parses a value of `--webhook-certs`.
+    pub fn parse(text: &str) -> Result<Self, ScaffoldError> {
+        match text {
+            "cert-manager" => Ok(WebhookCertificates::CertManager),
+            "self-managed" => Ok(WebhookCertificates::SelfManaged),
+            _ => Err(ScaffoldError::InvalidName {
+                what: "--webhook-certs".into(),
+                value: text.to_string(),
+                expected: "cert-manager or self-managed".into(),
+            }),
+        }
+    }
+
+    /// Whether this is the default (cert-manager), which PROJECT leaves out.
+    pub fn is_default(&self) -> bool {
+        *self == WebhookCertificates::CertManager
+    }
+}
+
 fn is_false(value: &bool) -> bool {
     !*value
 }
@@ -152,6 +189,18 @@ impl Project {
         Ok(format!(
             "# Written by kubesmith: how this project was scaffolded. kubesmith commands read and\n# update it; edit it only to correct it.\n{yaml}"
         ))
+    }
+
+    /// Refuses options that do not go together: self-managed webhook certificates are put
+    /// into the webhook configurations and CRDs, which are cluster-scoped, and a manager
+    /// confined to its namespace has no rights on those.
+    pub fn check_options(&self) -> Result<(), ScaffoldError> {
+        if self.namespaced && self.webhook_certificates == WebhookCertificates::SelfManaged {
+            return Err(ScaffoldError::Usage(
+                "--webhook-certs self-managed needs a manager that may update its webhook configurations and CRDs (cluster-scoped), which a manager confined to its namespace (--namespaced) may not; use --webhook-certs cert-manager or a cluster-wide manager".into(),
+            ));
+        }
+        Ok(())
     }
 
     /// The resource of `group`/`version`/`kind`, if scaffolded.

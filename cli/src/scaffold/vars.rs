@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::names;
-use super::project::{Project, Resource};
+use super::project::{Project, Resource, WebhookCertificates};
 
 /// The version of the kubesmith runtime scaffolds depend on: the CLI's own.
 pub const KUBESMITH_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -56,6 +56,8 @@ pub struct ProjectVars {
     pub namespaced: bool,
     /// Whether APIs live in per-group modules.
     pub multigroup: bool,
+    /// Whether the manager issues its own webhook certificates (no cert-manager).
+    pub self_managed_certificates: bool,
     /// The license of `Cargo.toml` (`Apache-2.0`), empty for none.
     pub license: String,
     /// The comment block every Rust file starts with (ends with a blank line), or empty.
@@ -78,6 +80,8 @@ impl ProjectVars {
             leader_election_id: format!("{}.{}", project.project_name, project.domain),
             namespaced: project.namespaced,
             multigroup: project.multigroup,
+            self_managed_certificates: project.webhook_certificates
+                == WebhookCertificates::SelfManaged,
             license: if project.license == "apache2" {
                 "Apache-2.0".into()
             } else {

@@ -1,6 +1,7 @@
 //! `kubesmith create webhook`: defaulting, validating and conversion webhooks of a Kind's
 //! version — the module and its test, the conversion `From` implementations beside the
-//! spokes, the webhook and cert-manager kustomizations — wired into `main`, the manifests
+//! spokes, the webhook kustomizations and those of the certificate (cert-manager's, or the
+//! manager's own with `init --webhook-certs self-managed`) — wired into `main`, the manifests
 //! generator and the end-to-end suite.
 
 use std::path::Path;
@@ -8,7 +9,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::api::module_docs;
-use super::changes::Applied;
+use super::changes::{Applied, ChangeSet};
 use super::e2e;
 use super::error::ScaffoldError;
 use super::names;
@@ -86,6 +87,11 @@ pub fn create_webhook(
 
     let mut plan = Plan::new(dir, options.force, templates);
     plan.step("webhook-first", &vars, Mode::Once)?;
+    if vars.resource.project.self_managed_certificates {
+        plan.step("webhook-self-managed", &vars, Mode::Once)?;
+    } else {
+        plan.step("webhook-cert-manager", &vars, Mode::Once)?;
+    }
     plan.step("webhook", &vars, Mode::Create)?;
     let group = vars.resource.qualified_group.clone();
     let version_dir = format!(
@@ -273,13 +279,22 @@ impl WebhookVars {
 fn wire(plan: &mut Plan<'_>, vars: &WebhookVars) -> Result<(), ScaffoldError> {
     let resources = plan.fragment("default_webhook_resources.yaml", vars)?;
     let patch = plan.fragment("default_webhook_patch.yaml", vars)?;
-    let replacements = plan.fragment("default_webhook_replacements.yaml", vars)?;
     let main_block = plan.fragment("main_webhooks.rs", vars)?;
     let crate_name = &vars.resource.project.crate_name;
     let module = format!(
         "webhook::{}{}::{}",
         vars.resource.group_module, vars.resource.version, vars.resource.kind_lower
     );
+    if vars.resource.project.self_managed_certificates {
+        wire_self_managed_certificates(&mut plan.changes, vars)?;
+    } else {
+        let replacements = plan.fragment("default_webhook_replacements.yaml", vars)?;
+        plan.changes.insert(
+            "config/default/kustomization.yaml",
+            "default-replacements",
+            &replacements,
+        )?;
+    }
     let changes = &mut plan.changes;
     changes.insert(
         "config/default/kustomization.yaml",
@@ -290,11 +305,6 @@ fn wire(plan: &mut Plan<'_>, vars: &WebhookVars) -> Result<(), ScaffoldError> {
         "config/default/kustomization.yaml",
         "default-patches",
         &patch,
-    )?;
-    changes.insert(
-        "config/default/kustomization.yaml",
-        "default-replacements",
-        &replacements,
     )?;
     changes.insert(
         "config/network-policy/kustomization.yaml",
@@ -333,6 +343,52 @@ fn wire(plan: &mut Plan<'_>, vars: &WebhookVars) -> Result<(), ScaffoldError> {
             "manifests",
             &format!("let manifests = manifests.conversion(&{module}::conversion());"),
         )?;
+    }
+    Ok(())
+}
+
+/// Wires self-managed webhook certificates: `main` turns them on, the manifests generator
+/// writes their RBAC rules (bound by `config/rbac/certificates_role_binding.yaml`), and the
+/// webhook module's `certificates` lists the configurations and CRD they go into.
+fn wire_self_managed_certificates(
+    changes: &mut ChangeSet,
+    vars: &WebhookVars,
+) -> Result<(), ScaffoldError> {
+    changes.insert(
+        "config/rbac/kustomization.yaml",
+        "rbac-resources",
+        "# The manager's Role in its namespace: the Secret of its webhook certificate.\n- certificates_role_binding.yaml",
+    )?;
+    changes.insert(
+        "src/main.rs",
+        "options",
+        "options.self_managed_certificates = Some(webhook::certificates(webhook::NAMESPACE));",
+    )?;
+    changes.insert(
+        "src/bin/manifests.rs",
+        "manifests",
+        "let manifests = manifests.rules(webhook::certificates(\"system\").rbac_rules());",
+    )?;
+    let project = &vars.resource.project.project_name;
+    let mut targets = Vec::new();
+    if vars.defaulting {
+        targets.push(format!(
+            ".mutating_configuration(\"{project}-mutating-webhook-configuration\")"
+        ));
+    }
+    if vars.validation {
+        targets.push(format!(
+            ".validating_configuration(\"{project}-validating-webhook-configuration\")"
+        ));
+    }
+    if vars.conversion {
+        targets.push(format!(
+            ".conversion_crd(\"{}.{}\")",
+            vars.resource.plural, vars.resource.qualified_group
+        ));
+    }
+    for target in targets {
+        changes.insert("src/webhook/mod.rs", "certificates", &target)?;
     }
     Ok(())
 }

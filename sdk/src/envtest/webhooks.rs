@@ -24,6 +24,7 @@ use crate::server::certificates;
 use crate::server::tls::{TlsFiles, crypto_provider};
 use crate::webhook::{
     AdmissionWebhooks, ClientConfig, WebhookConfiguration, WebhookServerOptions, configurations,
+    served_path,
 };
 
 /// Default of how long [`InstalledWebhooks::wait_until_reachable`] waits.
@@ -269,18 +270,12 @@ fn unique(
 
 /// Points a webhook that names a Service at `base` + the Service's path, trusting `ca_pem`.
 fn point(client_config: &mut WebhookClientConfig, base: &str, ca_pem: &str) {
-    let path = client_config
-        .service
-        .take()
-        .and_then(|service| service.path)
-        .or_else(|| {
-            client_config
-                .url
-                .as_deref()
-                .and_then(|url| url.find("://").map(|at| &url[at + 3..]))
-                .and_then(|rest| rest.find('/').map(|at| rest[at..].to_string()))
-        })
-        .unwrap_or_default();
+    let service = client_config.service.take();
+    let path = served_path(
+        service.as_ref().and_then(|service| service.path.as_deref()),
+        client_config.url.as_deref(),
+    )
+    .unwrap_or_default();
     client_config.url = Some(format!("{base}{path}"));
     client_config.ca_bundle = Some(k8s_openapi::ByteString(ca_pem.as_bytes().to_vec()));
 }

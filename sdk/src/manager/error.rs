@@ -7,7 +7,7 @@ use crate::cache::CacheError;
 use crate::healthz::CheckError;
 use crate::leader_election::LeaderElectionError;
 use crate::server::tls::TlsError;
-use crate::webhook::{CertificateError, RegistrationError};
+use crate::webhook::{CertificateError, LocalWebhookError, RegistrationError};
 
 /// Errors of the manager.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +49,9 @@ pub enum Error {
     /// The self-managed webhook certificates could not be provided.
     #[error(transparent)]
     WebhookCertificates(#[from] CertificateError),
+    /// The webhooks could not be served locally (`--webhook-local`).
+    #[error(transparent)]
+    LocalWebhooks(#[from] LocalWebhookError),
     /// A webhook or conversion could not be registered.
     #[error(transparent)]
     Webhook(#[from] RegistrationError),

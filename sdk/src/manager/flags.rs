@@ -31,7 +31,7 @@ use super::options::{
 };
 use crate::logging::LoggingFlags;
 use crate::server::tls::TlsFiles;
-use crate::webhook::WebhookServerOptions;
+use crate::webhook::{LocalWebhooks, WebhookServerOptions};
 
 /// The manager flags of a kubebuilder go/v4 project, with the same names and defaults.
 #[derive(Debug, Clone, clap::Args)]
@@ -70,6 +70,19 @@ pub struct ManagerFlags {
     /// Enable HTTP/2 for the metrics and webhook servers (off by default).
     #[arg(long, default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub enable_http2: bool,
+    /// Serve the webhooks from this process running outside the cluster (`make run` passes
+    /// it): a development certificate, and the cluster's webhook configurations and CRD
+    /// conversions pointed here until the process stops, then put back.
+    #[arg(long, default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub webhook_local: bool,
+    /// With --webhook-local: the address the API server calls the webhooks at (default:
+    /// 127.0.0.1 when the API server runs on this machine, else this machine's address on the
+    /// route to it; with kind, the gateway of the `kind` container network).
+    #[arg(long, default_value = "")]
+    pub webhook_local_host: String,
+    /// With --webhook-local: the port to serve the webhooks on (default 0: a free port).
+    #[arg(long, default_value_t = 0)]
+    pub webhook_local_port: u16,
     /// controller-runtime's `--zap-*` logging flags; [`LoggingFlags::init`] installs the logger.
     #[command(flatten)]
     pub logging: LoggingFlags,
@@ -95,6 +108,13 @@ impl ManagerFlags {
             http2: self.enable_http2,
             ..WebhookServerOptions::default()
         };
+        let local_webhooks = self.webhook_local.then(|| {
+            let local = LocalWebhooks::new().port(self.webhook_local_port);
+            match self.webhook_local_host.trim() {
+                "" => local,
+                host => local.host(host),
+            }
+        });
         Ok(ManagerOptions {
             metrics_bind_address: BindAddress::parse(&self.metrics_bind_address)?,
             health_probe_bind_address: BindAddress::parse(&self.health_probe_bind_address)?,
@@ -103,6 +123,7 @@ impl ManagerFlags {
             metrics_tls,
             enable_http2: self.enable_http2,
             webhook_server,
+            local_webhooks,
             ..ManagerOptions::default()
         })
     }
@@ -138,6 +159,7 @@ mod tests {
         assert!(!options.leader_election);
         assert!(!options.enable_http2);
         assert_eq!(options.metrics_tls, None);
+        assert_eq!(options.local_webhooks, None);
         assert_eq!(
             options.graceful_shutdown_timeout,
             std::time::Duration::from_secs(30)
@@ -162,5 +184,32 @@ mod tests {
         assert_eq!(tls.certificate, std::path::Path::new("/certs/c.pem"));
         assert_eq!(tls.key, std::path::Path::new("/certs/tls.key"));
         assert_eq!(args.manager.webhook_cert_name, "tls.crt");
+    }
+
+    #[test]
+    fn webhook_local_chooses_the_host_unless_told() {
+        let chosen = Args::parse_from(["manager", "--webhook-local"])
+            .manager
+            .manager_options()
+            .expect("options");
+        assert_eq!(chosen.local_webhooks, Some(LocalWebhooks::new()));
+        let told = Args::parse_from([
+            "manager",
+            "--webhook-local=true",
+            "--webhook-local-host=172.18.0.1",
+            "--webhook-local-port=9443",
+        ])
+        .manager
+        .manager_options()
+        .expect("options");
+        assert_eq!(
+            told.local_webhooks,
+            Some(LocalWebhooks::new().host("172.18.0.1").port(9443))
+        );
+        let off = Args::parse_from(["manager", "--webhook-local=false", "--webhook-local-port=1"])
+            .manager
+            .manager_options()
+            .expect("options");
+        assert_eq!(off.local_webhooks, None);
     }
 }

@@ -243,7 +243,7 @@ impl Manager {
             &servers_stopped,
         )
         .await?;
-        let webhook_tasks =
+        let webhook_serving =
             super::servers::start_webhook_server(webhooks, &client, &options, &servers_stopped)
                 .await?;
         readiness.passed(WEBHOOK_SERVER_STARTED);
@@ -302,8 +302,8 @@ impl Manager {
             metrics.set_leader(&lock.config().name, false);
         }
         cache.stop();
+        webhook_serving.stop().await;
         let _ = stop_servers.send(true);
-        webhook_tasks.iter().for_each(JoinHandle::abort);
         match (outcome.error, finished) {
             (Some(error), _) => Err(error),
             (None, Err(_)) => Err(Error::GracefulShutdownTimeout(grace)),

@@ -1,11 +1,17 @@
 //! The manager: one client, one cache, many controllers, the probe and metrics servers and
 //! leader election, started in controller-runtime's order and stopped gracefully.
 //!
-//! Startup order: HTTP servers (probes, metrics) → caches synced (`/readyz` turns 200) →
-//! leader election (when enabled) → controllers. On SIGTERM or SIGINT the controllers stop
-//! taking new work, in-flight reconciles get the [grace period](DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT)
-//! to finish, the lease is released when configured, and [`Manager::run`] returns. Losing the
-//! lease stops everything and returns [`Error::LeaderElectionLost`], so `main` exits non-zero.
+//! Startup order: HTTP servers (probes, metrics) → webhook server (when webhooks are
+//! registered) → caches synced (`/readyz` turns 200) → leader election (when enabled) →
+//! controllers. On SIGTERM or SIGINT the controllers stop taking new work, in-flight reconciles
+//! get the [grace period](DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT) to finish, the lease is released
+//! when configured, and [`Manager::run`] returns. Losing the lease stops everything and returns
+//! [`Error::LeaderElectionLost`], so `main` exits non-zero.
+//!
+//! Outside the cluster (`make run`), [`ManagerOptions::local_webhooks`] (`--webhook-local`)
+//! serves the webhooks from this process: the cluster's webhook configurations and CRD
+//! conversions point at it from the start of the webhook server until the manager stops,
+//! and are put back then, whatever ended the run (see [`crate::webhook::LocalWebhooks`]).
 //!
 //! The [cache](crate::cache) holds one watch per kind, shared by every controller that
 //! reconciles, owns, watches or reads it. Namespaced kinds are watched in the namespaces of

@@ -11,7 +11,7 @@ use crate::leader_election::{
 };
 use crate::server::tls::TlsFiles;
 pub use crate::server::tls::{DEFAULT_CERT_NAME, DEFAULT_KEY_NAME};
-use crate::webhook::{SelfManagedCertificates, WebhookServerOptions};
+use crate::webhook::{LocalWebhooks, SelfManagedCertificates, WebhookServerOptions};
 
 /// Default of `--metrics-bind-address`: HTTPS on 8443 (`:8080` for plain HTTP, `0` turns metrics off).
 pub const DEFAULT_METRICS_BIND_ADDRESS: &str = ":8443";
@@ -105,6 +105,12 @@ pub struct ManagerOptions {
     /// The operator issues, stores, injects and rotates its own webhook certificates instead of
     /// reading files cert-manager provides (default `None`: files).
     pub self_managed_certificates: Option<SelfManagedCertificates>,
+    /// The manager runs outside the cluster and serves its webhooks itself: a development
+    /// certificate, and the cluster's webhook configurations and CRD conversions pointed at
+    /// it until it stops (default `None`; `--webhook-local`, which `make run` passes). It
+    /// replaces [`webhook_server`](Self::webhook_server)'s address and certificate files and
+    /// the [`self_managed_certificates`](Self::self_managed_certificates).
+    pub local_webhooks: Option<LocalWebhooks>,
 }
 
 impl Default for ManagerOptions {
@@ -129,6 +135,7 @@ impl Default for ManagerOptions {
             cache_sync_timeout: DEFAULT_CACHE_SYNC_TIMEOUT,
             webhook_server: WebhookServerOptions::default(),
             self_managed_certificates: None,
+            local_webhooks: None,
         }
     }
 }

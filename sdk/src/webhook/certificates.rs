@@ -18,11 +18,13 @@ use k8s_openapi::api::admissionregistration::v1::{
 };
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::jiff::Timestamp;
 use kube::api::{Patch, PatchParams, PostParams};
 use kube::{Api, Client};
 
 use super::configuration::WebhookConfiguration;
+use super::local::LOCAL_WEBHOOKS_ANNOTATION;
 use crate::rbac::Rule;
 use crate::server::certificates::{self, IssuedCertificate};
 use crate::server::tls::{TlsError, TlsFiles};
@@ -154,7 +156,8 @@ impl SelfManagedCertificates {
     }
 
     /// The RBAC rules managing the certificates needs: its Secret, the webhook configurations
-    /// and CRDs it injects the CA into.
+    /// and CRDs it injects the CA into (those a manager outside the cluster points at itself
+    /// meanwhile, `--webhook-local`, are left alone).
     pub fn rbac_rules(&self) -> Vec<Rule> {
         let mut rules = vec![
             Rule::new(&[""], &["secrets"], &["create", "get", "update"])
@@ -341,6 +344,13 @@ impl SelfManagedCertificates {
         }
         let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
         for name in &self.crds {
+            let crd = crds
+                .get(name)
+                .await
+                .map_err(api_error(format!("reading CRD {name}")))?;
+            if is_pointed_locally(&crd.metadata) {
+                continue;
+            }
             let patch = serde_json::json!({
                 "spec": { "conversion": { "webhook": { "clientConfig": { "caBundle": ByteString(bundle.to_vec()) } } } }
             });
@@ -366,6 +376,9 @@ async fn inject_into<K: WebhookConfiguration>(
             .get(name)
             .await
             .map_err(api_error(format!("reading {name}")))?;
+        if is_pointed_locally(object.meta()) {
+            return Ok(());
+        }
         let mut changed = false;
         for config in object.client_configs() {
             changed |= config.ca_bundle != ca;
@@ -385,6 +398,15 @@ async fn inject_into<K: WebhookConfiguration>(
             }
         }
     }
+}
+
+/// Whether a manager running outside the cluster points the object at itself meanwhile
+/// (`--webhook-local`): its webhooks are not reached through the Service then, and their CA
+/// is that manager's; it puts the object back when it stops.
+fn is_pointed_locally(meta: &ObjectMeta) -> bool {
+    meta.annotations
+        .as_ref()
+        .is_some_and(|annotations| annotations.contains_key(LOCAL_WEBHOOKS_ANNOTATION))
 }
 
 fn api_error(action: String) -> impl FnOnce(kube::Error) -> CertificateError {
@@ -408,27 +430,34 @@ fn first_pem(bundle: &[u8]) -> String {
     }
 }
 
-/// Writes the pair of `data` to `files`, key first, each through a temporary file renamed in
-/// place (a reader never sees half a file).
+/// Writes the pair of `data` to `files`.
 fn write_files(
     files: &TlsFiles,
     data: &BTreeMap<String, ByteString>,
 ) -> Result<(), CertificateError> {
-    for (key, path) in [
-        (PRIVATE_KEY_KEY, &files.key),
-        (CERTIFICATE_KEY, &files.certificate),
-    ] {
-        let contents = data
-            .get(key)
+    let value = |key: &str| {
+        data.get(key)
             .map(|value| value.0.as_slice())
-            .unwrap_or_default();
+            .unwrap_or_default()
+    };
+    write_pair(files, value(CERTIFICATE_KEY), value(PRIVATE_KEY_KEY))
+        .map_err(|(path, source)| CertificateError::Write { path, source })
+}
+
+/// Writes a certificate and its key to `files`, key first, each through a temporary file
+/// renamed in place (a reader never sees half a file) and readable by this user only; a file
+/// that holds its contents already is left alone. Fails with the file that could not be
+/// written.
+pub(crate) fn write_pair(
+    files: &TlsFiles,
+    certificate: &[u8],
+    key: &[u8],
+) -> Result<(), (std::path::PathBuf, std::io::Error)> {
+    for (path, contents) in [(&files.key, key), (&files.certificate, certificate)] {
         if std::fs::read(path).ok().as_deref() == Some(contents) {
             continue;
         }
-        write_atomically(path, contents).map_err(|source| CertificateError::Write {
-            path: path.clone(),
-            source,
-        })?;
+        write_atomically(path, contents).map_err(|source| (path.clone(), source))?;
     }
     Ok(())
 }

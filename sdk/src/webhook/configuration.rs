@@ -87,6 +87,17 @@ impl ClientConfig {
     }
 }
 
+/// The path a webhook client config sends its requests to: its Service's path, else the path
+/// of its URL (`https://host:port/mutate-…` → `/mutate-…`); `None` without either.
+pub(crate) fn served_path(service_path: Option<&str>, url: Option<&str>) -> Option<String> {
+    service_path.map(str::to_string).or_else(|| {
+        let rest = url
+            .and_then(|url| url.split_once("://"))
+            .map(|(_, rest)| rest)?;
+        rest.find('/').map(|at| rest[at..].to_string())
+    })
+}
+
 /// The admission webhooks of one Kind and version, as data: which exist, where they are
 /// served, what their configurations say. [`Webhook::manifest`](super::Webhook::manifest)
 /// gives it for a declaration.

@@ -19,6 +19,9 @@
 //! - Certificates: cert-manager's (the scaffold's default), or — opt-in — the operator's own
 //!   ([`SelfManagedCertificates`]): issued, stored in a Secret, injected into the webhook
 //!   configurations and CRD conversions, and rotated before they expire.
+//! - During development ([`LocalWebhooks`], `--webhook-local`, what `make run` turns on): a
+//!   manager outside the cluster serves its webhooks with a development CA and points the
+//!   cluster's webhook configurations and CRD conversions at itself until it stops.
 //! - Denials: any error denies with its message (403); an error carrying an API status is
 //!   returned as that status; [`WebhookError::invalid`] answers 422 `Invalid` with field paths
 //!   ([`FieldError`]), as the API server's own validation does.
@@ -29,6 +32,7 @@ mod certificates;
 mod configuration;
 mod conversion;
 mod error;
+mod local;
 mod server;
 
 pub use admission::{AdmissionContext, Defaulter, Validator, Warnings};
@@ -37,14 +41,16 @@ pub use certificates::{
     CertificateError, DEFAULT_CERTIFICATE_CHECK_INTERVAL, DEFAULT_CERTIFICATE_VALIDITY,
     SelfManagedCertificates,
 };
-#[cfg(feature = "envtest")]
-pub(crate) use configuration::WebhookConfiguration;
 pub use configuration::{
     AdmissionWebhooks, CONVERT_PATH, ClientConfig, MUTATING_CONFIGURATION,
     VALIDATING_CONFIGURATION, WEBHOOK_SERVICE, WEBHOOK_SERVICE_NAMESPACE, configurations,
 };
+#[cfg(feature = "envtest")]
+pub(crate) use configuration::{WebhookConfiguration, served_path};
 pub use conversion::Conversion;
 pub use error::{FieldError, WebhookError};
+pub use local::{LOCAL_WEBHOOKS_ANNOTATION, LocalWebhookError, LocalWebhooks};
+pub(crate) use local::{LocalServer, Redirection, Served, local_configuration_name};
 pub use server::{
     DEFAULT_WEBHOOK_PORT, DEFAULT_WEBHOOK_READ_TIMEOUT, MAX_REQUEST_BODY_BYTES, RegistrationError,
     WebhookServer, WebhookServerOptions, default_cert_dir,

@@ -26,7 +26,7 @@ use tokio_rustls::TlsAcceptor;
 
 use super::admission::{AdmissionHandler, Admitted};
 use super::builder::Webhook;
-use super::configuration::CONVERT_PATH;
+use super::configuration::{AdmissionWebhooks, CONVERT_PATH};
 use super::conversion::{Conversion, ConversionHandler};
 use crate::Kind;
 use crate::metrics::{Metrics, WebhookMetrics};
@@ -115,6 +115,10 @@ pub struct WebhookServer {
     routes: HashMap<String, (Route, WebhookMetrics)>,
     /// Conversions by the group and Kind of the objects they convert.
     conversions: HashMap<(String, String), ConversionHandler>,
+    /// The admission webhooks registered, as data (where a cluster is pointed for them).
+    declared: Vec<AdmissionWebhooks>,
+    /// The CRDs of the conversions registered.
+    converted: Vec<String>,
     read_timeout: Duration,
 }
 
@@ -126,6 +130,8 @@ impl WebhookServer {
             metrics,
             routes: HashMap::new(),
             conversions: HashMap::new(),
+            declared: Vec::new(),
+            converted: Vec::new(),
             read_timeout: DEFAULT_WEBHOOK_READ_TIMEOUT,
         }
     }
@@ -140,6 +146,7 @@ impl WebhookServer {
         &mut self,
         webhook: Webhook<K>,
     ) -> Result<(), RegistrationError> {
+        let declared = webhook.manifest();
         let routes = webhook.into_routes();
         if let Some((path, _)) = routes
             .iter()
@@ -147,6 +154,7 @@ impl WebhookServer {
         {
             return Err(RegistrationError::DuplicatePath(path.clone()));
         }
+        self.declared.push(declared);
         for (path, handler) in routes {
             let metrics = self.metrics.webhook(&path);
             self.routes
@@ -172,6 +180,7 @@ impl WebhookServer {
             return Err(RegistrationError::SecondHub { crd });
         }
         self.conversions.insert(key, conversion.into_handler());
+        self.converted.push(crd);
         if !self.routes.contains_key(CONVERT_PATH) {
             let metrics = self.metrics.webhook(CONVERT_PATH);
             self.routes
@@ -183,6 +192,16 @@ impl WebhookServer {
     /// Whether any webhook is registered (a manager without webhooks runs no server).
     pub fn is_empty(&self) -> bool {
         self.routes.is_empty()
+    }
+
+    /// The admission webhooks registered, as data.
+    pub fn webhooks(&self) -> &[AdmissionWebhooks] {
+        &self.declared
+    }
+
+    /// The CRDs whose conversions are registered (`<plural>.<group>`).
+    pub fn converted_crds(&self) -> &[String] {
+        &self.converted
     }
 
     /// The paths served.

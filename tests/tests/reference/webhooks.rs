@@ -1,5 +1,6 @@
 //! `book/src/reference/webhooks.md`: the webhook API (every public function of the webhook
-//! builders and server, the server options, the manager's webhook flags), its defaults, and the
+//! builders, server, certificates and local serving, the server options, the manager's webhook
+//! flags), its defaults, and the
 //! configurations `make manifests` writes, generated here.
 
 use std::fmt::Write as _;
@@ -29,6 +30,8 @@ const SOURCES: &[&str] = &[
     "sdk/src/webhook/conversion.rs",
     "sdk/src/webhook/server.rs",
     "sdk/src/webhook/certificates.rs",
+    "sdk/src/webhook/local/options.rs",
+    "sdk/src/webhook/local/redirect.rs",
     "sdk/src/server/tls.rs",
     "sdk/src/server/certwatcher.rs",
 ];
@@ -45,7 +48,14 @@ fn every_webhook_option_and_function_is_on_the_page() {
         "WebhookServerOptions",
     ));
     names.extend(["Manager::add_webhook", "Manager::add_conversion"].map(String::from));
-    names.extend(["webhook_server", "self_managed_certificates"].map(String::from));
+    names.extend(
+        [
+            "webhook_server",
+            "self_managed_certificates",
+            "local_webhooks",
+        ]
+        .map(String::from),
+    );
     let flags = <ManagerFlags as clap::Args>::augment_args(clap::Command::new("manager"));
     for flag in flags.get_arguments().filter_map(|arg| arg.get_long()) {
         if flag.contains("webhook") || flag.contains("http2") {

@@ -1,14 +1,22 @@
 //! The daily loop on the single-group project: `make manifests` (stable), `make lint`,
 //! `make test` (the project's own envtest tests; stale manifests fail it), `make install` and
-//! `make run` reconciling the samples to `Ready`.
+//! `make run` serving the webhooks (the cluster pointed at it, and back when it stops) and
+//! reconciling the samples to `Ready`.
 
 use std::time::{Duration, Instant};
 
-use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind};
+use k8s_openapi::api::admissionregistration::v1::{
+    MutatingWebhookConfiguration, ValidatingWebhookConfiguration,
+};
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, PostParams};
 use kubesmith::envtest::Environment;
+use kubesmith::webhook::LOCAL_WEBHOOKS_ANNOTATION;
 use kubesmith_e2e::scaffolded::{Scaffold, check_success};
 
-use super::local::{apply_samples, install_and_run, is_ready, wait_until};
+use super::local::{
+    apply_samples, free_address, install_and_run, is_ready, wait_until, wait_until_ready,
+};
 use super::{kubesmith_binary, single_group, tree};
 
 #[test]
@@ -96,29 +104,33 @@ fn make_test_fails_on_stale_manifests() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn make_install_then_make_run_reconcile_the_samples_to_ready() {
+async fn make_install_then_make_run_serve_the_webhooks_and_reconcile_the_samples_to_ready() {
     let project = single_group();
     let env = Environment::start().await.expect("no test control plane");
-    let probes = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port");
+    let probes = free_address();
     let mut manager = install_and_run(
         project,
         &env,
         &format!("--metrics-bind-address=0 --health-probe-bind-address={probes}"),
     );
-    // The v1 samples: v2 objects would be stored through the conversion webhook, which runs
-    // in the cluster only.
+    let deadline = Instant::now() + Duration::from_secs(300);
+    // Ready once the cluster's webhook configurations and conversion point at `make run`.
+    wait_until_ready(&mut manager, deadline, probes).await;
+    // The v2 sample is stored through the conversion webhook `make run` serves.
     apply_samples(
         project,
         &env,
-        &["crew_v1_captain.yaml", "crew_v1_admiral.yaml"],
+        &[
+            "crew_v1_captain.yaml",
+            "crew_v1_admiral.yaml",
+            "crew_v2_captain.yaml",
+        ],
     )
     .await;
     let client = env.client().expect("client");
-    let resource = |kind: &str| {
+    let resource = |version: &str, kind: &str| {
         ApiResource::from_gvk_with_plural(
-            &GroupVersionKind::gvk("crew.testproject.org", "v1", kind),
+            &GroupVersionKind::gvk("crew.testproject.org", version, kind),
             if kind == "Admiral" {
                 "admirales"
             } else {
@@ -127,9 +139,8 @@ async fn make_install_then_make_run_reconcile_the_samples_to_ready() {
         )
     };
     let captains: Api<DynamicObject> =
-        Api::namespaced_with(client.clone(), "default", &resource("Captain"));
-    let admirals: Api<DynamicObject> = Api::all_with(client, &resource("Admiral"));
-    let deadline = Instant::now() + Duration::from_secs(180);
+        Api::namespaced_with(client.clone(), "default", &resource("v1", "Captain"));
+    let admirals: Api<DynamicObject> = Api::all_with(client.clone(), &resource("v1", "Admiral"));
     for (api, name) in [(&captains, "captain-sample"), (&admirals, "admiral-sample")] {
         wait_until(
             &mut manager,
@@ -139,6 +150,68 @@ async fn make_install_then_make_run_reconcile_the_samples_to_ready() {
         )
         .await;
     }
+    // The defaulting and validating webhooks of `make run` are called.
+    let without_foo: DynamicObject = serde_json::from_value(serde_json::json!({
+        "apiVersion": "crew.testproject.org/v1",
+        "kind": "Captain",
+        "metadata": {"name": "defaulted"},
+        "spec": {},
+    }))
+    .expect("a Captain");
+    let defaulted = captains
+        .create(&PostParams::default(), &without_foo)
+        .await
+        .expect("a Captain without foo is created");
+    assert_eq!(defaulted.data["spec"]["foo"], "default", "{defaulted:?}");
+    let mut blank = without_foo.clone();
+    blank.metadata.name = Some("blank".into());
+    blank.data["spec"]["foo"] = " ".into();
+    let refused = captains.create(&PostParams::default(), &blank).await;
+    assert!(
+        matches!(&refused, Err(kube::Error::Api(status)) if status.code == 422),
+        "{refused:?}"
+    );
+    let as_v2: Api<DynamicObject> =
+        Api::namespaced_with(client.clone(), "default", &resource("v2", "Captain"));
+    as_v2
+        .get("defaulted")
+        .await
+        .expect("read as v2 through the conversion webhook of make run");
+
+    // Stopped, `make run` puts the CRD's conversion back and deletes the configurations it
+    // made for its webhooks (`make install` installed none).
     manager.stop(Duration::from_secs(10));
+    let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
+    let mutating: Api<MutatingWebhookConfiguration> = Api::all(client.clone());
+    let validating: Api<ValidatingWebhookConfiguration> = Api::all(client);
+    let made = "project.testproject.org-local-webhooks";
+    let put_back = Instant::now() + Duration::from_secs(60);
+    loop {
+        let crd = crds
+            .get("captains.crew.testproject.org")
+            .await
+            .expect("the CRD");
+        let client_config = crd
+            .spec
+            .conversion
+            .and_then(|conversion| conversion.webhook)
+            .and_then(|webhook| webhook.client_config);
+        let restored = client_config.is_some_and(|config| config.service.is_some())
+            && crd
+                .metadata
+                .annotations
+                .is_none_or(|annotations| !annotations.contains_key(LOCAL_WEBHOOKS_ANNOTATION))
+            && mutating.get_opt(made).await.expect("read").is_none()
+            && validating.get_opt(made).await.expect("read").is_none();
+        if restored {
+            break;
+        }
+        assert!(
+            Instant::now() < put_back,
+            "make run did not put the cluster back; it said:\n{}",
+            manager.output()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     env.stop().await;
 }

@@ -1,5 +1,6 @@
 //! Running a scaffolded project on this machine as its README and the book say: `make
-//! install`, `make run`, the samples applied, then waiting for what the operator does.
+//! install`, `make run` (ready: its webhooks are served), the samples applied, then waiting
+//! for what the operator does.
 
 use std::time::{Duration, Instant};
 
@@ -84,4 +85,39 @@ pub async fn is_ready(api: &Api<DynamicObject>, name: &str) -> bool {
                 .iter()
                 .any(|c| c["type"] == "Ready" && c["status"] == "True")
         })
+}
+
+/// A free address on 127.0.0.1 (for `--health-probe-bind-address`).
+pub fn free_address() -> std::net::SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+}
+
+/// Waits until `/readyz` of `manager` on `probes` answers 200 (with webhooks: the cluster
+/// points at it); fails like [`wait_until`].
+pub async fn wait_until_ready(
+    manager: &mut Background,
+    deadline: Instant,
+    probes: std::net::SocketAddr,
+) {
+    wait_until(manager, deadline, "make run never got ready", async || {
+        readyz(probes).await
+    })
+    .await;
+}
+
+/// Whether `/readyz` on `probes` answers 200.
+async fn readyz(probes: std::net::SocketAddr) -> bool {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Ok(mut stream) = tokio::net::TcpStream::connect(probes).await else {
+        return false;
+    };
+    let mut response = String::new();
+    stream
+        .write_all(b"GET /readyz HTTP/1.0\r\nHost: localhost\r\n\r\n")
+        .await
+        .is_ok()
+        && stream.read_to_string(&mut response).await.is_ok()
+        && response.split_whitespace().nth(1) == Some("200")
 }

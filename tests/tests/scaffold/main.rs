@@ -3,8 +3,9 @@
 //! manifests`, `install`, `run`, `deploy`, `undeploy` and `build-installer` work against an
 //! envtest API server; `make test-e2e` and the end-to-end suite's checks do what they can
 //! without a node; the generated RBAC is exactly enough; the Dockerfile's build stage makes a
-//! static binary. The book's tutorial project passes its own lint and tests. A project
-//! resolved afresh, with the newest compatible dependencies, compiles without a warning.
+//! static binary; a project with self-managed webhook certificates needs no cert-manager. The
+//! book's tutorial project passes its own lint and tests. A project resolved afresh, with the
+//! newest compatible dependencies, compiles without a warning.
 //!
 //! Every scaffold depends on this repository's crates by path and builds into one target
 //! directory (`<target>/scaffolds`), so dependencies compile once for all of them.
@@ -18,6 +19,7 @@ mod lifecycle;
 mod local;
 mod multigroup;
 mod rbac;
+mod self_managed;
 mod stand_ins;
 mod tutorial;
 
@@ -100,6 +102,22 @@ fn build(project: &Scaffold) {
     let manifests = project.make(&["manifests"], &[]).expect("make manifests");
     kubesmith_e2e::scaffolded::check_success("make manifests", &manifests)
         .unwrap_or_else(|error| panic!("{error:#}"));
+}
+
+/// Runs `make lint` and `make test` of `project`, both of which must pass; returns what
+/// `make test` printed.
+fn lint_and_test(project: &Scaffold) -> String {
+    kubesmith_e2e::scaffolded::check_success(
+        "make lint",
+        &project.make(&["lint"], &[]).expect("make lint"),
+    )
+    .unwrap_or_else(|e| panic!("{e:#}"));
+    let test = project
+        .make(&["test"], &[("KUBESMITH", kubesmith_binary())])
+        .expect("make test");
+    kubesmith_e2e::scaffolded::check_success("make test", &test)
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    String::from_utf8_lossy(&test.stdout).into_owned()
 }
 
 /// The `kubesmith` binary, as the `KUBESMITH` of the scaffolds' Makefiles.

@@ -2,9 +2,7 @@
 //! validating webhook. It builds without a warning, passes `make lint`, and its own tests
 //! pass against envtest.
 
-use kubesmith_e2e::scaffolded::check_success;
-
-use super::{build, golden, kubesmith_binary};
+use super::{build, golden, lint_and_test};
 
 #[test]
 fn multigroup_project_builds_lints_and_passes_its_tests() {
@@ -15,16 +13,7 @@ fn multigroup_project_builds_lints_and_passes_its_tests() {
         role.contains("kind: Role\n") && role.contains("namespace: system"),
         "{role}"
     );
-    check_success(
-        "make lint",
-        &project.make(&["lint"], &[]).expect("make lint"),
-    )
-    .unwrap_or_else(|e| panic!("{e:#}"));
-    let test = project
-        .make(&["test"], &[("KUBESMITH", kubesmith_binary())])
-        .expect("make test");
-    check_success("make test", &test).unwrap_or_else(|e| panic!("{e:#}"));
-    let stdout = String::from_utf8_lossy(&test.stdout);
+    let stdout = lint_and_test(&project);
     for test in [
         "test captain_is_reconciled_to_ready ... ok",
         "test frigate_is_reconciled_to_ready ... ok",

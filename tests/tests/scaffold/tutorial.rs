@@ -1,7 +1,7 @@
 //! The book's tutorial project (`book/cronjob`, scaffolded with the CLI and then edited): its
 //! `make lint` (rustfmt, clippy with warnings as errors) and `make test` (manifests up to date,
 //! then its own unit and envtest tests) pass, and run locally as the book says (`make install`,
-//! `make run`, the v1 sample applied) it starts the sample's Job. Built as a copy, into the
+//! `make run`, the samples applied) it starts the sample's Job. Built as a copy, into the
 //! shared scaffold target directory, against this checkout's crates. The commands of the
 //! tutorial's first page scaffold a project that passes clippy.
 
@@ -13,7 +13,7 @@ use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams};
 use kubesmith::envtest::Environment;
 use kubesmith_e2e::scaffolded::{Scaffold, check_success, workspace_root};
 
-use super::local::{apply_samples, install_and_run, wait_until};
+use super::local::{apply_samples, free_address, install_and_run, wait_until, wait_until_ready};
 use super::{kept_dir, kubesmith_binary};
 
 /// The tests of the tutorial project, each of which must have run and passed.
@@ -55,16 +55,27 @@ async fn the_tutorial_project_passes_lint_and_its_own_tests() {
     run_locally_as_the_book_says(&project).await;
 }
 
-/// "Running locally" of the chapter on deploying: `make install`, `make run`, the v1 sample
-/// applied, and a Job started for it on the real clock (the sample runs every minute).
+/// "Running locally" of the chapter on deploying: `make install`, `make run`, both samples
+/// applied (the v2 one through the conversion webhook `make run` serves), and a Job started
+/// for the v1 sample on the real clock (the sample runs every minute).
 async fn run_locally_as_the_book_says(project: &Scaffold) {
     let env = Environment::start().await.expect("a control plane");
+    let probes = free_address();
     let mut manager = install_and_run(
         project,
         &env,
-        "--metrics-bind-address=0 --health-probe-bind-address=0",
+        &format!("--metrics-bind-address=0 --health-probe-bind-address={probes}"),
     );
-    apply_samples(project, &env, &["batch_v1_cronjob.yaml"]).await;
+    // The build of `make run` comes first; ready, it serves the webhooks. Both samples: the
+    // v2 one is stored through the conversion webhook `make run` serves.
+    let deadline = Instant::now() + Duration::from_secs(300);
+    wait_until_ready(&mut manager, deadline, probes).await;
+    apply_samples(
+        project,
+        &env,
+        &["batch_v1_cronjob.yaml", "batch_v2_cronjob.yaml"],
+    )
+    .await;
 
     let client = env.client().expect("a client");
     let cron_jobs: Api<DynamicObject> = Api::namespaced_with(
@@ -76,13 +87,17 @@ async fn run_locally_as_the_book_says(project: &Scaffold) {
         ),
     );
     let jobs: Api<Job> = Api::namespaced(client, "default");
-    // The next minute starts the first run; the build of `make run` comes first.
-    let deadline = Instant::now() + Duration::from_secs(240);
+    // The next minute starts the first run.
+    let deadline = Instant::now() + Duration::from_secs(180);
     wait_until(
         &mut manager,
         deadline,
         "no Job started for the sample",
         async || {
+            cron_jobs
+                .get("cronjob-sample-v2")
+                .await
+                .expect("the v2 sample, read as v1 through the webhook of make run");
             let sample = cron_jobs.get("cronjob-sample").await.expect("the sample");
             let active = sample.data["status"]["active"]
                 .as_array()

@@ -31,7 +31,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     controller::crew::captain::setup(&mut manager)?;
     controller::ship::frigate::setup(&mut manager)?;
     controller::ship::destroyer::setup(&mut manager)?;
-    // Webhooks need a serving certificate: ENABLE_WEBHOOKS=false runs without them (`make run`).
+    // `make run` serves the webhooks from this machine (--webhook-local: the cluster's webhook
+    // configurations point here while it runs); ENABLE_WEBHOOKS=false runs without them.
     if std::env::var("ENABLE_WEBHOOKS").as_deref() != Ok("false") {
         webhook::ship::v1beta1::frigate::setup(&mut manager)?;
         // +kubesmith:scaffold:webhooks

@@ -1,0 +1,6 @@
+//! The custom resources of this operator, one module per version
+//! (`kubesmith create api` adds them).
+
+pub mod v1;
+pub mod v2;
+// +kubesmith:scaffold:modules

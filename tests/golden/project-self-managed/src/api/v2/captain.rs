@@ -1,0 +1,41 @@
+//! `Captain` in `crew.testproject.org/v2`.
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
+use kube::CustomResource;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// What a Captain asks for. Edit the fields: their doc comments become the CRD's descriptions
+/// and their `#[k8s(...)]` markers its validation (`make manifests` writes it).
+#[kubesmith::markers]
+#[derive(CustomResource, Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[kube(
+    group = "crew.testproject.org",
+    version = "v2",
+    kind = "Captain",
+    plural = "captains",
+    namespaced,
+    status = "CaptainStatus",
+    derive = "PartialEq",
+    derive = "Default",
+    storage = false
+)]
+#[serde(rename_all = "camelCase")]
+pub struct CaptainSpec {
+    /// An example field; replace it with your own.
+    #[k8s(max_length = 64, print_column)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub foo: Option<String>,
+}
+
+/// What the controller observed of a Captain.
+#[kubesmith::markers]
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CaptainStatus {
+    /// The current state: `Ready` says whether the controller has reconciled the spec of the
+    /// generation it names.
+    #[k8s(list_type = "map", list_map_keys = ["type"])]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<Condition>,
+}

@@ -1,0 +1,79 @@
+//! The webhooks of Captain v1 called by a real API server (envtest; `make test`
+//! provides the binaries): the webhook configurations and the CRD's conversion point at
+//! a manager serving them on this machine.
+
+// `::` names this project's crate even when a module of the same name is in scope (a
+// project named after its Kind).
+use ::project_self_managed::api::v1::captain::{Captain, CaptainSpec};
+use ::project_self_managed::api::v2;
+use ::project_self_managed::webhook::v1::captain;
+use kube::Api;
+use kube::api::PostParams;
+use kubesmith::envtest::{Environment, WebhookInstallOptions};
+use kubesmith::manager::{BindAddress, Manager, ManagerOptions};
+
+#[tokio::test]
+async fn the_api_server_calls_the_webhooks() -> Result<(), Box<dyn std::error::Error>> {
+    let env = Environment::builder()
+        .crd_directory(concat!(env!("CARGO_MANIFEST_DIR"), "/config/crd/bases"))
+        .error_if_crd_path_missing(true)
+        .start()
+        .await?;
+    let install = WebhookInstallOptions::default()
+        .webhook(&captain::webhook())
+        .conversion("captains.crew.testproject.org");
+    let webhooks = env.install_webhooks(&install).await?;
+    let client = env.client()?;
+    let options = ManagerOptions {
+        metrics_bind_address: BindAddress::Disabled,
+        health_probe_bind_address: BindAddress::Disabled,
+        webhook_server: webhooks.server_options(),
+        ..ManagerOptions::default()
+    };
+    let mut manager = Manager::new(client.clone(), options)?;
+    captain::setup(&mut manager)?;
+    let manager = tokio::spawn(manager.run_until(std::future::pending()));
+    webhooks.wait_until_reachable().await?;
+
+    let namespace = env.create_namespace("captain").await?;
+    let captains: Api<Captain> = Api::namespaced(client.clone(), &namespace);
+
+    // Created without `foo`: the defaulting webhook fills it in.
+    let created = captains
+        .create(
+            &PostParams::default(),
+            &Captain::new("defaulted", CaptainSpec::default()),
+        )
+        .await?;
+    assert_eq!(created.spec.foo.as_deref(), Some(captain::DEFAULT_FOO));
+
+    // A blank `foo` is refused, with the field named.
+    let blank = Captain::new(
+        "blank",
+        CaptainSpec {
+            foo: Some(" ".into()),
+        },
+    );
+    let refused = captains.create(&PostParams::default(), &blank).await;
+    let Err(kube::Error::Api(status)) = refused else {
+        panic!("a blank foo was not refused: {refused:?}");
+    };
+    assert_eq!(status.code, 422);
+    assert!(status.message.contains("spec.foo"), "{}", status.message);
+
+    // Written as v1, read as every other version (and back) through the conversion webhook.
+    let hub = Captain::new(
+        "converted",
+        CaptainSpec {
+            foo: Some("bar".into()),
+        },
+    );
+    captains.create(&PostParams::default(), &hub).await?;
+    let spoke: Api<v2::captain::Captain> = Api::namespaced(client.clone(), &namespace);
+    let read = spoke.get("converted").await?;
+    assert_eq!(read.spec.foo.as_deref(), Some("bar"));
+
+    manager.abort();
+    env.stop().await;
+    Ok(())
+}
