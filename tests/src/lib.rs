@@ -10,7 +10,9 @@
 //! - [`scaffolded`] scaffolds projects with the `kubesmith` CLI, builds and runs them: the
 //!   quick start and the scaffold tests.
 //! - [`node`] runs a real one-node cluster (kubelet, containerd, kube-proxy and the control
-//!   plane) on this machine and restores the host afterwards: the node tests' fixture.
+//!   plane) on this machine and restores the host afterwards: the node tests' fixture;
+//!   [`podman`] builds and saves the images it runs, [`cert_manager`] (with [`helm`]) installs
+//!   cert-manager into it, all made from the Go module proxy.
 //! - [`prerequisite`] says what a test needs from the machine (a missing one fails under
 //!   `CI=true`), [`host_packages`] installs the Debian packages tests need, [`machine`] keeps
 //!   a per-machine cache and locks, and [`go_tool`] installs Go commands from the Go module
