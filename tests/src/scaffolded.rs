@@ -70,6 +70,42 @@ impl Scaffold {
         Ok(scaffold)
     }
 
+    /// Scaffolds the golden project `name` with the commands of `tests/golden/<name>.json`
+    /// (the ones the golden test of the CLI runs, so the projects compared file by file there
+    /// are the ones built and tested), in the kept directory of `dir` ([`kept_dir`]).
+    pub fn golden(name: &str, dir: &str) -> anyhow::Result<Scaffold> {
+        let path = workspace_root()
+            .join("tests/golden")
+            .join(format!("{name}.json"));
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let commands: Vec<Vec<String>> = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a JSON list of commands", path.display()))?;
+        let Some((init, rest)) = commands.split_first() else {
+            bail!("{} lists no command", path.display());
+        };
+        if init.first().map(String::as_str) != Some("init") {
+            bail!("{} does not start with init", path.display());
+        }
+        let init: Vec<&str> = init[1..].iter().map(String::as_str).collect();
+        let rest: Vec<Vec<&str>> = rest
+            .iter()
+            .map(|command| command.iter().map(String::as_str).collect())
+            .collect();
+        let rest: Vec<&[&str]> = rest.iter().map(Vec::as_slice).collect();
+        Scaffold::kept(dir, &init, &rest)
+    }
+
+    /// Scaffolds `name` in its kept directory ([`kept_dir`]) with `init <init>` and then each
+    /// of `commands`.
+    pub fn kept(name: &str, init: &[&str], commands: &[&[&str]]) -> anyhow::Result<Scaffold> {
+        let project = Scaffold::init_at(&kept_dir(name), init)?;
+        for command in commands {
+            project.kubesmith(command)?;
+        }
+        Ok(project)
+    }
+
     /// A copy of the project at `source` (a project kept in this repository, such as the
     /// book's tutorial) in `dir`, emptied first and kept afterwards, without its build output
     /// (`target/`, `.git/`, `Cargo.lock`):
@@ -188,6 +224,17 @@ impl Scaffold {
             .context("copying the manager binary")?;
         Ok(copy)
     }
+}
+
+/// `$TMPDIR/kubesmith-e2e-<checkout>/<name>`: where the tests keep the project `name`, one
+/// directory per checkout (outside the workspace), left in place for a look after a failure.
+pub fn kept_dir(name: &str) -> PathBuf {
+    use std::hash::{Hash as _, Hasher as _};
+    let mut checkout = std::collections::hash_map::DefaultHasher::new();
+    workspace_root().hash(&mut checkout);
+    std::env::temp_dir()
+        .join(format!("kubesmith-e2e-{:016x}", checkout.finish()))
+        .join(name)
 }
 
 /// Held by every cargo run of [`Scaffold::cargo`]: builds in the shared target directory wait

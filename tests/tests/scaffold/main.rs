@@ -50,48 +50,12 @@ fn golden(name: &str) -> Scaffold {
 
 /// [`golden`] `name`, scaffolded in the directory of the project `dir` (for a second copy).
 fn golden_as(name: &str, dir: &str) -> Scaffold {
-    let path = kubesmith_e2e::scaffolded::workspace_root()
-        .join("tests/golden")
-        .join(format!("{name}.json"));
-    let text = std::fs::read_to_string(&path).expect("the golden project's commands");
-    let commands: Vec<Vec<String>> = serde_json::from_str(&text).expect("a JSON list of commands");
-    let (init, rest) = commands.split_first().expect("an init command");
-    assert_eq!(
-        init.first().map(String::as_str),
-        Some("init"),
-        "{name}.json starts with init"
-    );
-    let init: Vec<&str> = init[1..].iter().map(String::as_str).collect();
-    let rest: Vec<Vec<&str>> = rest
-        .iter()
-        .map(|command| command.iter().map(String::as_str).collect())
-        .collect();
-    let rest: Vec<&[&str]> = rest.iter().map(Vec::as_slice).collect();
-    scaffold(dir, &init, &rest)
+    Scaffold::golden(name, dir).unwrap_or_else(|error| panic!("{error:#}"))
 }
 
-/// Scaffolds `name` in `$TMPDIR/kubesmith-e2e-<checkout>/` (outside this workspace, one
-/// directory per checkout, kept for a look after a failure) with `init <init>` and `commands`.
+/// Scaffolds `name` in its kept directory with `init <init>` and `commands`.
 fn scaffold(name: &str, init: &[&str], commands: &[&[&str]]) -> Scaffold {
-    let project =
-        Scaffold::init_at(&kept_dir(name), init).unwrap_or_else(|error| panic!("{error:#}"));
-    for command in commands {
-        project
-            .kubesmith(command)
-            .unwrap_or_else(|error| panic!("{error:#}"));
-    }
-    project
-}
-
-/// `$TMPDIR/kubesmith-e2e-<checkout>/<name>`: where the project `name` of these tests lives,
-/// one directory per checkout, kept for a look after a failure.
-fn kept_dir(name: &str) -> PathBuf {
-    use std::hash::{Hash as _, Hasher as _};
-    let mut checkout = std::collections::hash_map::DefaultHasher::new();
-    kubesmith_e2e::scaffolded::workspace_root().hash(&mut checkout);
-    std::env::temp_dir()
-        .join(format!("kubesmith-e2e-{:016x}", checkout.finish()))
-        .join(name)
+    Scaffold::kept(name, init, commands).unwrap_or_else(|error| panic!("{error:#}"))
 }
 
 /// Builds every target with every feature (no warning allowed), then writes the manifests.

@@ -11,10 +11,10 @@ use k8s_openapi::api::batch::v1::Job;
 use kube::ResourceExt;
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams};
 use kubesmith::envtest::Environment;
-use kubesmith_e2e::scaffolded::{Scaffold, check_success, workspace_root};
+use kubesmith_e2e::scaffolded::{Scaffold, check_success, kept_dir, workspace_root};
 
+use super::kubesmith_binary;
 use super::local::{apply_samples, free_address, install_and_run, wait_until, wait_until_ready};
-use super::{kept_dir, kubesmith_binary};
 
 /// The tests of the tutorial project, each of which must have run and passed.
 const TUTORIAL_TESTS: &[&str] = &[
