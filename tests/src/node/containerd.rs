@@ -69,6 +69,23 @@ impl ContainerdPaths {
     }
 
     /// `ctr` talking to this containerd, in the k8s.io namespace.
+    /// A shell script that loads the podman image named by its last argument into this
+    /// containerd (a loader command for tools that take one, such as a scaffolded project's
+    /// `make test-e2e E2E_LOAD_IMAGE=...`).
+    pub fn loader_script(&self) -> String {
+        format!(
+            "#!/bin/sh\n\
+             # Loads the podman image named by the last argument into the node's containerd.\n\
+             set -eu\n\
+             for image; do :; done\n\
+             archive=\"$(mktemp)\"\n\
+             trap 'rm -f \"$archive\"' EXIT\n\
+             podman save --format docker-archive -o \"$archive\" \"$image\"\n\
+             ctr --address '{}' --namespace {K8S_NAMESPACE} images import \"$archive\"\n",
+            self.socket.display()
+        )
+    }
+
     fn ctr(&self) -> Command {
         let mut command = Command::new("ctr");
         command

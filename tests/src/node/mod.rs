@@ -187,6 +187,23 @@ impl Cluster {
         imported
     }
 
+    /// An executable script that loads the podman image named by its last argument into the
+    /// node, as [`Cluster::load_image`] does: the `E2E_LOAD_IMAGE` of a scaffolded project's
+    /// `make test-e2e`.
+    pub fn image_loader(&self) -> anyhow::Result<PathBuf> {
+        use std::os::unix::fs::PermissionsExt as _;
+        let containerd = self
+            .containerd
+            .as_ref()
+            .context("the cluster's containerd is not running")?;
+        let script = self.work_dir.join("load-image");
+        std::fs::write(&script, containerd.loader_script())
+            .with_context(|| format!("writing {}", script.display()))?;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))
+            .with_context(|| format!("making {} executable", script.display()))?;
+        Ok(script)
+    }
+
     /// The node's address (the machine's address on its default route).
     pub fn node_ip(&self) -> Ipv4Addr {
         self.uplink.address
