@@ -7,23 +7,31 @@
 //!   [`floor`] the fewest requests that converge the same objects: the benchmark's points of
 //!   comparison; [`measure`] reads processes for the benchmarks.
 //! - [`scaffolded`] scaffolds projects with the `kubesmith` CLI, builds and runs them: the
-//!   quick start and the scaffold tests.
+//!   quick start and the scaffold tests; [`vendored`] lets one depend on kubesmith as if it
+//!   were published (a directory of vendored sources replacing crates.io).
 //! - [`prerequisite`] says what a test needs from the machine (a missing one fails under
 //!   `CI=true`), [`machine`] keeps a per-machine cache and locks, and [`go_tool`] installs Go
 //!   commands from the Go module proxy into that cache.
+//! - [`checkov`] installs and runs the security scanner of the rendered manifests.
+//! - [`podman`] runs the container engine with this kind of machine's flags, and [`images`]
+//!   makes the base images scaffolded Dockerfiles name (no registry is reachable).
 //!
 //! Under `cargo test --doc`, the book's chapters are also doc comments of this crate, so every
 //! Rust block in `book/src` is compiled (and run, unless marked `no_run`) against the workspace.
 
+pub mod checkov;
 pub mod demo;
 pub mod floor;
 pub mod go_tool;
+pub mod images;
 pub mod machine;
 pub mod managed;
 pub mod measure;
 pub mod peer;
+pub mod podman;
 pub mod prerequisite;
 pub mod scaffolded;
+pub mod vendored;
 
 /// The book's chapters as doctests: each page is the documentation of an empty module, so
 /// rustdoc tests its Rust blocks with this crate's dependencies (and dev-dependencies).
