@@ -52,7 +52,9 @@ pub fn in_ci() -> bool {
 pub fn require<T>(test: &str, found: Result<T, Missing>) -> Option<T> {
     match found {
         Ok(value) => Some(value),
-        Err(missing) if in_ci() => panic!("{test}: {missing} (CI=true: prerequisites may not be skipped)"),
+        Err(missing) if in_ci() => {
+            panic!("{test}: {missing} (CI=true: prerequisites may not be skipped)")
+        }
         Err(missing) => {
             eprintln!("{test}: not run, {missing}");
             None

@@ -63,11 +63,13 @@ pub fn generate(go: &Path) -> anyhow::Result<Files> {
     let output = tempfile::tempdir()?;
     let mut crd_dir = OsString::from("output:crd:dir=");
     crd_dir.push(output.path());
-    go_tool::run(Command::new(&controller_gen)
-        .args(["crd".into(), "paths=./...".into(), crd_dir])
-        .current_dir(corpus_dir("go"))
-        // controller-gen loads packages with `go list`.
-        .env("PATH", go_tool::path_with(go)?))?;
+    go_tool::run(
+        Command::new(&controller_gen)
+            .args(["crd".into(), "paths=./...".into(), crd_dir])
+            .current_dir(corpus_dir("go"))
+            // controller-gen loads packages with `go list`.
+            .env("PATH", go_tool::path_with(go)?),
+    )?;
     read_crd_files(output.path())
 }
 

@@ -16,8 +16,8 @@ mod compare;
 mod controller_gen;
 mod flatten;
 
-use kubesmith_e2e::prerequisite::require;
 use kubesmith::schema::{CustomResourceMarkers, SchemaError};
+use kubesmith_e2e::prerequisite::require;
 
 use compare::{Comparison, DOCUMENTED};
 
