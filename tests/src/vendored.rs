@@ -58,8 +58,9 @@ pub fn vendor(project: &Path) -> anyhow::Result<()> {
         let name = dir.file_name().context("a package directory")?;
         let target = vendor.join(name);
         run(Command::new("cp").arg("-a").arg(dir).arg(&target))?;
-        let package = dir.with_extension("crate");
-        let checksum = sha256(&package)?;
+        let mut package = dir.clone().into_os_string();
+        package.push(".crate");
+        let checksum = sha256(Path::new(&package))?;
         std::fs::write(
             target.join(".cargo-checksum.json"),
             format!("{{\"files\":{{}},\"package\":\"{checksum}\"}}"),
