@@ -8,11 +8,15 @@
 //!   [`floor`] the fewest requests that converge the same objects: the benchmark's points of
 //!   comparison; [`measure`] reads processes for the benchmarks.
 //! - [`scaffolded`] scaffolds projects with the `kubesmith` CLI, builds and runs them: the
-//!   quick start and the scaffold tests.
+//!   quick start and the scaffold tests; [`vendored`] lets one depend on kubesmith as if it
+//!   were published (a directory of vendored sources replacing crates.io).
 //! - [`node`] runs a real one-node cluster (kubelet, containerd, kube-proxy and the control
 //!   plane) on this machine and restores the host afterwards: the node tests' fixture;
-//!   [`podman`] builds and saves the images it runs, [`cert_manager`] (with [`helm`]) installs
-//!   cert-manager into it, all made from the Go module proxy.
+//!   [`cert_manager`] (with [`helm`]) installs cert-manager into it, made from the Go module
+//!   proxy.
+//! - [`podman`] runs the container engine with this kind of machine's flags, and [`images`]
+//!   makes the base images scaffolded Dockerfiles name (no registry is reachable).
+//! - [`checkov`] installs and runs the security scanner of the rendered manifests.
 //! - [`prerequisite`] says what a test needs from the machine (a missing one fails under
 //!   `CI=true`), [`host_packages`] installs the Debian packages tests need, [`machine`] keeps
 //!   a per-machine cache and locks, and [`go_tool`] installs Go commands from the Go module
@@ -23,11 +27,13 @@
 
 pub mod admitted;
 pub mod cert_manager;
+pub mod checkov;
 pub mod demo;
 pub mod floor;
 pub mod go_tool;
 pub mod helm;
 pub mod host_packages;
+pub mod images;
 pub mod machine;
 pub mod managed;
 pub mod measure;
@@ -36,6 +42,7 @@ pub mod peer;
 pub mod podman;
 pub mod prerequisite;
 pub mod scaffolded;
+pub mod vendored;
 
 /// The book's chapters as doctests: each page is the documentation of an empty module, so
 /// rustdoc tests its Rust blocks with this crate's dependencies (and dev-dependencies).

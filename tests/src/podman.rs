@@ -1,7 +1,9 @@
 //! The container engine of the tests: podman with the flags this kind of machine needs
 //! (`../shared/DESIGN.md`, "A container engine here"): runc instead of crun (which refuses a
-//! hybrid cgroup layout), rlimits no higher than the sandbox allows, and builds that never pull
-//! (no registry is reachable; base images are made locally) and use the host's network.
+//! hybrid cgroup layout), rlimits no higher than the sandbox allows (it lacks CAP_SYS_RESOURCE),
+//! and builds that never pull (no registry is reachable; base images are made locally, see
+//! [`crate::images`]) and use the host's network (cargo inside a build reaches crates.io the way
+//! the host does).
 //!
 //! ```no_run
 //! use kubesmith_e2e::podman::Podman;
@@ -31,8 +33,7 @@ pub const PODMAN_ENV: &str = "PODMAN";
 /// `runc` on `PATH`).
 pub const OCI_RUNTIME_ENV: &str = "OCI_RUNTIME";
 
-/// The rlimits every container gets: the sandbox cannot raise them (no CAP_SYS_RESOURCE), so
-/// podman's defaults (higher) fail.
+/// The rlimits every container gets: podman's defaults are higher than the sandbox can grant.
 pub const ULIMITS: [&str; 4] = [
     "--ulimit",
     "nofile=1024:1024",
@@ -74,31 +75,74 @@ impl Podman {
         Command::new(&self.program)
     }
 
+    /// The flags of `podman run` here: the runtime and the rlimits.
+    pub fn run_flags(&self) -> Vec<String> {
+        let mut flags = vec!["--runtime".to_string(), self.runtime.display().to_string()];
+        flags.extend(ULIMITS.iter().map(|flag| (*flag).to_string()));
+        flags
+    }
+
+    /// The flags of `podman build` here: those of [`run_flags`](Self::run_flags), the host's
+    /// network, and never pulling.
+    pub fn build_flags(&self) -> Vec<String> {
+        let mut flags = self.run_flags();
+        flags.extend(["--network=host".to_string(), "--pull=never".to_string()]);
+        flags
+    }
+
     /// `podman run --rm` with this machine's runtime and rlimits; add options, the image and
     /// its arguments.
     pub fn run(&self) -> Command {
         let mut command = self.command();
-        command
-            .args(["run", "--rm", "--runtime"])
-            .arg(&self.runtime)
-            .args(ULIMITS);
+        command.args(["run", "--rm"]).args(self.run_flags());
         command
     }
 
     /// Builds the image `tag` from the directory `context` (its `Containerfile` or
-    /// `Dockerfile`) without pulling, on the host's network.
+    /// `Dockerfile`).
     pub fn build(&self, context: &Path, tag: &str) -> anyhow::Result<()> {
         run(self
             .command()
-            .args(["build", "--pull=never", "--network=host", "--runtime"])
-            .arg(&self.runtime)
-            .args(ULIMITS)
+            .arg("build")
+            .args(self.build_flags())
             .args(["--tag", tag])
             .arg(context))
         .with_context(|| format!("building the image {tag} from {}", context.display()))
     }
 
-    /// Whether the image `image` is in podman's local storage.
+    /// Builds `containerfile` in the context directory `context` as `tag`, with `extra`
+    /// flags (`--platform`, `--build-context`, ...).
+    pub fn build_file(
+        &self,
+        context: &Path,
+        containerfile: &Path,
+        tag: &str,
+        extra: &[&str],
+    ) -> anyhow::Result<()> {
+        run(self
+            .command()
+            .arg("build")
+            .args(self.build_flags())
+            .args(extra)
+            .arg("--file")
+            .arg(containerfile)
+            .args(["--tag", tag])
+            .arg(context))
+        .with_context(|| format!("building the image {tag}"))
+    }
+
+    /// Runs `podman <args>` to completion and returns its standard output.
+    pub fn output(&self, args: &[&str]) -> anyhow::Result<String> {
+        let output = self
+            .command()
+            .args(args)
+            .output()
+            .with_context(|| format!("running podman {}", args.join(" ")))?;
+        check_success(&format!("podman {}", args.join(" ")), &output)?;
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+
+    /// Whether the local storage holds the image (or manifest list) `image`.
     pub fn image_exists(&self, image: &str) -> anyhow::Result<bool> {
         let status = self
             .command()
@@ -128,13 +172,10 @@ impl Podman {
 
     /// `podman image inspect --format <format> <image>`, trimmed.
     fn inspect(&self, image: &str, format: &str) -> anyhow::Result<String> {
-        let output = self
-            .command()
-            .args(["image", "inspect", "--format", format, image])
-            .output()
-            .with_context(|| format!("inspecting the image {image}"))?;
-        check_success(&format!("podman image inspect {image}"), &output)?;
-        Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
+        Ok(self
+            .output(&["image", "inspect", "--format", format, image])?
+            .trim()
+            .to_owned())
     }
 
     /// Writes `images` into one docker-archive at `archive` (what `ctr images import` loads).

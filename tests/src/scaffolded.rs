@@ -58,16 +58,32 @@ impl Scaffold {
     /// [`init`](Self::init) in `dir`, emptied first and kept afterwards (to look into after a
     /// failed test).
     pub fn init_at(dir: &Path, args: &[&str]) -> anyhow::Result<Scaffold> {
+        let scaffold = Scaffold::emptied(dir)?;
+        scaffold.initialize(args)?;
+        Ok(scaffold)
+    }
+
+    /// `kubesmith init <args>` (no `--kubesmith-path`: kubesmith comes from crates.io) in
+    /// `dir`, emptied first and kept afterwards. Until kubesmith is published, such a project
+    /// builds from vendored sources ([`crate::vendored`]).
+    pub fn init_published_at(dir: &Path, args: &[&str]) -> anyhow::Result<Scaffold> {
+        let scaffold = Scaffold::emptied(dir)?;
+        let mut init = vec!["init"];
+        init.extend_from_slice(args);
+        scaffold.kubesmith(&init)?;
+        Ok(scaffold)
+    }
+
+    /// A project in `dir`, emptied first and kept afterwards.
+    fn emptied(dir: &Path) -> anyhow::Result<Scaffold> {
         if dir.exists() {
             std::fs::remove_dir_all(dir).with_context(|| format!("emptying {}", dir.display()))?;
         }
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        let scaffold = Scaffold {
+        Ok(Scaffold {
             path: dir.to_path_buf(),
             _temporary: None,
-        };
-        scaffold.initialize(args)?;
-        Ok(scaffold)
+        })
     }
 
     /// Scaffolds the golden project `name` with the commands of `tests/golden/<name>.json`

@@ -160,6 +160,48 @@ fn year_of(seconds: i64) -> i32 {
 mod tests {
     use super::*;
 
+    /// The Makefile and Dockerfile `init` writes with kubesmith from `dependency`.
+    fn build_files(dependency: Dependency) -> (String, String) {
+        let dir = tempfile::tempdir().expect("a directory");
+        let options = InitOptions {
+            domain: "example.com".into(),
+            project_name: Some("guestbook".into()),
+            owner: None,
+            license: "none".into(),
+            namespaced: false,
+            multigroup: false,
+            dependency,
+            year: Some(2026),
+            boilerplate: None,
+            force: false,
+        };
+        init(dir.path(), &options, &Templates::new()).expect("a project");
+        let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).expect(name);
+        (read("Makefile"), read("Dockerfile"))
+    }
+
+    #[test]
+    fn a_path_dependency_is_mounted_into_the_image_build_and_a_registry_one_is_not() {
+        let (makefile, dockerfile) = build_files(Dependency::Path("/src/kubesmith/".into()));
+        assert!(
+            makefile.contains("KUBESMITH_PATH ?= /src/kubesmith\n"),
+            "{makefile}"
+        );
+        assert!(
+            makefile.contains("--build-context kubesmith=$(KUBESMITH_PATH) --build-arg KUBESMITH_PATH=$(KUBESMITH_PATH)"),
+            "{makefile}"
+        );
+        assert!(
+            dockerfile.contains("--mount=type=bind,from=kubesmith,target=${KUBESMITH_PATH}"),
+            "{dockerfile}"
+        );
+
+        let (makefile, dockerfile) = build_files(Dependency::Registry);
+        assert!(!makefile.contains("KUBESMITH_PATH"), "{makefile}");
+        assert!(!dockerfile.contains("KUBESMITH_PATH"), "{dockerfile}");
+        assert!(!dockerfile.contains("from=kubesmith"), "{dockerfile}");
+    }
+
     #[test]
     fn years_of_unix_times() {
         assert_eq!(year_of(0), 1970);

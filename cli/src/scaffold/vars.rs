@@ -19,6 +19,14 @@ pub enum Dependency {
 }
 
 impl Dependency {
+    /// The root of the kubesmith checkout of a path dependency, without a trailing `/`.
+    fn checkout(&self) -> Option<&str> {
+        match self {
+            Dependency::Registry => None,
+            Dependency::Path(root) => Some(root.trim_end_matches('/')),
+        }
+    }
+
     /// The `kubesmith` line of `[dependencies]`, with `features` (none: `&[]`).
     fn line(&self, features: &[&str]) -> String {
         let features = if features.is_empty() {
@@ -27,12 +35,10 @@ impl Dependency {
             let quoted: Vec<String> = features.iter().map(|f| format!("{f:?}")).collect();
             format!(", features = [{}]", quoted.join(", "))
         };
-        match self {
-            Dependency::Registry => {
-                format!("kubesmith = {{ version = \"{KUBESMITH_VERSION}\"{features} }}")
-            }
-            Dependency::Path(root) => {
-                let sdk = format!("{}/sdk", root.trim_end_matches('/'));
+        match self.checkout() {
+            None => format!("kubesmith = {{ version = \"{KUBESMITH_VERSION}\"{features} }}"),
+            Some(root) => {
+                let sdk = format!("{root}/sdk");
                 format!(
                     "kubesmith = {{ version = \"{KUBESMITH_VERSION}\", path = {sdk:?}{features} }}"
                 )
@@ -66,6 +72,8 @@ pub struct ProjectVars {
     pub kubesmith_dependency: String,
     /// The same with the `manifests` feature, for the `manifests` feature of the project.
     pub kubesmith_dev_dependency: String,
+    /// The kubesmith checkout of a path dependency (the image build mounts it), else empty.
+    pub kubesmith_path: String,
     /// The CLI version.
     pub cli_version: &'static str,
 }
@@ -90,6 +98,7 @@ impl ProjectVars {
             header: header.to_string(),
             kubesmith_dependency: dependency.line(&[]),
             kubesmith_dev_dependency: dependency.line(&["envtest"]),
+            kubesmith_path: dependency.checkout().unwrap_or_default().to_string(),
             cli_version: KUBESMITH_VERSION,
         }
     }

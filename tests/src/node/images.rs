@@ -7,11 +7,11 @@
 //! with `ctr images import`.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use anyhow::Context as _;
 
 use super::prerequisites::{BUSYBOX, CATATONIT};
+use crate::podman::Podman;
 
 /// The pause image of every pod (containerd's `sandbox_image`).
 pub const PAUSE_IMAGE: &str = "localhost/kubesmith/pause:catatonit";
@@ -94,15 +94,12 @@ impl ScratchImage {
             containerfile.push('\n');
         }
         std::fs::write(context.path().join("Containerfile"), containerfile)?;
-        crate::go_tool::run(
-            Command::new("podman")
-                .args(["build", "--pull=never", "--network=host", "--quiet", "-t"])
-                .arg(&self.name)
-                .arg("-f")
-                .arg(context.path().join("Containerfile"))
-                .arg(context.path()),
+        Podman::find()?.build_file(
+            context.path(),
+            &context.path().join("Containerfile"),
+            &self.name,
+            &["--quiet"],
         )
-        .with_context(|| format!("building the image {}", self.name))
     }
 }
 
@@ -147,12 +144,6 @@ pub fn save(image: &str, dir: &Path) -> anyhow::Result<PathBuf> {
     if archive.exists() {
         std::fs::remove_file(&archive)?;
     }
-    crate::go_tool::run(
-        Command::new("podman")
-            .args(["save", "--format", "docker-archive", "-o"])
-            .arg(&archive)
-            .arg(image),
-    )
-    .with_context(|| format!("saving the podman image {image}"))?;
+    Podman::find()?.save(&[image.to_owned()], &archive)?;
     Ok(archive)
 }

@@ -183,6 +183,7 @@ fn check_deployment(deployment: &Deployment) {
         .as_ref()
         .expect("a pod security context");
     assert_eq!(pod_security.run_as_non_root, Some(true));
+    assert_eq!(pod_security.run_as_user, Some(65532));
     assert_eq!(
         pod_security
             .seccomp_profile
@@ -335,7 +336,7 @@ async fn make_build_installer_writes_one_file_that_applies_cleanly() {
         "the image is not set"
     );
     assert!(
-        !text.contains("controller:latest"),
+        !text.contains("controller:dev"),
         "the placeholder image is left"
     );
 
