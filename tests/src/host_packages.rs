@@ -16,7 +16,7 @@ use std::process::Command;
 use anyhow::Context as _;
 
 use crate::machine::MachineLock;
-use crate::prerequisite::{Missing, find_program, is_root, require};
+use crate::prerequisite::{Missing, find_program, is_root, require_ok};
 
 /// A file a test needs, and the Debian package that provides it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,17 +63,11 @@ pub fn ensure(files: &[HostFile]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// [`ensure`] for the test `test`: `Some` when every file is there (installed if need be);
-/// `None` outside CI when they cannot be installed here ([`require`]); a panic when an install
-/// failed.
+/// [`ensure`] for the test `test` ([`require_ok`]): `Some` when every file is there
+/// (installed if need be); `None` outside CI when they cannot be installed here; a panic when
+/// an install failed.
 pub fn require_installed(test: &str, files: &[HostFile]) -> Option<()> {
-    match ensure(files) {
-        Ok(()) => Some(()),
-        Err(error) => match error.downcast::<Missing>() {
-            Ok(missing) => require(test, Err(missing)),
-            Err(error) => panic!("{test}: {error:#}"),
-        },
-    }
+    require_ok(test, ensure(files))
 }
 
 /// The packages (deduplicated, in order) providing files of `files` that are absent.

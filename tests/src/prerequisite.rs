@@ -62,6 +62,18 @@ pub fn require<T>(test: &str, found: Result<T, Missing>) -> Option<T> {
     }
 }
 
+/// [`require`] for a check that may also fail for other reasons: a [`Missing`] inside `result`
+/// is handled as [`require`] does; any other error panics (it is the test's failure).
+pub fn require_ok<T>(test: &str, result: anyhow::Result<T>) -> Option<T> {
+    match result {
+        Ok(value) => Some(value),
+        Err(error) => match error.downcast::<Missing>() {
+            Ok(missing) => require(test, Err(missing)),
+            Err(error) => panic!("{test}: {error:#}"),
+        },
+    }
+}
+
 /// The path of `program` on `PATH` (or `program` itself when it holds a `/` and exists).
 pub fn find_program(program: &str) -> Option<PathBuf> {
     if program.contains('/') {

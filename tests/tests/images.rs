@@ -8,12 +8,12 @@ use std::path::{Path, PathBuf};
 
 use kubesmith_e2e::images::{self, curl, distroless, rust};
 use kubesmith_e2e::podman::Podman;
-use kubesmith_e2e::prerequisite::require;
+use kubesmith_e2e::prerequisite::require_ok;
 
 /// Whether the image `ensure` makes is there: made when missing; `false` (the test skips)
 /// when the machine cannot make images, which fails the test under `CI=true`.
 fn made(test: &str, ensure: fn() -> anyhow::Result<()>) -> bool {
-    if require(test, images::prerequisites()).is_none() {
+    if require_ok(test, images::prerequisites()).is_none() {
         return false;
     }
     ensure().unwrap_or_else(|error| panic!("{error:#}"));

@@ -23,26 +23,40 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 
+use crate::host_packages::{self, HostFile};
 use crate::machine::{MachineLock, cache_dir};
 use crate::podman::Podman;
-use crate::prerequisite::{Missing, find_program, is_root};
+use crate::prerequisite::{Missing, is_root};
 
-/// What building the images needs: podman and runc, root (debootstrap, file ownership in the
-/// images) and debootstrap.
-pub fn prerequisites() -> Result<(), Missing> {
-    Podman::find()?;
+/// The Debian packages building the images needs.
+pub const HOST_FILES: &[HostFile] = &[
+    HostFile {
+        file: "podman",
+        package: "podman",
+    },
+    HostFile {
+        file: "/usr/sbin/runc",
+        package: "runc",
+    },
+    HostFile {
+        file: "debootstrap",
+        package: "debootstrap",
+    },
+];
+
+/// What building the images needs: root (debootstrap, file ownership in the images), then
+/// podman, runc and debootstrap, installed when missing ([`host_packages::ensure`]). `Err` is
+/// a [`Missing`] when they cannot be had here, or the failed install.
+pub fn prerequisites() -> anyhow::Result<()> {
     if !is_root() {
         return Err(Missing::new(
             "root",
             "run the image tests as root (debootstrap and podman's storage need it)",
-        ));
+        )
+        .into());
     }
-    if find_program("debootstrap").is_none() {
-        return Err(Missing::new(
-            "debootstrap",
-            "install it (Debian: apt-get install debootstrap)",
-        ));
-    }
+    host_packages::ensure(HOST_FILES)?;
+    Podman::find()?;
     Ok(())
 }
 

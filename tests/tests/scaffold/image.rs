@@ -11,7 +11,7 @@ use std::sync::{Mutex, PoisonError};
 
 use kubesmith_e2e::images::{self, distroless, rust};
 use kubesmith_e2e::podman::Podman;
-use kubesmith_e2e::prerequisite::require;
+use kubesmith_e2e::prerequisite::require_ok;
 use kubesmith_e2e::scaffolded::{Scaffold, check_success};
 
 use kubesmith_e2e::scaffolded::kept_dir;
@@ -21,7 +21,7 @@ use super::single_group;
 /// Whether the images can be built here (podman, root, debootstrap; a missing one fails under
 /// `CI=true`); the base images made when they are missing.
 fn base_images(test: &str) -> bool {
-    if require(test, images::prerequisites()).is_none() {
+    if require_ok(test, images::prerequisites()).is_none() {
         return false;
     }
     rust::ensure().unwrap_or_else(|error| panic!("{error:#}"));
