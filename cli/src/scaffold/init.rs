@@ -173,6 +173,7 @@ mod tests {
             dependency,
             year: Some(2026),
             boilerplate: None,
+            webhook_certificates: WebhookCertificates::CertManager,
             force: false,
         };
         init(dir.path(), &options, &Templates::new()).expect("a project");
