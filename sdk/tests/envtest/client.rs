@@ -25,7 +25,7 @@ async fn admin_client_creates_gets_lists_watches_and_deletes_a_config_map() {
     let mut events = watcher::watcher(api.clone(), watcher::Config::default()).boxed();
     // The initial listing of an empty namespace ends with InitDone.
     loop {
-        match tokio::time::timeout(Duration::from_secs(10), events.try_next()).await {
+        match tokio::time::timeout(Duration::from_secs(60), events.try_next()).await {
             Ok(Ok(Some(Event::InitDone))) => break,
             Ok(Ok(Some(_))) => continue,
             other => panic!("watch did not start: {other:?}"),
@@ -54,7 +54,7 @@ async fn admin_client_creates_gets_lists_watches_and_deletes_a_config_map() {
         ["hello"]
     );
 
-    let applied = tokio::time::timeout(Duration::from_secs(10), events.try_next())
+    let applied = tokio::time::timeout(Duration::from_secs(60), events.try_next())
         .await
         .expect("watch event in time")
         .expect("watch stream healthy");
@@ -66,7 +66,7 @@ async fn admin_client_creates_gets_lists_watches_and_deletes_a_config_map() {
     api.delete("hello", &DeleteParams::default())
         .await
         .expect("delete");
-    let deleted = tokio::time::timeout(Duration::from_secs(10), events.try_next())
+    let deleted = tokio::time::timeout(Duration::from_secs(60), events.try_next())
         .await
         .expect("watch event in time")
         .expect("watch stream healthy");

@@ -25,7 +25,7 @@ fn binding(subject_kind: &str, subject_name: &str) -> RoleBinding {
 /// Lists ConfigMaps until RBAC allows it: the authorizer sees new bindings through a cache,
 /// a moment after they are created.
 async fn list_once_allowed(api: &Api<ConfigMap>) -> Result<(), kube::Error> {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
         match api.list(&Default::default()).await {
             Err(error)

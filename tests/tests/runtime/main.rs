@@ -113,12 +113,18 @@ async fn create_greeting(client: &Client, namespace: &str, name: &str, message: 
         .expect("create Greeting")
 }
 
-/// Polls `check` every 50 ms until it returns `Some`, failing after `timeout`.
+/// The least time [`eventually`] waits: what usually takes milliseconds can take seconds on
+/// a machine busy with other builds.
+const LEAST_WAIT: Duration = Duration::from_secs(60);
+
+/// Polls `check` every 50 ms until it returns `Some`, failing after `timeout` (at least
+/// [`LEAST_WAIT`], scaled by [`kubesmith_e2e::machine::timeout`]).
 async fn eventually<T, F, Fut>(timeout: Duration, what: &str, mut check: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Option<T>>,
 {
+    let timeout = kubesmith_e2e::machine::timeout(timeout.max(LEAST_WAIT));
     let deadline = Instant::now() + timeout;
     loop {
         if let Some(value) = check().await {

@@ -29,11 +29,11 @@ pub fn install_and_run(project: &Scaffold, env: &Environment, args: &str) -> Bac
     Background::start(run, project.file("make-run.log")).expect("make run")
 }
 
-/// `kubectl apply -f` of each of `samples` (under `config/samples`), retried for up to 30 s
+/// `kubectl apply -f` of each of `samples` (under `config/samples`), retried for up to a minute
 /// while kubectl's discovery does not know the CRD `make install` just created.
 pub async fn apply_samples(project: &Scaffold, env: &Environment, samples: &[&str]) {
     for sample in samples {
-        let discovered = Instant::now() + Duration::from_secs(30);
+        let discovered = Instant::now() + kubesmith_e2e::machine::timeout(Duration::from_secs(60));
         loop {
             let mut apply = env.kubectl().expect("kubectl");
             apply
