@@ -50,6 +50,17 @@ impl ContainerdPaths {
             .with_context(|| format!("importing {} into containerd", archive.display()))
     }
 
+    /// Kills the task of the container `id` (a pod status's `containerID` without its
+    /// `containerd://`) with SIGKILL, as an out-of-memory kill or a crash would end it.
+    pub fn kill(&self, id: &str) -> anyhow::Result<()> {
+        crate::go_tool::run(
+            self.ctr()
+                .args(["tasks", "kill", "--signal", "SIGKILL"])
+                .arg(id),
+        )
+        .with_context(|| format!("killing the container {id}"))
+    }
+
     /// The image references containerd's k8s.io namespace holds.
     pub fn images(&self) -> anyhow::Result<Vec<String>> {
         let output = self

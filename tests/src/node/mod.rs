@@ -187,6 +187,19 @@ impl Cluster {
         imported
     }
 
+    /// Kills the container whose pod status `containerID` is `container_id`
+    /// (`containerd://<id>`) with SIGKILL; the kubelet then restarts it.
+    pub fn kill_container(&self, container_id: &str) -> anyhow::Result<()> {
+        let containerd = self
+            .containerd
+            .as_ref()
+            .context("the cluster's containerd is not running")?;
+        let id = container_id
+            .strip_prefix("containerd://")
+            .with_context(|| format!("{container_id} is not a containerd container"))?;
+        containerd.kill(id)
+    }
+
     /// An executable script that loads the podman image named by its last argument into the
     /// node, as [`Cluster::load_image`] does: the `E2E_LOAD_IMAGE` of a scaffolded project's
     /// `make test-e2e`.

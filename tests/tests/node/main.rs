@@ -13,6 +13,7 @@
 //! Without root or the packages (and outside CI), every test says what is missing and passes
 //! without running; under `CI=true` they fail.
 
+mod operator;
 mod smoke;
 mod workloads;
 
@@ -46,6 +47,9 @@ const TESTS: &[(&str, NodeTestFn)] = &[
     node_test!(smoke::cluster_ip_answers_from_the_host_and_from_another_pod),
     node_test!(smoke::projected_service_account_token_is_accepted_at_the_service_address),
     node_test!(smoke::deleting_a_namespace_completes),
+    node_test!(operator::golden_project_passes_its_own_make_test_e2e),
+    node_test!(operator::self_managed_project_passes_its_own_make_test_e2e_without_cert_manager),
+    node_test!(operator::a_killed_leader_is_replaced_and_make_undeploy_leaves_nothing),
 ];
 
 /// The test that stops the cluster and compares the host with how it was before.
