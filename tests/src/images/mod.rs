@@ -10,7 +10,7 @@
 //! - [`curl::NAME`] (`docker.io/curlimages/curl`), for requests from inside a cluster.
 //!
 //! Each is built only when podman lacks it, under a [`MachineLock`], from a Debian root file
-//! system made by debootstrap and cached in [`cache_dir`] ([`bookworm`]). Remove an image
+//! system made by debootstrap and cached in [`cache_dir`] (module `bookworm`). Remove an image
 //! (`podman rmi`) to have it built again, e.g. after a toolchain update.
 
 pub mod curl;
