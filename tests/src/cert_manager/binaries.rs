@@ -16,8 +16,8 @@ use std::io::BufRead as _;
 use anyhow::Context as _;
 use sha2::{Digest as _, Sha256};
 
+use super::component::{Component, VERSION};
 use super::source::{self, MODULE, Source};
-use super::{Component, VERSION};
 use crate::go_tool::{self, run};
 use crate::machine::cached_dir;
 

@@ -14,7 +14,8 @@ use std::path::Path;
 
 use anyhow::Context as _;
 
-use super::{Component, binaries};
+use super::binaries;
+use super::component::Component;
 use crate::machine::MachineLock;
 use crate::podman::Podman;
 

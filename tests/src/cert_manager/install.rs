@@ -15,7 +15,8 @@ use kube::Client;
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, PostParams};
 use kube::runtime::wait::{Condition, await_condition};
 
-use super::{Component, NAMESPACE, manifests};
+use super::component::{Component, NAMESPACE};
+use super::manifests;
 use crate::scaffolded::check_success;
 
 /// How long [`wait_until_serving`] should be given on a busy machine: images are local, but

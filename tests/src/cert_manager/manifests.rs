@@ -12,8 +12,8 @@ use std::process::Command;
 
 use anyhow::Context as _;
 
+use super::component::{Component, NAMESPACE, VERSION};
 use super::source::{self, Source};
-use super::{Component, NAMESPACE, VERSION};
 use crate::go_tool;
 use crate::helm::helm;
 use crate::scaffolded::check_success;

@@ -62,6 +62,9 @@ const POD_CGROUP: &str = "kubepods";
 /// The CNI network name (cache entries in `/var/lib/cni/results` start with it).
 pub const CNI_NETWORK: &str = "kubesmith-node";
 
+/// The machine lock held while a cluster runs (and while a left-behind one is restored).
+pub const LOCK_NAME: &str = "node-cluster";
+
 /// How the host was before the cluster started.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HostRecord {

@@ -64,15 +64,12 @@ use kube::Api;
 use kube::runtime::wait::await_condition;
 
 pub use binaries::Binaries;
-pub use host_state::HostRecord;
+pub use host_state::{HostRecord, LOCK_NAME};
 pub use network::Uplink;
 
 use crate::machine::{MachineLock, cache_dir, timeout};
 use containerd::ContainerdPaths;
 use process::Component;
-
-/// The machine lock held while a cluster runs (and while a left-behind one is restored).
-pub const LOCK_NAME: &str = "node-cluster";
 
 /// How long a component gets to exit after SIGTERM before it is killed.
 const STOP_GRACE: Duration = Duration::from_secs(10);

@@ -19,6 +19,8 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
+use super::host_state::{HostRecord, LOCK_NAME};
+
 /// Set to the id of the process to watch, this executable runs as a watchdog.
 pub const WATCHDOG_ENV: &str = "KUBESMITH_NODE_WATCHDOG";
 
@@ -73,8 +75,8 @@ pub(crate) fn start(logs_dir: &Path) -> anyhow::Result<()> {
 
 fn watch_then_restore(parent: libc::pid_t) -> anyhow::Result<()> {
     wait_for_exit(parent);
-    let _lock = crate::machine::MachineLock::acquire(super::LOCK_NAME)?;
-    if let Some(record) = super::HostRecord::left_behind()? {
+    let _lock = crate::machine::MachineLock::acquire(LOCK_NAME)?;
+    if let Some(record) = HostRecord::left_behind()? {
         eprintln!("node watchdog: process {parent} died with its cluster running; restoring");
         record.restore()?;
     }
