@@ -22,13 +22,12 @@ pub fn workspace_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(".."))
 }
 
-/// The target directory every scaffold builds into: `scaffolds/` in the workspace's target
-/// directory (not the workspace's own, which `cargo test` keeps locked while tests run).
+/// The target directory every scaffold builds into: `scaffolds/` in this machine's cache
+/// ([`cache_dir`](crate::machine::cache_dir)), shared by every checkout, so a fresh clone
+/// compiles only kubesmith's own crates for its scaffolds, not their dependencies again (and
+/// not the workspace's target, which `cargo test` keeps locked while tests run).
 pub fn target_dir() -> PathBuf {
-    let workspace_target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target"));
-    workspace_target.join("scaffolds")
+    crate::machine::cache_dir().join("scaffolds")
 }
 
 /// A scaffolded project: in a temporary directory (removed on drop) or in a kept one.

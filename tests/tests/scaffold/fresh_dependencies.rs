@@ -5,7 +5,8 @@
 //!
 //! `RUSTFLAGS=-D warnings` reaches kubesmith (a path dependency) and the project; registry
 //! crates cap their lints. Its versions differ from this workspace's, so it builds into a
-//! target directory of its own (`<target>/scaffolds-fresh`), kept between runs.
+//! target directory of its own (`scaffolds-fresh` in the machine cache, beside the shared
+//! `scaffolds`), kept between runs and checkouts.
 
 use std::time::Instant;
 

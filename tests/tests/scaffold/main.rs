@@ -10,7 +10,8 @@
 //! a warning.
 //!
 //! Every scaffold depends on this repository's crates by path and builds into one target
-//! directory (`<target>/scaffolds`), so dependencies compile once for all of them.
+//! directory (`scaffolds` in the machine cache, shared by checkouts), so dependencies compile
+//! once for all of them.
 
 mod deploy;
 mod e2e_suite;
