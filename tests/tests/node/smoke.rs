@@ -12,6 +12,7 @@ use k8s_openapi::api::authentication::v1::SelfSubjectReview;
 use k8s_openapi::api::core::v1::{ConfigMap, Event, Namespace, Pod, Service};
 use kube::api::{Api, DeleteParams, PostParams};
 use kubesmith_e2e::node::Cluster;
+use kubesmith_e2e::node::iptables::Family;
 use kubesmith_e2e::node::network::API_SERVICE_IP;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
@@ -169,8 +170,10 @@ pub async fn cluster_ip_answers_from_the_host_and_from_another_pod(
         .context("the Service has no ClusterIP")?
         .parse()?;
 
-    // kube-proxy programs the endpoint a moment after the EndpointSlice says it is ready; until
-    // then the Service has no endpoint and connections are refused.
+    // kube-proxy programs the endpoint a moment after the EndpointSlice says it is ready (on a
+    // busy machine, seconds later); until then the host's packets to the ClusterIP follow the
+    // default route off the machine, so nothing is sent before the rule exists.
+    wait_for_service_rule(cluster_ip).await?;
     let from_host = http_get_once_routed(SocketAddr::new(cluster_ip, 80)).await?;
     anyhow::ensure!(
         from_host.starts_with("HTTP/1.1 200 OK\r\n") && from_host.ends_with(WEB_PAGE),
@@ -292,6 +295,28 @@ fn exec(
         .args(command)
         .output()
         .context("running kubectl exec")
+}
+
+/// Waits until kube-proxy has a nat rule sending `cluster_ip` to a Service chain (the Service
+/// has an endpoint there), up to a scaled deadline.
+async fn wait_for_service_rule(cluster_ip: IpAddr) -> anyhow::Result<()> {
+    let limit = kubesmith_e2e::machine::timeout(Duration::from_secs(120));
+    let deadline = tokio::time::Instant::now() + limit;
+    let destination = format!("-d {cluster_ip}/32 ");
+    loop {
+        let rules = Family::V4.save()?;
+        if rules
+            .lines()
+            .any(|rule| rule.contains(&destination) && rule.contains("-j KUBE-SVC-"))
+        {
+            return Ok(());
+        }
+        anyhow::ensure!(
+            tokio::time::Instant::now() < deadline,
+            "kube-proxy did not program {cluster_ip} within {limit:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 /// `GET /` to `address`, retried while the connection is refused, up to a scaled deadline.
