@@ -232,6 +232,9 @@ impl Scaffold {
     /// of this process can build, stays this project's while other projects build.
     pub fn build_manager(&self) -> anyhow::Result<PathBuf> {
         let _serial = CARGO.lock().unwrap_or_else(PoisonError::into_inner);
+        // The target directory is shared with other checkouts' test runs: their
+        // `build_manager` waits until this copy is taken.
+        let _machine = crate::machine::MachineLock::acquire("scaffolds-manager")?;
         self.cargo_unlocked(&["build", "--bin", "manager"])?;
         let copy = self.file("bin/manager");
         std::fs::create_dir_all(self.file("bin"))?;
