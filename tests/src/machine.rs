@@ -39,6 +39,11 @@ pub fn timeout(base: Duration) -> Duration {
     ))
 }
 
+/// The instant `base` from now, scaled like [`timeout`]: the deadline of a wait.
+pub fn deadline(base: Duration) -> std::time::Instant {
+    std::time::Instant::now() + timeout(base)
+}
+
 /// The factor [`timeout`] applies for the value `value` of [`TIMEOUT_FACTOR_ENV`].
 fn timeout_factor(value: Option<&str>) -> f64 {
     let Some(value) = value.map(str::trim).filter(|value| !value.is_empty()) else {

@@ -12,7 +12,7 @@ use k8s_openapi::jiff::Timestamp;
 use kube::api::{Patch, PatchParams, PostParams};
 use kube::{Api, Client, CustomResourceExt};
 use kubesmith::envtest::{Environment, SharedEnvironment};
-use kubesmith_e2e::machine::timeout;
+use kubesmith_e2e::machine::{deadline, timeout};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command};
 
@@ -117,7 +117,7 @@ async fn wait_for_holder(
     candidates: &[&str],
     limit: Duration,
 ) -> (String, Instant) {
-    let deadline = Instant::now() + timeout(limit);
+    let deadline = deadline(limit);
     loop {
         if let Some(holder) = holder(leases).await
             && candidates.contains(&holder.as_str())
@@ -176,7 +176,7 @@ async fn set_message(client: &Client, namespace: &str, message: &str) {
 /// Waits until the ConfigMap holds `message`; returns who reconciled it.
 async fn reconciled_by(client: &Client, namespace: &str, message: &str) -> String {
     let config_maps: Api<ConfigMap> = Api::namespaced(client.clone(), namespace);
-    let deadline = Instant::now() + timeout(Duration::from_secs(60));
+    let deadline = deadline(Duration::from_secs(60));
     loop {
         if let Ok(Some(cm)) = config_maps.get_opt("hello-greeting").await {
             let data = cm.data.unwrap_or_default();
@@ -345,7 +345,7 @@ async fn graceful_shutdown_waits_for_the_in_flight_reconcile_and_exits_zero() {
     let probes = format!("--health-probe-bind-address=127.0.0.1:{port}");
     let mut operator =
         Operator::spawn(env, &namespace, &[&probes, "--reconcile-delay-ms", "3000"]).await;
-    let deadline = Instant::now() + timeout(Duration::from_secs(60));
+    let deadline = deadline(Duration::from_secs(60));
     while http_get(port, "/readyz").await.map(|(status, _)| status) != Some(200) {
         assert!(Instant::now() < deadline, "operator never became ready");
         tokio::time::sleep(Duration::from_millis(100)).await;

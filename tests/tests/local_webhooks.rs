@@ -150,7 +150,7 @@ fn free_address() -> SocketAddr {
 /// Waits until `/readyz` on `probes` answers 200: the cluster points at the manager.
 async fn wait_ready(probes: SocketAddr, running: Option<&Running>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let deadline = Instant::now() + kubesmith_e2e::machine::timeout(Duration::from_secs(60));
+    let deadline = kubesmith_e2e::machine::deadline(Duration::from_secs(60));
     loop {
         if let Ok(mut stream) = tokio::net::TcpStream::connect(probes).await {
             let mut response = String::new();
@@ -355,7 +355,7 @@ async fn a_local_manager_that_cannot_start_puts_back_what_it_changed() {
         .delete(CRD, &Default::default())
         .await
         .expect("delete the CRD");
-    let deadline = Instant::now() + kubesmith_e2e::machine::timeout(Duration::from_secs(60));
+    let deadline = kubesmith_e2e::machine::deadline(Duration::from_secs(60));
     while essence::<CustomResourceDefinition>(&client, CRD).await != Value::Null {
         assert!(Instant::now() < deadline, "the CRD was not deleted");
         tokio::time::sleep(Duration::from_millis(100)).await;

@@ -396,7 +396,7 @@ async fn a_replaced_certificate_is_served_to_new_connections_without_a_restart()
     // Key first, then certificate: a half-written pair must not be served.
     std::fs::write(&files.key, &renewed.key_pem).expect("write key");
     std::fs::write(&files.certificate, &renewed.certificate_pem).expect("write certificate");
-    let deadline = Instant::now() + kubesmith_e2e::machine::timeout(Duration::from_secs(60));
+    let deadline = kubesmith_e2e::machine::deadline(Duration::from_secs(60));
     loop {
         let now = presented_certificate(address).await;
         if now != before {
@@ -468,7 +468,7 @@ async fn self_managed_certificates_are_issued_injected_and_rotated() {
     );
 
     certificates.rotate(&client).await.expect("rotate");
-    let deadline = Instant::now() + kubesmith_e2e::machine::timeout(Duration::from_secs(60));
+    let deadline = kubesmith_e2e::machine::deadline(Duration::from_secs(60));
     while presented_certificate(address).await == served_before {
         assert!(
             Instant::now() < deadline,

@@ -14,7 +14,7 @@ use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBind
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::api::Api;
 use kube::{Client, Resource};
-use kubesmith_e2e::machine::timeout;
+use kubesmith_e2e::machine::deadline;
 use kubesmith_e2e::scaffolded::{Background, check_success};
 use serde::de::DeserializeOwned;
 
@@ -291,7 +291,7 @@ async fn make_deploy_creates_everything_and_make_undeploy_removes_it() {
     let namespaces = Api::<Namespace>::all(client.clone());
     // kubectl waits for every object it deleted, the namespace last: the deadline is far
     // above the seconds this takes, for machines busy with builds of other tests.
-    let deadline = Instant::now() + timeout(Duration::from_secs(600));
+    let deadline = deadline(Duration::from_secs(600));
     let status = loop {
         if let Some(status) = undeploy.exited() {
             break status;

@@ -113,7 +113,7 @@ async fn make_install_then_make_run_serve_the_webhooks_and_reconcile_the_samples
         &env,
         &format!("--metrics-bind-address=0 --health-probe-bind-address={probes}"),
     );
-    let deadline = Instant::now() + kubesmith_e2e::machine::timeout(Duration::from_secs(300));
+    let deadline = kubesmith_e2e::machine::deadline(Duration::from_secs(300));
     // Ready once the cluster's webhook configurations and conversion point at `make run`.
     wait_until_ready(&mut manager, deadline, probes).await;
     // The v2 sample is stored through the conversion webhook `make run` serves.
@@ -185,7 +185,7 @@ async fn make_install_then_make_run_serve_the_webhooks_and_reconcile_the_samples
     let mutating: Api<MutatingWebhookConfiguration> = Api::all(client.clone());
     let validating: Api<ValidatingWebhookConfiguration> = Api::all(client);
     let made = "project.testproject.org-local-webhooks";
-    let put_back = Instant::now() + kubesmith_e2e::machine::timeout(Duration::from_secs(60));
+    let put_back = kubesmith_e2e::machine::deadline(Duration::from_secs(60));
     loop {
         let crd = crds
             .get("captains.crew.testproject.org")

@@ -33,7 +33,7 @@ pub fn install_and_run(project: &Scaffold, env: &Environment, args: &str) -> Bac
 /// while kubectl's discovery does not know the CRD `make install` just created.
 pub async fn apply_samples(project: &Scaffold, env: &Environment, samples: &[&str]) {
     for sample in samples {
-        let discovered = Instant::now() + kubesmith_e2e::machine::timeout(Duration::from_secs(60));
+        let discovered = kubesmith_e2e::machine::deadline(Duration::from_secs(60));
         loop {
             let mut apply = env.kubectl().expect("kubectl");
             apply

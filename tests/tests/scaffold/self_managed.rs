@@ -119,7 +119,7 @@ async fn the_generated_rbac_lets_the_manager_issue_and_inject_its_certificates()
         .await
         .expect("the manager's identity");
     // The API server's authorizer learns the bindings within moments.
-    let deadline = Instant::now() + kubesmith_e2e::machine::timeout(Duration::from_secs(60));
+    let deadline = kubesmith_e2e::machine::deadline(Duration::from_secs(60));
     for (group, resource, verb, namespace) in [
         ("", "secrets", "create", Some(NAMESPACE)),
         (
@@ -185,7 +185,7 @@ async fn the_generated_rbac_lets_the_manager_issue_and_inject_its_certificates()
     let mutating: Api<MutatingWebhookConfiguration> = Api::all(admin.clone());
     let validating: Api<ValidatingWebhookConfiguration> = Api::all(admin.clone());
     let crds: Api<CustomResourceDefinition> = Api::all(admin);
-    let deadline = Instant::now() + kubesmith_e2e::machine::timeout(Duration::from_secs(60));
+    let deadline = kubesmith_e2e::machine::deadline(Duration::from_secs(60));
     loop {
         let ca = secrets
             .get_opt(SECRET)

@@ -5,7 +5,7 @@
 //! shared scaffold target directory, against this checkout's crates. The commands of the
 //! tutorial's first page scaffold a project that passes clippy.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use k8s_openapi::api::batch::v1::Job;
 use kube::ResourceExt;
@@ -68,7 +68,7 @@ async fn run_locally_as_the_book_says(project: &Scaffold) {
     );
     // The build of `make run` comes first; ready, it serves the webhooks. Both samples: the
     // v2 one is stored through the conversion webhook `make run` serves.
-    let deadline = Instant::now() + kubesmith_e2e::machine::timeout(Duration::from_secs(300));
+    let deadline = kubesmith_e2e::machine::deadline(Duration::from_secs(300));
     wait_until_ready(&mut manager, deadline, probes).await;
     apply_samples(
         project,
@@ -88,7 +88,7 @@ async fn run_locally_as_the_book_says(project: &Scaffold) {
     );
     let jobs: Api<Job> = Api::namespaced(client, "default");
     // The next minute starts the first run.
-    let deadline = Instant::now() + kubesmith_e2e::machine::timeout(Duration::from_secs(180));
+    let deadline = kubesmith_e2e::machine::deadline(Duration::from_secs(180));
     wait_until(
         &mut manager,
         deadline,
