@@ -19,6 +19,7 @@ use tokio::sync::{Notify, broadcast, watch};
 use super::error::CacheError;
 use super::index::Indexes;
 use super::kind::{Kind, WatchScope, kind_name};
+use super::ownership;
 
 /// How many change notifications a kind buffers for its slowest controller.
 const SUBSCRIBER_BUFFER: usize = 256;
@@ -215,7 +216,7 @@ impl<W: Kind> Informer<W> {
         let events = events
             .modify(move |object: &mut W| {
                 if strip_managed_fields {
-                    object.meta_mut().managed_fields = None;
+                    ownership::keep_applied(&mut object.meta_mut().managed_fields);
                 }
             })
             .inspect(move |event| before.observe(event));

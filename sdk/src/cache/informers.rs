@@ -101,8 +101,9 @@ impl std::fmt::Debug for Cache {
 }
 
 impl Cache {
-    /// A cache watching namespaced kinds in `namespaces` (all when empty), dropping
-    /// `metadata.managedFields` from cached objects when `strip_managed_fields` is set. Reads
+    /// A cache watching namespaced kinds in `namespaces` (all when empty), dropping the
+    /// `metadata.managedFields` entries other than server-side applies from cached objects
+    /// when `strip_managed_fields` is set. Reads
     /// of a kind wait up to `sync_timeout` for its first list.
     pub(crate) fn new(
         client: Client,

@@ -37,12 +37,14 @@
 //! deletes and relists; every kind has the [`CONTROLLER_OWNER_INDEX`].
 
 mod api;
+mod desired;
 mod error;
 mod index;
 mod informer;
 mod informers;
 pub(crate) mod kind;
 mod namespaces;
+mod ownership;
 mod write;
 
 pub use api::CachedApi;

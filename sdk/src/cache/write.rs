@@ -1,6 +1,8 @@
 //! Writes through [`CachedApi`]: each sends the API server only the requests its outcome
 //! needs. The current object comes from the cache, a write is skipped when it would change
-//! nothing, and a stale cached read (a 409) is answered with one live read and one retry.
+//! nothing (compared as the desired object sets it, see [`super::desired`]: fields it leaves
+//! unset are the server's), and a stale cached read (a 409) is answered with one live read
+//! and one retry.
 //!
 //! Every successful write is remembered until the watch delivers it: reads of that object
 //! (and reconciles of it) wait for it rather than act on the version before the write, which
@@ -10,12 +12,15 @@ use std::sync::Arc;
 
 use kube::ResourceExt;
 use kube::api::{Patch, PatchParams, PostParams};
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
 use super::api::CachedApi;
+use super::desired::{self, Part};
 use super::error::WriteError;
 use super::kind::{Kind, kind_name};
+use super::ownership;
 
 /// An error a mutation may return; nothing is written then.
 pub type MutateError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -33,11 +38,21 @@ pub enum OperationResult {
 
 impl<K> CachedApi<K>
 where
-    K: Kind + Serialize + Default + PartialEq,
+    K: Kind + Serialize + JsonSchema + Default + PartialEq,
 {
     /// Makes the object `name` what `mutate` says: reads it from the cache, applies `mutate`
-    /// to a copy and sends an update only when the copy differs; creates it (`mutate` applied
-    /// to a default object with this name and namespace) when the cache does not have it.
+    /// to a copy and sends an update only when the copy sets something the cached object
+    /// does not hold; creates it (`mutate` applied to a default object with this name and
+    /// namespace) when the cache does not have it.
+    ///
+    /// The copy is compared as `mutate` leaves it: a field of a struct that it leaves unset
+    /// (`None`) is the server's, so `mutate` may rebuild the spec in full
+    /// (`deployment.spec = Some(desired)`) without the defaults the API server fills in
+    /// (`strategy`, a port's `protocol`, ...) and still send nothing once they agree. Keys of
+    /// maps (labels, annotations, `data`) and items of lists compare exactly, and
+    /// quantities by value. To clear a field the server does not default, set it to an empty
+    /// value rather than `None`, or use [`apply`](Self::apply), whose field ownership makes a
+    /// field left out a field removed.
     ///
     /// One request when something changes, none otherwise. When the cache was behind (the
     /// create finds the object, or the update meets a newer version), the object is read once
@@ -85,7 +100,7 @@ where
         loop {
             let mut object = (*current).clone();
             self.mutated(name, &mut object, &mut mutate)?;
-            if object == *current {
+            if object == *current || holds(&*current, &object, Part::Object)? {
                 return Ok((OperationResult::Unchanged, current));
             }
             match self
@@ -160,38 +175,105 @@ where
 
 impl<K> CachedApi<K>
 where
-    K: Kind + Serialize,
+    K: Kind + Serialize + JsonSchema,
 {
     /// Server-side applies `object` (which must carry its name) as `field_manager`, taking over
-    /// conflicting fields, and returns the object as stored. For objects whose fields several
-    /// managers share; `apiVersion` and `kind` are filled in from the type. Costs the API server
-    /// more than a create or an update (see the book's benchmark page).
-    pub async fn apply(&self, object: &K, field_manager: &str) -> Result<K, WriteError> {
-        self.server_side_apply(object, field_manager, false).await
+    /// conflicting fields, and returns what happened and the object as stored. For objects
+    /// whose fields several managers share; `apiVersion` and `kind` are filled in from the
+    /// type. Costs the API server more than a create or an update (see the book's benchmark
+    /// page).
+    ///
+    /// Sends nothing when the apply would change nothing: the cached object holds every field
+    /// `object` sets (fields it leaves unset are the server's or another manager's) and
+    /// `object` still sets every field `field_manager` applied before (one it leaves out would
+    /// be removed). [`OperationResult::Created`] when the cache did not have the object.
+    ///
+    /// ```no_run
+    /// use k8s_openapi::api::core::v1::ConfigMap;
+    /// use kubesmith::cache::OperationResult;
+    /// # async fn example(cache: &kubesmith::cache::Cache) -> Result<(), kubesmith::cache::WriteError> {
+    /// let mut settings = ConfigMap::default();
+    /// settings.metadata.name = Some("settings".into());
+    /// settings.data = Some([("mode".to_string(), "fast".to_string())].into());
+    /// let (result, _stored) = cache
+    ///     .namespaced::<ConfigMap>("default")
+    ///     .apply(&settings, "my-operator")
+    ///     .await?;
+    /// if result == OperationResult::Unchanged {
+    ///     // No request was sent.
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn apply(
+        &self,
+        object: &K,
+        field_manager: &str,
+    ) -> Result<(OperationResult, Arc<K>), WriteError> {
+        self.server_side_apply(object, field_manager, Part::Object)
+            .await
     }
 
-    /// Server-side applies the status subresource from `object`'s `status`.
-    pub async fn apply_status(&self, object: &K, field_manager: &str) -> Result<K, WriteError> {
-        self.server_side_apply(object, field_manager, true).await
+    /// Server-side applies the status subresource from `object`'s `status`; like
+    /// [`apply`](Self::apply), sends nothing when that would change nothing.
+    pub async fn apply_status(
+        &self,
+        object: &K,
+        field_manager: &str,
+    ) -> Result<(OperationResult, Arc<K>), WriteError> {
+        self.server_side_apply(object, field_manager, Part::Status)
+            .await
     }
 
     async fn server_side_apply(
         &self,
         object: &K,
         field_manager: &str,
-        status: bool,
-    ) -> Result<K, WriteError> {
+        part: Part,
+    ) -> Result<(OperationResult, Arc<K>), WriteError> {
         let (name, body) = apply_body(object)?;
+        let current = self.get(&name).await?;
+        if let Some(current) = current.as_ref() {
+            let entries = current.meta().managed_fields.as_deref().unwrap_or_default();
+            if ownership::sets_every_owned_field(entries, field_manager, part, &body)
+                && desired::holds::<K>(&to_value(&**current)?, &body, part)
+            {
+                return Ok((OperationResult::Unchanged, Arc::clone(current)));
+            }
+        }
         let params = PatchParams::apply(field_manager).force();
         let patch = Patch::Apply(&body);
-        let stored = if status {
-            self.api.patch_status(&name, &params, &patch).await?
-        } else {
-            self.api.patch(&name, &params, &patch).await?
+        let stored = match part {
+            Part::Status => self.api.patch_status(&name, &params, &patch).await?,
+            Part::Object => self.api.patch(&name, &params, &patch).await?,
         };
         self.wrote(&stored);
-        Ok(stored)
+        let result = match current {
+            Some(_) => OperationResult::Updated,
+            None => OperationResult::Created,
+        };
+        Ok((result, Arc::new(stored)))
     }
+}
+
+/// Whether `current` holds everything `desired` sets (see [`desired`]).
+fn holds<K: Kind + Serialize + JsonSchema>(
+    current: &K,
+    desired: &K,
+    part: Part,
+) -> Result<bool, WriteError> {
+    Ok(desired::holds::<K>(
+        &to_value(current)?,
+        &to_value(desired)?,
+        part,
+    ))
+}
+
+fn to_value<K: Kind + Serialize>(object: &K) -> Result<Value, WriteError> {
+    serde_json::to_value(object).map_err(|source| WriteError::Serialize {
+        kind: kind_name::<K>(),
+        name: object.name_any(),
+        source,
+    })
 }
 
 /// `object` after `mutate`, when that changed it.
@@ -214,11 +296,7 @@ fn name_of<K: Kind>(object: &K) -> Result<String, WriteError> {
 /// The body of a server-side apply: the object with its type and without read-only metadata.
 fn apply_body<K: Kind + Serialize>(object: &K) -> Result<(String, Value), WriteError> {
     let name = object.name_any();
-    let mut body = serde_json::to_value(object).map_err(|source| WriteError::Serialize {
-        kind: kind_name::<K>(),
-        name: name.clone(),
-        source,
-    })?;
+    let mut body = to_value(object)?;
     if let Some(fields) = body.as_object_mut() {
         fields.insert("apiVersion".into(), K::api_version(&()).into());
         fields.insert("kind".into(), K::kind(&()).into());

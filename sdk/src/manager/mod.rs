@@ -15,8 +15,9 @@
 //!
 //! The [cache](crate::cache) holds one watch per kind, shared by every controller that
 //! reconciles, owns, watches or reads it. Namespaced kinds are watched in the namespaces of
-//! `WATCH_NAMESPACE` (a comma list; all namespaces when unset), and cached objects drop
-//! `metadata.managedFields` unless [`ManagerOptions::cache_managed_fields`] is set.
+//! `WATCH_NAMESPACE` (a comma list; all namespaces when unset), and cached objects keep only
+//! the `metadata.managedFields` entries of server-side applies unless
+//! [`ManagerOptions::cache_managed_fields`] is set.
 //!
 //! ```no_run
 //! use clap::Parser;

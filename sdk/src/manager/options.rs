@@ -85,9 +85,10 @@ pub struct ManagerOptions {
     pub retry_period: Duration,
     /// How long in-flight reconciles may take to finish on shutdown (default 30 s).
     pub graceful_shutdown_timeout: Duration,
-    /// Keep `metadata.managedFields` in cached objects (default `false`: they are dropped when
-    /// objects enter the cache, which saves memory; reconcilers that use server-side apply do
-    /// not need them).
+    /// Keep every entry of `metadata.managedFields` in cached objects (default `false`: only
+    /// the entries of server-side applies are kept, which `CachedApi::apply` reads to tell
+    /// that an apply would change nothing; the rest are dropped when objects enter the cache,
+    /// which saves memory).
     pub cache_managed_fields: bool,
     /// The namespaces to watch namespaced kinds in; all namespaces when empty
     /// (default: from `WATCH_NAMESPACE`, see [`watch_namespaces_from_env`]).

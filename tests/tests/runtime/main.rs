@@ -9,6 +9,7 @@ mod logs;
 mod loop_semantics;
 mod metrics;
 mod namespaces;
+mod operand;
 mod outage;
 mod owned;
 mod requests;
