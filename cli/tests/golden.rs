@@ -121,3 +121,80 @@ fn multigroup_project() {
 fn self_managed_certificates_project() {
     check("project-self-managed");
 }
+
+/// The dependency `name` of a `[dependencies]` table: its version and features.
+fn dependency(table: &toml::Table, name: &str) -> (String, Vec<String>) {
+    let entry = &table[name];
+    let version = match entry {
+        toml::Value::String(version) => version.clone(),
+        _ => entry["version"].as_str().expect("a version").to_string(),
+    };
+    let features = entry
+        .get("features")
+        .and_then(toml::Value::as_array)
+        .map(|features| {
+            features
+                .iter()
+                .filter_map(|feature| feature.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    (version, features)
+}
+
+/// A project's types are the ones kubesmith's functions take only when both use one `kube`,
+/// one `k8s-openapi` with one Kubernetes API version, one `schemars`: the scaffold's
+/// `Cargo.toml` must name the workspace's versions, and its `ENVTEST_K8S_VERSION` the release
+/// of that API version.
+#[test]
+fn the_scaffold_depends_on_the_versions_kubesmith_is_built_with() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let read = |path: &str| std::fs::read_to_string(root.join(path)).expect(path);
+    let workspace: toml::Table = read("Cargo.toml")
+        .parse()
+        .expect("the workspace Cargo.toml");
+    let workspace = workspace["workspace"]["dependencies"]
+        .as_table()
+        .expect("[workspace.dependencies]");
+    let scaffold: toml::Table = read("tests/golden/project/Cargo.toml")
+        .parse()
+        .expect("the scaffold's Cargo.toml");
+    let scaffold = scaffold["dependencies"].as_table().expect("[dependencies]");
+    for name in ["kube", "k8s-openapi", "schemars"] {
+        let (ours, our_features) = dependency(workspace, name);
+        let (theirs, their_features) = dependency(scaffold, name);
+        assert_eq!(
+            theirs, ours,
+            "the scaffold's {name} version differs from the workspace's"
+        );
+        if name == "k8s-openapi" {
+            let api = |features: &[String]| {
+                features
+                    .iter()
+                    .find(|feature| feature.starts_with('v'))
+                    .cloned()
+            };
+            assert_eq!(
+                api(&their_features),
+                api(&our_features),
+                "the scaffold's Kubernetes API version differs from the workspace's"
+            );
+            let makefile = read("tests/golden/project/Makefile");
+            let envtest = makefile
+                .lines()
+                .find_map(|line| line.strip_prefix("ENVTEST_K8S_VERSION ?= "))
+                .expect("ENVTEST_K8S_VERSION in the Makefile");
+            let mut release = envtest.split('.');
+            let feature = format!(
+                "v{}_{}",
+                release.next().unwrap_or_default(),
+                release.next().unwrap_or_default()
+            );
+            assert_eq!(
+                api(&our_features),
+                Some(feature),
+                "ENVTEST_K8S_VERSION {envtest} is not the workspace's Kubernetes API version"
+            );
+        }
+    }
+}

@@ -57,6 +57,13 @@
 //!
 //! Everything sits on kube-runtime's watcher, shared reflectors, `Controller`, finalizer and
 //! events; drop down to them whenever you need to.
+//!
+//! **The crates kubesmith is built with** are re-exported, so a project names one version of
+//! each: [`kube`], [`k8s_openapi`] (with the Kubernetes API version of kubesmith's envtest),
+//! [`schemars`] and [`prometheus_client`] (the registry of the manager's `/metrics`). Derives
+//! (`#[derive(CustomResource, JsonSchema)]`) still need `kube` and `schemars` as the
+//! project's own dependencies, at these versions (`kubesmith init` writes them). The
+//! [`prelude`] holds what a controller file uses.
 
 pub mod cache;
 pub mod conditions;
@@ -82,6 +89,42 @@ pub mod webhook;
 
 pub use cache::kind::{Kind, WatchScope};
 pub use kubesmith_macros::{Rbac, markers};
+
+pub use k8s_openapi;
+pub use kube;
+pub use prometheus_client;
+pub use schemars;
+
+/// What a controller file uses, in one import: `use kubesmith::prelude::*;`.
+///
+/// ```
+/// use kubesmith::prelude::*;
+/// use kubesmith::k8s_openapi::api::core::v1::ConfigMap;
+///
+/// struct Echo;
+///
+/// impl Reconciler<ConfigMap> for Echo {
+///     async fn reconcile(&self, object: Arc<ConfigMap>, ctx: &Context) -> Result<Action, ReconcileError> {
+///         let namespace = object.namespace().unwrap_or_default();
+///         let _ = ctx.namespaced::<ConfigMap>(&namespace).get(&object.name_any()).await?;
+///         Ok(Action::await_change())
+///     }
+/// }
+///
+/// fn setup(manager: &mut Manager) -> Result<(), kubesmith::manager::Error> {
+///     manager.add(Controller::<ConfigMap>::new(), Echo)
+/// }
+/// ```
+pub mod prelude {
+    pub use std::sync::Arc;
+
+    pub use kube::{Api, Client, CustomResourceExt, Resource, ResourceExt};
+
+    pub use crate::cache::{CachedApi, OperationResult};
+    pub use crate::controller::Controller;
+    pub use crate::manager::Manager;
+    pub use crate::reconcile::{Action, Context, ReconcileError, Reconciler};
+}
 
 /// Items generated code names; not part of the public API.
 #[doc(hidden)]

@@ -9,6 +9,20 @@ use super::project::{Project, Resource, WebhookCertificates};
 /// The version of the kubesmith runtime scaffolds depend on: the CLI's own.
 pub const KUBESMITH_VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// The Kubernetes release scaffolds are built for: the control plane of `make test`
+/// (`ENVTEST_K8S_VERSION`) and the API version feature of k8s-openapi (`v1_37`).
+///
+/// This and the crate versions below are kubesmith's own (the workspace's `Cargo.toml`): a
+/// project's types must be the ones kubesmith's functions take. The CLI's golden test
+/// compares the scaffold's `Cargo.toml` and Makefile with the workspace's.
+pub const KUBERNETES_VERSION: &str = "1.37.2";
+/// The `kube` version scaffolds depend on.
+pub const KUBE_VERSION: &str = "5";
+/// The `k8s-openapi` version scaffolds depend on.
+pub const K8S_OPENAPI_VERSION: &str = "0.29";
+/// The `schemars` version scaffolds depend on.
+pub const SCHEMARS_VERSION: &str = "1";
+
 /// Where scaffolded projects take the kubesmith crate from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Dependency {
@@ -76,6 +90,16 @@ pub struct ProjectVars {
     pub kubesmith_path: String,
     /// The CLI version.
     pub cli_version: &'static str,
+    /// [`KUBERNETES_VERSION`].
+    pub kubernetes_version: &'static str,
+    /// k8s-openapi's feature for [`KUBERNETES_VERSION`] (`v1_37`).
+    pub k8s_openapi_feature: String,
+    /// [`KUBE_VERSION`].
+    pub kube_version: &'static str,
+    /// [`K8S_OPENAPI_VERSION`].
+    pub k8s_openapi_version: &'static str,
+    /// [`SCHEMARS_VERSION`].
+    pub schemars_version: &'static str,
 }
 
 impl ProjectVars {
@@ -100,8 +124,21 @@ impl ProjectVars {
             kubesmith_dev_dependency: dependency.line(&["envtest"]),
             kubesmith_path: dependency.checkout().unwrap_or_default().to_string(),
             cli_version: KUBESMITH_VERSION,
+            kubernetes_version: KUBERNETES_VERSION,
+            k8s_openapi_feature: k8s_openapi_feature(KUBERNETES_VERSION),
+            kube_version: KUBE_VERSION,
+            k8s_openapi_version: K8S_OPENAPI_VERSION,
+            schemars_version: SCHEMARS_VERSION,
         }
     }
+}
+
+/// k8s-openapi's feature for the Kubernetes release `version`: `v<major>_<minor>`.
+pub fn k8s_openapi_feature(version: &str) -> String {
+    let mut parts = version.split('.');
+    let major = parts.next().unwrap_or_default();
+    let minor = parts.next().unwrap_or_default();
+    format!("v{major}_{minor}")
 }
 
 /// The variables of one group/version/Kind, with the project's.
