@@ -14,7 +14,7 @@ use kube::ResourceExt;
 use kube::api::{Patch, PatchParams, PostParams};
 use schemars::JsonSchema;
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::api::CachedApi;
 use super::desired::{self, Part};
@@ -252,6 +252,65 @@ where
             None => OperationResult::Created,
         };
         Ok((result, Arc::new(stored)))
+    }
+}
+
+impl<K> CachedApi<K>
+where
+    K: Kind + Serialize,
+{
+    /// Adds the finalizer `name` to `object` (nothing to send when it has it) with one JSON
+    /// patch that fails, rather than overwrite, when the object's finalizers changed since it
+    /// was read. The write is tracked like every other: the next read sees it.
+    pub async fn add_finalizer(&self, object: &K, name: &str) -> Result<Arc<K>, WriteError> {
+        let finalizers = object.meta().finalizers.clone().unwrap_or_default();
+        if finalizers.iter().any(|finalizer| finalizer == name) {
+            return Ok(Arc::new(object.clone()));
+        }
+        let patch = if finalizers.is_empty() {
+            json!([
+                {"op": "test", "path": "/metadata/finalizers", "value": null},
+                {"op": "add", "path": "/metadata/finalizers", "value": [name]},
+            ])
+        } else {
+            json!([
+                {"op": "test", "path": "/metadata/finalizers", "value": finalizers},
+                {"op": "add", "path": "/metadata/finalizers/-", "value": name},
+            ])
+        };
+        self.json_patch(object, patch).await
+    }
+
+    /// Removes the finalizer `name` from `object` (nothing to send when it lacks it), like
+    /// [`add_finalizer`](Self::add_finalizer). Removing the last finalizer of an object being
+    /// deleted lets the API server delete it.
+    pub async fn remove_finalizer(&self, object: &K, name: &str) -> Result<Arc<K>, WriteError> {
+        let finalizers = object.meta().finalizers.as_deref().unwrap_or_default();
+        let Some(index) = finalizers.iter().position(|finalizer| finalizer == name) else {
+            return Ok(Arc::new(object.clone()));
+        };
+        let path = format!("/metadata/finalizers/{index}");
+        let patch = json!([
+            {"op": "test", "path": path, "value": name},
+            {"op": "remove", "path": path},
+        ]);
+        self.json_patch(object, patch).await
+    }
+
+    async fn json_patch(&self, object: &K, patch: Value) -> Result<Arc<K>, WriteError> {
+        let name = name_of(object)?;
+        let patch: json_patch::Patch =
+            serde_json::from_value(patch).map_err(|source| WriteError::Serialize {
+                kind: kind_name::<K>(),
+                name: name.clone(),
+                source,
+            })?;
+        let stored = self
+            .api
+            .patch(&name, &PatchParams::default(), &Patch::<()>::Json(patch))
+            .await?;
+        self.wrote(&stored);
+        Ok(Arc::new(stored))
     }
 }
 

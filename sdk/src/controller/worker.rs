@@ -66,17 +66,27 @@ const PRUNE_EVERY: usize = 1024;
 
 impl<K: Kind, R: Reconciler<K>> Worker<K, R> {
     /// Runs the reconciler once for `object` and decides what comes next.
+    ///
+    /// The reconciler gets the latest cached version, and is not called at all when the object
+    /// has left the cache since it was queued (deleted, or out of the controller's selection):
+    /// there is nothing left to reconcile, and a reconcile of the stale copy would only write
+    /// to an object that is gone. An object with a finalizer stays in the cache, marked for
+    /// deletion, until its finalizers are removed, so its cleanup still runs.
     pub(crate) async fn reconcile(self: Arc<Self>, object: Arc<K>) -> Result<KubeAction, Failure> {
         let key = ObjectRef::from_obj(&*object);
-        // Reconcile the latest cached version: kube-runtime may hand over the version from when
-        // the request was queued. When a write of ours to this object is on its way, wait for
-        // it: the version before it would only conflict or repeat the write.
+        // kube-runtime may hand over the version from when the request was queued. When a
+        // write of ours to this object is on its way, wait for it: the version before it would
+        // only conflict or repeat the write.
         if self.informer.awaits_write(&key) {
             self.informer
                 .wait_for_writes(|written| *written == key)
                 .await;
         }
-        let object = self.informer.store().get(&key).unwrap_or(object);
+        let Some(object) = self.informer.store().get(&key) else {
+            self.backoff.forget(&key);
+            tracing::debug!(controller = self.context.controller_name(), object = %key, "not reconciled: the object has left the cache");
+            return Ok(KubeAction::await_change());
+        };
         if (self.reconciles.fetch_add(1, Ordering::Relaxed) + 1).is_multiple_of(PRUNE_EVERY) {
             self.backoff
                 .retain(|key| self.informer.store().get(key).is_some());
@@ -161,4 +171,84 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
         .map(|s| s.to_string())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "a non-string payload".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use k8s_openapi::api::core::v1::ConfigMap;
+    use kube::runtime::controller::Action as KubeAction;
+
+    use super::Worker;
+    use crate::controller::queue::QueueTracker;
+    use crate::metrics::Metrics;
+    use crate::reconcile::{Action, Context, ReconcileError, Reconciler};
+
+    /// Counts its calls.
+    #[derive(Default)]
+    struct Counting(Arc<AtomicUsize>);
+
+    impl Reconciler<ConfigMap> for Counting {
+        async fn reconcile(
+            &self,
+            _object: Arc<ConfigMap>,
+            _ctx: &Context,
+        ) -> Result<Action, ReconcileError> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Ok(Action::await_change())
+        }
+    }
+
+    fn config_map(name: &str) -> ConfigMap {
+        let mut object = ConfigMap::default();
+        object.metadata.name = Some(name.into());
+        object.metadata.namespace = Some("default".into());
+        object
+    }
+
+    /// A worker over a cache that holds `cached`, and its reconciler's call count.
+    fn worker(cached: &[&str]) -> (Arc<Worker<ConfigMap, Counting>>, Arc<AtomicUsize>) {
+        // Never called: the reconciler reads nothing, and the cache is made of fixtures.
+        let config = kube::Config::new("http://127.0.0.1:9".parse().expect("url"));
+        let client = kube::Client::try_from(config).expect("client");
+        let mut builder = Context::builder(client);
+        for name in cached {
+            builder = builder.object(config_map(name)).expect("fixture");
+        }
+        let context = builder.build();
+        let informer = context.cache().informer::<ConfigMap>();
+        let metrics = Metrics::new().controller("test");
+        let queue = Arc::new(QueueTracker::new(metrics.clone(), informer.store().clone()));
+        let calls = Arc::new(AtomicUsize::new(0));
+        let worker = Worker {
+            reconciler: Counting(Arc::clone(&calls)),
+            context,
+            metrics,
+            backoff: Default::default(),
+            timeout: None,
+            informer,
+            queue,
+            reconciles: Default::default(),
+        };
+        (Arc::new(worker), calls)
+    }
+
+    #[tokio::test]
+    async fn an_object_that_left_the_cache_is_not_reconciled() {
+        let (worker, calls) = worker(&["kept"]);
+        let gone = Arc::clone(&worker)
+            .reconcile(Arc::new(config_map("gone")))
+            .await
+            .expect("no failure");
+        assert_eq!(gone, KubeAction::await_change());
+        assert_eq!(calls.load(Ordering::SeqCst), 0);
+
+        worker
+            .reconcile(Arc::new(config_map("kept")))
+            .await
+            .expect("reconciled");
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
 }

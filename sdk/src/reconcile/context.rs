@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use k8s_openapi::NamespaceResourceScope;
-use kube::runtime::events::Recorder;
+use kube::runtime::events::{Event, EventType, Recorder};
 use kube::{Client, Resource};
 
 use crate::Kind;
@@ -80,9 +80,56 @@ impl Context {
         self.cache.all()
     }
 
-    /// The event recorder of this controller (reporting component: the controller's name).
+    /// The event recorder of this controller (reporting component: the controller's name), for
+    /// events [`event`](Self::event) and [`warn`](Self::warn) do not cover (another action,
+    /// a related object).
     pub fn recorder(&self) -> &Recorder {
         &self.recorder
+    }
+
+    /// Records a `Normal` event about `object`, as `kubectl describe` shows it: a `reason` in
+    /// UpperCamelCase (`Scaled`) and a `note` for people. Repeats are counted on one event.
+    /// Events are diagnostics, not state: a failure to record one is logged, not returned.
+    ///
+    /// ```no_run
+    /// # use std::sync::Arc;
+    /// # use k8s_openapi::api::apps::v1::Deployment;
+    /// # async fn example(deployment: Arc<Deployment>, ctx: &kubesmith::reconcile::Context) {
+    /// ctx.event(&*deployment, "Scaled", "scaled to 3 replicas").await;
+    /// # }
+    /// ```
+    pub async fn event<K>(&self, object: &K, reason: &str, note: impl Into<String>)
+    where
+        K: Resource<DynamicType = ()>,
+    {
+        self.record(EventType::Normal, object, reason, note.into())
+            .await;
+    }
+
+    /// Records a `Warning` event about `object`; like [`event`](Self::event).
+    pub async fn warn<K>(&self, object: &K, reason: &str, note: impl Into<String>)
+    where
+        K: Resource<DynamicType = ()>,
+    {
+        self.record(EventType::Warning, object, reason, note.into())
+            .await;
+    }
+
+    async fn record<K>(&self, type_: EventType, object: &K, reason: &str, note: String)
+    where
+        K: Resource<DynamicType = ()>,
+    {
+        let event = Event {
+            type_,
+            reason: reason.to_string(),
+            note: Some(note),
+            action: "Reconcile".into(),
+            secondary: None,
+        };
+        let regarding = object.object_ref(&());
+        if let Err(error) = self.recorder.publish(&event, &regarding).await {
+            tracing::warn!(controller = %self.controller, reason, %error, "could not record an event");
+        }
     }
 
     /// The controller's name (its metrics label).

@@ -2,18 +2,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use greeting_operator::api::Greeting;
+use http::Method;
 use k8s_openapi::api::core::v1::ConfigMap;
 use k8s_openapi::api::events::v1::Event as EventObject;
 use kube::api::{DeleteParams, ListParams};
-use kube::{Api, Resource, ResourceExt};
+use kube::{Api, ResourceExt};
 use kubesmith::cache::OperationResult;
 use kubesmith::controller::Controller;
-use kubesmith::events::{Event, EventType};
 use kubesmith::finalizer::{self, finalize};
 use kubesmith::manager::Manager;
 use kubesmith::reconcile::{Action, Context, ReconcileError, Reconciler};
 
-use crate::{Running, create_greeting, eventually, options, shared};
+use crate::requests::RequestLog;
+use crate::{Running, Sightings, create_greeting, eventually, options, shared};
 
 const FINALIZER: &str = "demo.kubesmith.dev/cleanup";
 
@@ -24,8 +25,11 @@ fn mark(config_map: &mut ConfigMap, value: &str) {
         .insert("cleaned".into(), value.into());
 }
 
-/// Records an event while the Greeting lives; on deletion leaves a `<name>-cleaned` ConfigMap.
-struct Tidy;
+/// Records an event while the Greeting lives, and whether a read of it from the cache shows
+/// the finalizer; on deletion leaves a `<name>-cleaned` ConfigMap.
+struct Tidy {
+    finalizer_seen: Sightings<bool>,
+}
 
 impl Reconciler<Greeting> for Tidy {
     async fn reconcile(
@@ -34,20 +38,20 @@ impl Reconciler<Greeting> for Tidy {
         ctx: &Context,
     ) -> Result<Action, ReconcileError> {
         let namespace = greeting.namespace().unwrap_or_default();
-        let greetings: Api<Greeting> = Api::namespaced(ctx.client().clone(), &namespace);
+        let greetings = ctx.namespaced::<Greeting>(&namespace);
         let config_maps = ctx.namespaced::<ConfigMap>(&namespace);
-        let recorder = ctx.recorder().clone();
         finalize(&greetings, FINALIZER, greeting, |event| async move {
             match event {
                 finalizer::Event::Apply(greeting) => {
-                    let event = Event {
-                        type_: EventType::Normal,
-                        reason: "Seen".into(),
-                        note: Some("the finalizer is in place".into()),
-                        action: "Reconcile".into(),
-                        secondary: None,
-                    };
-                    recorder.publish(&event, &greeting.object_ref(&())).await?;
+                    let cached = ctx
+                        .namespaced::<Greeting>(&greeting.namespace().unwrap_or_default())
+                        .get(&greeting.name_any())
+                        .await?;
+                    let seen =
+                        cached.is_some_and(|g| g.finalizers().iter().any(|f| f == FINALIZER));
+                    self.finalizer_seen.record(seen);
+                    ctx.event(&*greeting, "Seen", "the finalizer is in place")
+                        .await;
                 }
                 finalizer::Event::Cleanup(greeting) => {
                     config_maps
@@ -70,9 +74,14 @@ async fn finalizer_cleanup_runs_before_deletion_and_events_are_recorded() {
     let namespace = env.create_namespace("helpers").await.expect("namespace");
     let client = env.client().expect("client");
     let (options, _, _) = options(&namespace);
-    let mut manager = Manager::new(client.clone(), options).expect("manager");
+    let log = RequestLog::default();
+    let mut manager = Manager::new(log.client(env.config().clone()), options).expect("manager");
+    let finalizer_seen = Sightings::default();
+    let tidy = Tidy {
+        finalizer_seen: finalizer_seen.clone(),
+    };
     manager
-        .add(Controller::<Greeting>::new(), Tidy)
+        .add(Controller::<Greeting>::new(), tidy)
         .expect("controller");
     let running = Running::spawn(manager);
 
@@ -137,6 +146,29 @@ async fn finalizer_cleanup_runs_before_deletion_and_events_are_recorded() {
             .map(String::as_str),
         Some("yes")
     );
+
+    // The finalizer went in and out through the cache: each read of the Greeting showed the
+    // finalizer just added, and none was a request to the API server.
+    let seen = finalizer_seen.0.lock().expect("lock").clone();
+    assert!(
+        !seen.is_empty() && seen.iter().all(|shown| *shown),
+        "reads from the cache after the finalizer was added: {seen:?}"
+    );
+    let live_reads: Vec<_> = log
+        .sent()
+        .into_iter()
+        .filter(|sent| sent.is_read() && sent.path.ends_with("/greetings/tidy"))
+        .collect();
+    assert!(
+        live_reads.is_empty(),
+        "live reads of the Greeting: {live_reads:?}"
+    );
+    let patches = log
+        .sent()
+        .into_iter()
+        .filter(|sent| sent.method == Method::PATCH && sent.path.contains("/greetings/tidy"))
+        .count();
+    assert_eq!(patches, 2, "one patch adds the finalizer, one removes it");
 
     running.stop().await;
 }

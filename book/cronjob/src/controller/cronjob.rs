@@ -24,7 +24,6 @@ use kube::api::{DeleteParams, PostParams};
 use kube::{Api, Resource, ResourceExt};
 use kubesmith::conditions::{ConditionBuilder, set_condition};
 use kubesmith::controller::Controller;
-use kubesmith::events::{Event, EventType};
 use kubesmith::finalizer::{self, finalize};
 use kubesmith::manager::{self, Manager};
 use kubesmith::owner::{OwnerError, set_controller_reference};
@@ -101,20 +100,12 @@ impl Reconciler<CronJob> for CronJobReconciler {
         cron_job: Arc<CronJob>,
         ctx: &Context,
     ) -> Result<Action, ReconcileError> {
-        let namespace = cron_job.namespace().unwrap_or_default();
-        // Reads are served by the manager's cache: no request reaches the API server.
-        let Some(current) = ctx
-            .namespaced::<CronJob>(&namespace)
-            .get(&cron_job.name_any())
-            .await?
-        else {
-            // Deleted since it was queued: nothing left to do.
-            return Ok(Action::await_change());
-        };
-        // The finalizer is added to a live CronJob (one request, once); once the CronJob is
-        // being deleted, `stop_jobs` runs and the finalizer is removed when it succeeds.
-        let api: Api<CronJob> = Api::namespaced(ctx.client().clone(), &namespace);
-        finalize(&api, FINALIZER, current, |event| async move {
+        // `cron_job` is the latest cached version (a CronJob deleted since it was queued is
+        // not reconciled). The finalizer is added to a live CronJob (one request, once); once
+        // the CronJob is being deleted, `stop_jobs` runs and the finalizer is removed when it
+        // succeeds. Both writes go through the cache, which shows them to the next read.
+        let cron_jobs = ctx.namespaced::<CronJob>(&cron_job.namespace().unwrap_or_default());
+        finalize(&cron_jobs, FINALIZER, cron_job, |event| async move {
             match event {
                 finalizer::Event::Apply(cron_job) => self.run(&cron_job, ctx).await,
                 finalizer::Event::Cleanup(cron_job) => stop_jobs(&cron_job, ctx).await,
@@ -189,17 +180,11 @@ impl CronJobReconciler {
         if let Some(due) = runs.missed.filter(|_| !suspended) {
             let policy = cron_job.spec.concurrency_policy.unwrap_or_default();
             if policy == ConcurrencyPolicy::Forbid && !history.active.is_empty() {
-                record(
-                    ctx,
-                    cron_job,
-                    EventType::Normal,
-                    "RunSkipped",
-                    format!(
-                        "the run of {due} waits for {} active job(s) (concurrency policy Forbid)",
-                        history.active.len()
-                    ),
-                )
-                .await?;
+                let note = format!(
+                    "the run of {due} waits for {} active job(s) (concurrency policy Forbid)",
+                    history.active.len()
+                );
+                ctx.event(cron_job, "RunSkipped", note).await;
             } else {
                 if policy == ConcurrencyPolicy::Replace {
                     for job in history.active.drain(..) {
@@ -208,14 +193,8 @@ impl CronJobReconciler {
                 }
                 let job = start_job(&job_api, cron_job, due).await?;
                 self.jobs_started.inc();
-                record(
-                    ctx,
-                    cron_job,
-                    EventType::Normal,
-                    "JobStarted",
-                    format!("started job {} for the run of {due}", job.name_any()),
-                )
-                .await?;
+                let note = format!("started job {} for the run of {due}", job.name_any());
+                ctx.event(cron_job, "JobStarted", note).await;
                 history.active.push(job);
                 history.last_scheduled = Some(due);
             }
@@ -251,7 +230,7 @@ impl CronJobReconciler {
         let message = error.to_string();
         let ready = ConditionBuilder::new(READY, false, reason).message(&message);
         if update_status(ctx, cron_job, history, ready).await? {
-            record(ctx, cron_job, EventType::Warning, reason, message).await?;
+            ctx.warn(cron_job, reason, message).await;
         }
         Ok(Action::await_change())
     }
@@ -398,14 +377,8 @@ async fn stop_jobs(cron_job: &CronJob, ctx: &Context) -> Result<Action, Reconcil
         delete_job(&api, job).await?;
     }
     if !jobs.is_empty() {
-        record(
-            ctx,
-            cron_job,
-            EventType::Normal,
-            "JobsStopped",
-            format!("deleted {} job(s) of the deleted CronJob", jobs.len()),
-        )
-        .await?;
+        let note = format!("deleted {} job(s) of the deleted CronJob", jobs.len());
+        ctx.event(cron_job, "JobsStopped", note).await;
     }
     Ok(Action::await_change())
 }
@@ -433,27 +406,6 @@ async fn update_status(
         })
         .await?;
     Ok(written != kubesmith::cache::OperationResult::Unchanged)
-}
-
-/// Records an event about `cron_job` for `kubectl describe` readers.
-async fn record(
-    ctx: &Context,
-    cron_job: &CronJob,
-    type_: EventType,
-    reason: &str,
-    note: String,
-) -> Result<(), ReconcileError> {
-    let event = Event {
-        type_,
-        reason: reason.into(),
-        note: Some(note),
-        action: "Reconcile".into(),
-        secondary: None,
-    };
-    ctx.recorder()
-        .publish(&event, &cron_job.object_ref(&()))
-        .await?;
-    Ok(())
 }
 
 #[cfg(test)]

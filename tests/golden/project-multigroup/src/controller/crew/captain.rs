@@ -1,15 +1,9 @@
 //! The Captain controller: its declaration (what it reconciles, owns and watches, from which
 //! `make manifests` derives its RBAC rules) and its reconciler.
 
-use std::sync::Arc;
-
-use kube::{Resource, ResourceExt};
-use kubesmith::cache::OperationResult;
 use kubesmith::conditions::{ConditionBuilder, set_condition};
-use kubesmith::controller::Controller;
-use kubesmith::events::{Event, EventType};
-use kubesmith::manager::{self, Manager};
-use kubesmith::reconcile::{Action, Context, ReconcileError, Reconciler};
+use kubesmith::manager;
+use kubesmith::prelude::*;
 
 use crate::api::crew::v1::captain::Captain;
 
@@ -39,43 +33,31 @@ impl Reconciler<Captain> for CaptainReconciler {
         captain: Arc<Captain>,
         ctx: &Context,
     ) -> Result<Action, ReconcileError> {
-        let captains = ctx.namespaced::<Captain>(&captain.namespace().unwrap_or_default());
-        // Reads are served by the manager's cache: no request reaches the API server. Read
-        // other kinds the same way (declare them with `.reads` or `.owns`).
-        let Some(current) = captains.get(&captain.name_any()).await? else {
-            // Deleted since it was queued: nothing left to do.
-            return Ok(Action::await_change());
-        };
+        // `captain` is the latest version in the manager's cache. Read other kinds
+        // from the cache too (declare them with `.reads` or `.owns`): no request reaches the
+        // API server.
 
-        // TODO(user): make the cluster match `current.spec`, e.g. create or update the objects
-        // it describes with `ctx.namespaced::<ConfigMap>(namespace).create_or_update(...)`.
+        // TODO(user): make the cluster match `captain.spec`, e.g. create or update
+        // the objects it describes with
+        // `ctx.namespaced::<ConfigMap>(namespace).create_or_update(...)`.
 
         // Report the generation just reconciled. A status that is already current sends no
         // request.
         let ready = ConditionBuilder::new(READY, true, "Reconciled")
             .message("the spec is reconciled")
-            .observing(&*current);
+            .observing(&*captain);
+        let captains = ctx.namespaced::<Captain>(&captain.namespace().unwrap_or_default());
         let written = captains
-            .update_status(&current, |captain| {
+            .update_status(&captain, |captain| {
                 let status = captain.status.get_or_insert_with(Default::default);
                 set_condition(&mut status.conditions, ready);
             })
             .await?;
         if written != OperationResult::Unchanged {
             // Tell `kubectl describe` readers, once per change.
-            let event = Event {
-                type_: EventType::Normal,
-                reason: "Reconciled".into(),
-                note: Some(format!(
-                    "generation {} is reconciled",
-                    current.metadata.generation.unwrap_or_default()
-                )),
-                action: "Reconcile".into(),
-                secondary: None,
-            };
-            ctx.recorder()
-                .publish(&event, &current.object_ref(&()))
-                .await?;
+            let generation = captain.metadata.generation.unwrap_or_default();
+            let note = format!("generation {generation} is reconciled");
+            ctx.event(&*captain, "Reconciled", note).await;
         }
         Ok(Action::await_change())
     }
