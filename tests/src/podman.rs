@@ -23,6 +23,7 @@ use std::process::Command;
 use anyhow::Context as _;
 
 use crate::go_tool::run;
+use crate::host_packages::{self, HostFile};
 use crate::prerequisite::{Missing, find_program};
 use crate::scaffolded::check_success;
 
@@ -50,9 +51,28 @@ pub struct Podman {
 
 impl Podman {
     /// podman (`$PODMAN` or on `PATH`) and runc (`$OCI_RUNTIME`, `/usr/sbin/runc` or on
-    /// `PATH`), both answering `--version`.
+    /// `PATH`), both answering `--version`. Unless `$PODMAN` names one, Debian's packages are
+    /// installed when missing (see [`host_packages::ensure`]), whichever test needs them first.
     pub fn find() -> Result<Podman, Missing> {
         let remedy = "install it with `apt-get install podman runc`";
+        if std::env::var_os(PODMAN_ENV).is_none() {
+            let files = [
+                HostFile {
+                    file: "podman",
+                    package: "podman",
+                },
+                HostFile {
+                    file: "/usr/sbin/runc",
+                    package: "runc",
+                },
+            ];
+            if let Err(error) = host_packages::ensure(&files) {
+                return Err(Missing::new(
+                    "podman",
+                    format!("{remedy} (installing it failed: {error:#})"),
+                ));
+            }
+        }
         let program = std::env::var_os(PODMAN_ENV)
             .map(PathBuf::from)
             .or_else(|| find_program("podman"))

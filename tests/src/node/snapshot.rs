@@ -198,6 +198,7 @@ fn read_sysctls(dir: &Path, prefix: &str, into: &mut BTreeMap<String, String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::host_packages::HostFile;
 
     #[test]
     fn empty_built_in_chains_and_counters_are_not_part_of_filtering() {
@@ -227,8 +228,24 @@ mod tests {
     #[test]
     fn two_snapshots_in_a_row_do_not_differ() {
         let test = "two_snapshots_in_a_row_do_not_differ";
-        if crate::prerequisite::require(test, super::super::prerequisites::require_root()).is_none()
-        {
+        // What a snapshot runs: iptables-save, ip6tables-save and ip (installed when missing,
+        // as on a machine where no node test ran yet).
+        let programs = [
+            HostFile {
+                file: "iptables-save",
+                package: "iptables",
+            },
+            HostFile {
+                file: "ip6tables-save",
+                package: "iptables",
+            },
+            HostFile {
+                file: "ip",
+                package: "iproute2",
+            },
+        ];
+        let found = super::super::prerequisites::ensure(&programs);
+        if crate::prerequisite::require_ok(test, found).is_none() {
             return;
         }
         let first = HostSnapshot::capture().expect("a snapshot");
