@@ -88,7 +88,7 @@ impl Rule {
 
     /// The same rule limited to objects with these names.
     #[must_use]
-    pub fn with_resource_names(mut self, names: &[&str]) -> Self {
+    pub fn resource_names(mut self, names: &[&str]) -> Self {
         self.resource_names = to_strings(names);
         self
     }

@@ -326,8 +326,8 @@ async fn serve() -> (std::net::SocketAddr, TlsConnector, tempfile::TempDir) {
     server
         .add_webhook(
             Webhook::<ConfigMap>::new()
-                .with_defaulter(Mode)
-                .with_validator(Anything),
+                .defaulter(Mode)
+                .validator(Anything),
         )
         .expect("webhook");
     server.set_read_timeout(READ_TIMEOUT);

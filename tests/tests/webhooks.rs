@@ -422,7 +422,7 @@ async fn self_managed_certificates_are_issued_injected_and_rotated() {
     let (env, installed) = control_plane().await;
     let (mutating, validating) = installed.configuration_names();
     let certificates = SelfManagedCertificates::new("greeting-webhook-certs", "default")
-        .with_hosts(&["127.0.0.1"])
+        .for_hosts(&["127.0.0.1"])
         .mutating_configuration(&mutating[0])
         .validating_configuration(&validating[0])
         .conversion_crd(CRD)

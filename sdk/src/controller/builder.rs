@@ -57,15 +57,15 @@ impl<K: Kind> Controller<K> {
     }
 
     /// Only the `K` objects `selection` picks are cached and reconciled.
-    pub fn with_selection(mut self, selection: Selection) -> Self {
+    pub fn selection(mut self, selection: Selection) -> Self {
         self.watch.selection = selection;
         self
     }
 
     /// Only changes of `K` that pass `predicate` trigger a reconcile; each call adds a
     /// predicate that must pass too (default: every change counts).
-    pub fn with_predicate(mut self, predicate: impl Predicate<K> + Send + Sync + 'static) -> Self {
-        self.watch = self.watch.with_predicate(predicate);
+    pub fn predicate(mut self, predicate: impl Predicate<K> + Send + Sync + 'static) -> Self {
+        self.watch = self.watch.predicate(predicate);
         self
     }
 
@@ -152,7 +152,7 @@ impl<K: Kind> Controller<K> {
 
     /// Adds RBAC rules the reconciler needs beyond those of the kinds declared here (for
     /// example `MyRbac::rbac_rules()` of a `#[derive(kubesmith::Rbac)]`).
-    pub fn with_rules(mut self, rules: impl IntoIterator<Item = Rule>) -> Self {
+    pub fn rules(mut self, rules: impl IntoIterator<Item = Rule>) -> Self {
         self.rules.extend(rules);
         self
     }
@@ -187,7 +187,7 @@ impl<K: Kind> Controller<K> {
 
     /// The RBAC rules this controller needs: read and update `K` and its status,
     /// record events, manage what it owns, read what it watches or reads, and the rules added
-    /// with [`with_rules`](Self::with_rules) (unmerged).
+    /// with [`rules`](Self::rules) (unmerged).
     pub fn rbac_rules(&self) -> Vec<Rule> {
         self.rules.clone()
     }
@@ -244,7 +244,7 @@ mod tests {
                 },
             )
             .reads::<k8s_openapi::api::core::v1::ServiceAccount>()
-            .with_rules([Rule::new(&["example.com"], &["things"], &["get"])])
+            .rules([Rule::new(&["example.com"], &["things"], &["get"])])
             .named("deployments");
         let mut expected = rules_for::<Deployment>();
         expected.extend(rules_owns::<Deployment, ConfigMap>());

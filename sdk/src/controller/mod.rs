@@ -26,7 +26,7 @@
 //!     Controller::new()
 //!         .owns::<ConfigMap>()
 //!         .reads::<Secret>()
-//!         .with_predicate(generation_changed)
+//!         .predicate(generation_changed)
 //!         .max_concurrent_reconciles(4)
 //! }
 //!

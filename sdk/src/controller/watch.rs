@@ -19,7 +19,7 @@ use crate::predicate::{Predicate, Predicates};
 /// // Only the metadata of Secrets labelled for this operator, and only label changes.
 /// let secrets = Watch::<Secret>::metadata()
 ///     .labels("app.kubernetes.io/managed-by=my-operator")
-///     .with_predicate(labels_changed);
+///     .predicate(labels_changed);
 /// ```
 #[must_use]
 pub struct Watch<W: Kind> {
@@ -57,7 +57,7 @@ impl<W: Kind> Watch<W> {
     }
 
     /// Only changes that pass `predicate` (and every predicate added before).
-    pub fn with_predicate(mut self, predicate: impl Predicate<W> + Send + Sync + 'static) -> Self {
+    pub fn predicate(mut self, predicate: impl Predicate<W> + Send + Sync + 'static) -> Self {
         self.predicates.and(predicate);
         self
     }

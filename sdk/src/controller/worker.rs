@@ -18,7 +18,7 @@ use super::queue::QueueTracker;
 use crate::Kind;
 use crate::cache::Informer;
 use crate::metrics::{ControllerMetrics, ReconcileResult};
-use crate::reconcile::{Action, Context, ReconcileError, Reconciler};
+use crate::reconcile::{Action, Context, Next, ReconcileError, Reconciler};
 
 /// A failed reconcile, as kube-runtime's error policy sees it.
 #[derive(Debug, thiserror::Error)]
@@ -99,18 +99,18 @@ impl<K: Kind, R: Reconciler<K>> Worker<K, R> {
         self.metrics.set_active(false);
         let elapsed = started.elapsed();
         match outcome {
-            Ok(Action::AwaitChange) => {
+            Ok(Action(Next::AwaitChange)) => {
                 self.backoff.forget(&key);
                 self.metrics.finished(ReconcileResult::Success, elapsed);
                 Ok(KubeAction::await_change())
             }
-            Ok(Action::RequeueAfter(delay)) => {
+            Ok(Action(Next::RequeueAfter(delay))) => {
                 self.backoff.forget(&key);
                 self.metrics
                     .finished(ReconcileResult::RequeueAfter, elapsed);
                 Ok(KubeAction::requeue(delay))
             }
-            Ok(Action::Requeue) => {
+            Ok(Action(Next::Requeue)) => {
                 self.metrics.finished(ReconcileResult::Requeue, elapsed);
                 self.metrics.retried();
                 Ok(KubeAction::requeue(self.backoff.next_delay(&key)))

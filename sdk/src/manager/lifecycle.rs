@@ -387,7 +387,7 @@ mod tests {
         assert!(matches!(duplicate, Err(Error::DuplicateController(name)) if name == "deployment"));
         let conflicting = manager.add(
             Controller::<Deployment>::new()
-                .with_selection(Selection::default().labels("team=a"))
+                .selection(Selection::default().labels("team=a"))
                 .named("team-a"),
             Noop,
         );

@@ -15,7 +15,7 @@
 //! | `workqueue_depth` | name, controller | objects waiting for a reconcile |
 //! | `workqueue_adds_total` | name, controller | objects that started waiting (changes of an object already waiting are not counted), plus rate-limited requeues |
 //! | `workqueue_queue_duration_seconds` | name, controller | how long an object waited between a change and its reconcile |
-//! | `workqueue_retries_total` | name, controller | rate-limited requeues (errors and [`Action::Requeue`](crate::reconcile::Action::Requeue)) |
+//! | `workqueue_retries_total` | name, controller | rate-limited requeues (errors and [`Action::requeue`](crate::reconcile::Action::requeue)) |
 //! | `workqueue_work_duration_seconds` | name, controller | time spent processing one request |
 //! | `leader_election_master_status` | name | 1 while this process holds the lease |
 //! | `controller_runtime_webhook_requests_total` | webhook, code | webhook requests answered, by path and HTTP status |

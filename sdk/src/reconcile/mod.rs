@@ -44,26 +44,51 @@ pub trait Reconciler<K>: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Action, ReconcileError>> + Send;
 }
 
-/// What to do with an object after a successful reconcile.
+/// What to do with an object after a successful reconcile: [`await_change`](Self::await_change),
+/// [`requeue_after`](Self::requeue_after) or [`requeue`](Self::requeue) (kube-runtime's
+/// constructors, plus the backoff requeue of controller-runtime's `Requeue: true`).
+///
+/// ```
+/// use std::time::Duration;
+/// use kubesmith::reconcile::Action;
+///
+/// assert_eq!(Action::requeue_after(Duration::from_secs(30)).requeue_delay(), Some(Duration::from_secs(30)));
+/// assert_eq!(Action::await_change().requeue_delay(), None);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    /// Nothing more until the object (or something it owns or watches) changes.
+pub struct Action(pub(crate) Next);
+
+/// What comes after a reconcile, as the worker reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Next {
     AwaitChange,
-    /// Reconcile again after this long; forgets the object's failure count.
     RequeueAfter(Duration),
-    /// Reconcile again after the object's next backoff delay (like a failure, without the error).
     Requeue,
 }
 
 impl Action {
-    /// [`Action::AwaitChange`].
+    /// Nothing more until the object (or something it owns or watches) changes.
     pub fn await_change() -> Self {
-        Action::AwaitChange
+        Action(Next::AwaitChange)
     }
 
-    /// [`Action::RequeueAfter`].
+    /// Reconcile again after `delay`; forgets the object's failure count.
     pub fn requeue_after(delay: Duration) -> Self {
-        Action::RequeueAfter(delay)
+        Action(Next::RequeueAfter(delay))
+    }
+
+    /// Reconcile again after the object's next backoff delay (like a failure, without the
+    /// error; counted in `workqueue_retries_total`).
+    pub fn requeue() -> Self {
+        Action(Next::Requeue)
+    }
+
+    /// The delay of [`requeue_after`](Self::requeue_after), `None` for the other actions.
+    pub fn requeue_delay(&self) -> Option<Duration> {
+        match self.0 {
+            Next::RequeueAfter(delay) => Some(delay),
+            Next::AwaitChange | Next::Requeue => None,
+        }
     }
 }
 

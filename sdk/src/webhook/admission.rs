@@ -286,7 +286,8 @@ fn with_warnings(mut response: AdmissionResponse, warnings: Warnings) -> Admissi
 
 fn denied(response: AdmissionResponse, error: WebhookError) -> AdmissionResponse {
     let status = error.status();
-    let mut response = with_warnings(response, error.warnings().to_vec()).deny(&status.message);
+    let mut response =
+        with_warnings(response, error.sent_warnings().to_vec()).deny(&status.message);
     response.result = status;
     response
 }
@@ -336,7 +337,7 @@ mod tests {
             _: &AdmissionContext,
         ) -> Result<Warnings, WebhookError> {
             let entries = cm.data.as_ref().map_or(0, |data| data.len());
-            let warnings = vec![format!("{entries} entries")];
+            let warning = format!("{entries} entries");
             if entries > 1 {
                 return Err(WebhookError::invalid(
                     cm,
@@ -344,9 +345,9 @@ mod tests {
                         "data", entries, 1,
                     )],
                 )
-                .with_warnings(warnings));
+                .warnings([warning]));
             }
-            Ok(warnings)
+            Ok(vec![warning])
         }
     }
 

@@ -26,7 +26,7 @@ type ValidatingHandler = Box<dyn FnOnce(bool) -> AdmissionHandler + Send>;
 /// # impl Validator<ConfigMap> for SmallConfig {}
 /// use kubesmith::webhook::Webhook;
 /// # fn example(manager: &mut kubesmith::manager::Manager) -> Result<(), kubesmith::manager::Error> {
-/// manager.add_webhook(Webhook::<ConfigMap>::new().with_defaulter(ModeDefaulter).with_validator(SmallConfig))?;
+/// manager.add_webhook(Webhook::<ConfigMap>::new().defaulter(ModeDefaulter).validator(SmallConfig))?;
 /// # Ok(()) }
 /// ```
 #[must_use = "a webhook does nothing until Manager::add_webhook registers it"]
@@ -55,13 +55,13 @@ impl<K: Kind + Serialize> Webhook<K> {
     }
 
     /// Defaults `K` on create and update with `defaulter` (a mutating webhook).
-    pub fn with_defaulter(mut self, defaulter: impl Defaulter<K>) -> Self {
+    pub fn defaulter(mut self, defaulter: impl Defaulter<K>) -> Self {
         self.defaulter = Some(defaulting::<K, _>(defaulter));
         self
     }
 
     /// Validates `K` on create and update with `validator` (a validating webhook).
-    pub fn with_validator<V: Validator<K>>(mut self, validator: V) -> Self {
+    pub fn validator<V: Validator<K>>(mut self, validator: V) -> Self {
         self.validator = Some(Box::new(move |deletes| {
             validating::<K, _>(validator, deletes)
         }));

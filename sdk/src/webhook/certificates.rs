@@ -119,7 +119,7 @@ impl SelfManagedCertificates {
     }
 
     /// Replaces the hosts (DNS names, IP addresses) the certificate is for.
-    pub fn with_hosts(mut self, hosts: &[&str]) -> Self {
+    pub fn for_hosts(mut self, hosts: &[&str]) -> Self {
         self.hosts = hosts.iter().map(|host| host.to_string()).collect();
         self
     }
@@ -483,13 +483,13 @@ mod tests {
     #[test]
     fn a_fresh_pair_is_current_and_an_expiring_one_is_not() {
         let certificates = SelfManagedCertificates::new("certs", "system")
-            .with_hosts(&["127.0.0.1"])
+            .for_hosts(&["127.0.0.1"])
             .validity(Duration::from_secs(3600));
         let issued = certificates::issue("ca", certificates.hosts(), Duration::from_secs(3600))
             .expect("issue");
         let secret = certificates.secret_with(&issued, "", None);
         assert!(certificates.is_current(&secret));
-        let other_hosts = certificates.clone().with_hosts(&["localhost"]);
+        let other_hosts = certificates.clone().for_hosts(&["localhost"]);
         assert!(
             !other_hosts.is_current(&secret),
             "new hosts need a new certificate"

@@ -180,13 +180,13 @@ impl WebhookError {
     }
 
     /// Sends `warnings` to the client along with the denial.
-    pub fn with_warnings(mut self, warnings: impl IntoIterator<Item = String>) -> Self {
+    pub fn warnings(mut self, warnings: impl IntoIterator<Item = String>) -> Self {
         self.warnings.extend(warnings);
         self
     }
 
     /// The warnings to send along.
-    pub fn warnings(&self) -> &[String] {
+    pub(super) fn sent_warnings(&self) -> &[String] {
         &self.warnings
     }
 
@@ -330,7 +330,7 @@ mod tests {
             (other.status().code, other.status().message.as_str()),
             (403, "disk on fire")
         );
-        let warned = WebhookError::denied("no").with_warnings(["careful".to_string()]);
-        assert_eq!(warned.warnings(), ["careful"]);
+        let warned = WebhookError::denied("no").warnings(["careful".to_string()]);
+        assert_eq!(warned.sent_warnings(), ["careful"]);
     }
 }

@@ -4,7 +4,7 @@
 //!   the object as received to the object as defaulted) and a [`Validator`] (validating
 //!   webhook: create, update, delete, each with warnings or a denial), declared together as a
 //!   [`Webhook`] and registered with one line:
-//!   `manager.add_webhook(Webhook::<CronJob>::new().with_defaulter(d).with_validator(v))`.
+//!   `manager.add_webhook(Webhook::<CronJob>::new().defaulter(d).validator(v))`.
 //! - Conversion per Kind through a hub version with `From`/`TryFrom` between the version types:
 //!   [`Conversion`], registered with `manager.add_conversion(Conversion::<v2::CronJob>::hub().spoke::<v1::CronJob>())`.
 //! - The paths are derived in one place ([`AdmissionWebhooks`], [`CONVERT_PATH`]) for the

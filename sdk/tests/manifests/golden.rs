@@ -113,7 +113,7 @@ fn rbac_derive_declares_rules() {
             Rule::new(&["apps"], &["deployments"], &["get", "list"]),
             Rule::urls(&["/metrics"], &["get"]),
             Rule::new(&[""], &["secrets"], &["get"])
-                .with_resource_names(&["tls"])
+                .resource_names(&["tls"])
                 .in_namespace("system"),
         ]
     );

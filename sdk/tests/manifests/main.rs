@@ -61,8 +61,7 @@ fn rbac_rules() -> Vec<Rule> {
         // `*` collapses verbs; `core` is the core group.
         Rule::new(&["core"], &["events"], &["create", "*", "patch"]),
         // Resource names are kept apart.
-        Rule::new(&[""], &["configmaps"], &["get", "update"])
-            .with_resource_names(&["operator-config"]),
+        Rule::new(&[""], &["configmaps"], &["get", "update"]).resource_names(&["operator-config"]),
         Rule::new(&[""], &["configmaps"], &["get", "list", "watch"]),
         // Non-resource URLs with the same verbs: merged URLs.
         Rule::urls(&["/metrics"], &["get"]),

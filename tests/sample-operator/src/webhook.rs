@@ -20,8 +20,8 @@ pub const LOUD_WARNING: &str = "exclamation marks are loud";
 /// configurations.
 pub fn webhook() -> Webhook<Greeting> {
     Webhook::new()
-        .with_defaulter(GreetingDefaulter)
-        .with_validator(GreetingValidator)
+        .defaulter(GreetingDefaulter)
+        .validator(GreetingValidator)
 }
 
 /// Conversion between the Greeting versions, v1 the hub.
@@ -70,7 +70,7 @@ impl Validator<Greeting> for GreetingValidator {
                 greeting,
                 vec![FieldError::too_long("spec.message", MAX_MESSAGE_BYTES)],
             )
-            .with_warnings(warnings));
+            .warnings(warnings));
         }
         Ok(warnings)
     }

@@ -96,7 +96,7 @@ fn scrape() -> String {
         .add(Controller::<ConfigMap>::new(), Noop)
         .expect("the controller");
     manager
-        .add_webhook(Webhook::<ConfigMap>::new().with_validator(Anything))
+        .add_webhook(Webhook::<ConfigMap>::new().validator(Anything))
         .expect("the webhook");
     manager.metrics().set_leader("example-lease", true);
     manager.metrics().encode()

@@ -72,7 +72,7 @@ fn reading_configmaps() -> Controller<CronJob> {
 struct CronJobExtraRbac;
 
 fn with_extra_rules() -> Controller<CronJob> {
-    Controller::new().with_rules(CronJobExtraRbac::rbac_rules())
+    Controller::new().rules(CronJobExtraRbac::rbac_rules())
 }
 // ANCHOR_END: derive
 
@@ -81,7 +81,7 @@ fn hand_written_rules() -> Vec<Rule> {
     vec![
         Rule::for_kind::<Deployment>(&["get", "list", "watch"]),
         Rule::for_subresource::<Deployment>("scale", &["update"]),
-        Rule::new(&["core"], &["secrets"], &["get"]).with_resource_names(&["registry-credentials"]),
+        Rule::new(&["core"], &["secrets"], &["get"]).resource_names(&["registry-credentials"]),
         Rule::new(&["coordination.k8s.io"], &["leases"], &["*", "get"])
             .in_namespace("batch-system"),
         Rule::urls(&["/healthz", "/readyz"], &["get"]),

@@ -76,8 +76,8 @@ async fn metadata_only_owned_kinds_selected_watches_and_and_combined_predicates(
                 vec![ObjectRef::<Greeting>::new("g").within(&namespace)]
             },
         )
-        .with_predicate(generation_changed)
-        .with_predicate(labels_changed);
+        .predicate(generation_changed)
+        .predicate(labels_changed);
     manager.add(controller, looker.clone()).expect("controller");
     let running = Running::spawn(manager);
 

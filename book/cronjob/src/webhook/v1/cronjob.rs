@@ -47,8 +47,8 @@ pub fn setup(manager: &mut Manager) -> Result<(), manager::Error> {
 /// The admission webhooks of CronJob v1.
 pub fn webhook() -> Webhook<CronJob> {
     Webhook::new()
-        .with_defaulter(CronJobDefaulter)
-        .with_validator(CronJobValidator)
+        .defaulter(CronJobDefaulter)
+        .validator(CronJobValidator)
 }
 
 /// Conversion between the versions of CronJob: v1 is the hub, every other version

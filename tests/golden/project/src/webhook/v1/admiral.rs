@@ -34,7 +34,7 @@ pub fn setup(manager: &mut Manager) -> Result<(), manager::Error> {
 
 /// The admission webhooks of Admiral v1.
 pub fn webhook() -> Webhook<Admiral> {
-    Webhook::new().with_defaulter(AdmiralDefaulter)
+    Webhook::new().defaulter(AdmiralDefaulter)
 }
 
 /// Fills in the fields a Admiral leaves out.

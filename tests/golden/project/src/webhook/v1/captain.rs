@@ -41,8 +41,8 @@ pub fn setup(manager: &mut Manager) -> Result<(), manager::Error> {
 /// The admission webhooks of Captain v1.
 pub fn webhook() -> Webhook<Captain> {
     Webhook::new()
-        .with_defaulter(CaptainDefaulter)
-        .with_validator(CaptainValidator)
+        .defaulter(CaptainDefaulter)
+        .validator(CaptainValidator)
 }
 
 /// Conversion between the versions of Captain: v1 is the hub, every other version

@@ -19,7 +19,7 @@ pub fn setup(manager: &mut Manager) -> Result<(), manager::Error> {
 
 /// The admission webhooks of Frigate v1beta1.
 pub fn webhook() -> Webhook<Frigate> {
-    Webhook::new().with_validator(FrigateValidator)
+    Webhook::new().validator(FrigateValidator)
 }
 
 /// Refuses Frigates that are not valid.
