@@ -27,7 +27,7 @@ use kube::client::{Body, ConfigExt};
 use kube::core::PartialObjectMeta;
 use kube::runtime::watcher;
 use kube::{Api, Client, CustomResourceExt, ResourceExt};
-use kubesmith::conditions::{ConditionBuilder, set_condition};
+use kubesmith::conditions::ConditionBuilder;
 use kubesmith::envtest::Environment;
 use kubesmith_e2e::measure::{cpu_seconds, median};
 
@@ -451,12 +451,11 @@ fn ready_status(greeting: &Greeting, reason: &str) -> GreetingStatus {
     let mut status = GreetingStatus {
         config_map: Some(format!("{}-greeting", greeting.name_any())),
         observed_generation: greeting.metadata.generation,
-        conditions: Vec::new(),
+        conditions: Default::default(),
     };
-    set_condition(
-        &mut status.conditions,
-        ConditionBuilder::new("Ready", true, reason).observing(greeting),
-    );
+    status
+        .conditions
+        .set(ConditionBuilder::new("Ready", true, reason).observing(greeting));
     status
 }
 

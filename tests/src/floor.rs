@@ -9,7 +9,7 @@ use greeting_operator::controller::MESSAGE_KEY;
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::{ListParams, PostParams};
 use kube::{Api, Client, ResourceExt};
-use kubesmith::conditions::{ConditionBuilder, set_condition};
+use kubesmith::conditions::ConditionBuilder;
 
 /// Converges every Greeting in `namespace`, `concurrency` at a time; returns how many failed.
 pub async fn converge_all(
@@ -48,12 +48,11 @@ async fn converge(
     let mut status = GreetingStatus {
         config_map: Some(name),
         observed_generation: greeting.metadata.generation,
-        conditions: Vec::new(),
+        conditions: Default::default(),
     };
-    set_condition(
-        &mut status.conditions,
-        ConditionBuilder::new("Ready", true, "ConfigMapApplied").observing(&greeting),
-    );
+    status
+        .conditions
+        .set(ConditionBuilder::new("Ready", true, "ConfigMapApplied").observing(&greeting));
     greeting.status = Some(status);
     greetings
         .replace_status(&greeting.name_any(), &PostParams::default(), &greeting)

@@ -12,7 +12,7 @@ use kube::api::{Patch, PatchParams};
 use kube::runtime::controller::{Action, Controller};
 use kube::runtime::watcher;
 use kube::{Api, Client, Resource, ResourceExt};
-use kubesmith::conditions::{ConditionBuilder, set_condition};
+use kubesmith::conditions::ConditionBuilder;
 
 /// Field manager of the peer's server-side applies.
 const MANAGER: &str = "greeting-controller";
@@ -55,10 +55,7 @@ pub async fn converge(client: &Client, greeting: &Greeting) -> Result<(), Reconc
         .await?;
 
     let mut conditions = greeting.status.clone().unwrap_or_default().conditions;
-    set_condition(
-        &mut conditions,
-        ConditionBuilder::new("Ready", true, "ConfigMapApplied").observing(greeting),
-    );
+    conditions.set(ConditionBuilder::new("Ready", true, "ConfigMapApplied").observing(greeting));
     let status = serde_json::json!({
         "apiVersion": Greeting::api_version(&()),
         "kind": Greeting::kind(&()),

@@ -25,7 +25,6 @@ use k8s_openapi::api::core::v1::{Container, PodSpec, PodTemplateSpec};
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
 use kube::api::{DeleteParams, ListParams, PostParams};
 use kube::{Api, Client, ResourceExt};
-use kubesmith::conditions::find_condition;
 use kubesmith::envtest::{Environment, SharedEnvironment};
 use kubesmith::manager::{BindAddress, Manager, ManagerOptions};
 use kubesmith::metrics::Metrics;
@@ -126,7 +125,7 @@ where
 
 /// The reason of `cron_job`'s `Ready` condition, when it observes the current generation.
 fn ready_reason(cron_job: &CronJob) -> Option<(String, String)> {
-    let ready = find_condition(&cron_job.status.as_ref()?.conditions, READY)?;
+    let ready = cron_job.status.as_ref()?.conditions.get(READY)?;
     (ready.observed_generation == cron_job.metadata.generation)
         .then(|| (ready.status.clone(), ready.reason.clone()))
 }

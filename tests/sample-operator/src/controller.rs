@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::ResourceExt;
-use kubesmith::conditions::{ConditionBuilder, set_condition};
+use kubesmith::conditions::ConditionBuilder;
 use kubesmith::controller::Controller;
 use kubesmith::owner::set_controller_reference;
 use kubesmith::reconcile::{Action, Context, ReconcileError, Reconciler};
@@ -58,7 +58,7 @@ impl Reconciler<Greeting> for GreetingReconciler {
                 let status = greeting.status.get_or_insert_with(Default::default);
                 status.config_map = Some(name.clone());
                 status.observed_generation = generation;
-                set_condition(&mut status.conditions, ready);
+                status.conditions.set(ready);
             })
             .await?;
         Ok(Action::await_change())

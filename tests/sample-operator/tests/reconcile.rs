@@ -9,7 +9,7 @@ use http::{Method, Request, Response, StatusCode};
 use http_body_util::BodyExt;
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::client::Body;
-use kubesmith::conditions::{ConditionBuilder, set_condition};
+use kubesmith::conditions::ConditionBuilder;
 use kubesmith::reconcile::{Action, Context, ContextBuilder, Reconciler};
 use serde_json::Value;
 use tower_test::mock;
@@ -43,12 +43,11 @@ fn ready_status(greeting: &Greeting) -> GreetingStatus {
     let mut status = GreetingStatus {
         config_map: Some("hello-greeting".into()),
         observed_generation: Some(1),
-        conditions: Vec::new(),
+        conditions: Default::default(),
     };
-    set_condition(
-        &mut status.conditions,
-        ConditionBuilder::new("Ready", true, "ConfigMapApplied").observing(greeting),
-    );
+    status
+        .conditions
+        .set(ConditionBuilder::new("Ready", true, "ConfigMapApplied").observing(greeting));
     status
 }
 

@@ -4,7 +4,6 @@ use greeting_operator::api::Greeting;
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::Api;
 use kube::api::{DeleteParams, Patch, PatchParams};
-use kubesmith::conditions::find_condition;
 
 use crate::{create_greeting, eventually, run_sample, shared};
 
@@ -37,7 +36,7 @@ async fn deleted_owned_config_map_is_recreated_and_status_tracks_generation() {
     let ready = first
         .status
         .as_ref()
-        .and_then(|s| find_condition(&s.conditions, "Ready"))
+        .and_then(|s| s.conditions.get("Ready"))
         .cloned()
         .expect("Ready condition");
     assert_eq!(ready.observed_generation, Some(1));
@@ -88,7 +87,7 @@ async fn deleted_owned_config_map_is_recreated_and_status_tracks_generation() {
     let still_ready = second
         .status
         .as_ref()
-        .and_then(|s| find_condition(&s.conditions, "Ready"))
+        .and_then(|s| s.conditions.get("Ready"))
         .cloned()
         .expect("Ready condition");
     assert_eq!(still_ready.observed_generation, Some(2));

@@ -22,7 +22,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
 use kube::api::{DeleteParams, PostParams};
 use kube::{Api, Resource, ResourceExt};
-use kubesmith::conditions::{ConditionBuilder, set_condition};
+use kubesmith::conditions::{ConditionBuilder, HasConditions, is_true};
 use kubesmith::controller::Controller;
 use kubesmith::finalizer::{self, finalize};
 use kubesmith::manager::{self, Manager};
@@ -273,15 +273,13 @@ enum Outcome {
 
 /// How `job` ended, from its `Complete` or `Failed` condition; `None` while it runs.
 fn finished(job: &Job) -> Option<Outcome> {
-    let conditions = job.status.as_ref()?.conditions.as_ref()?;
-    conditions
-        .iter()
-        .filter(|condition| condition.status == "True")
-        .find_map(|condition| match condition.type_.as_str() {
-            "Complete" => Some(Outcome::Complete),
-            "Failed" => Some(Outcome::Failed),
-            _ => None,
-        })
+    if is_true(job.conditions(), "Complete") {
+        Some(Outcome::Complete)
+    } else if is_true(job.conditions(), "Failed") {
+        Some(Outcome::Failed)
+    } else {
+        None
+    }
 }
 
 /// The run `job` was started for, from its annotation.
@@ -402,7 +400,7 @@ async fn update_status(
                 .map(|job| job.object_ref(&()))
                 .collect();
             status.last_schedule_time = history.last_scheduled.map(Time);
-            set_condition(&mut status.conditions, ready);
+            status.conditions.set(ready);
         })
         .await?;
     Ok(written != kubesmith::cache::OperationResult::Unchanged)

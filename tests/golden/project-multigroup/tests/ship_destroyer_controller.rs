@@ -9,7 +9,6 @@ use ::project_multigroup::api::ship::v2alpha1::destroyer::Destroyer;
 use ::project_multigroup::controller::ship::destroyer::{self, READY};
 use kube::Api;
 use kube::api::PostParams;
-use kubesmith::conditions::find_condition;
 use kubesmith::envtest::{Environment, SharedEnvironment};
 use kubesmith::manager::{BindAddress, Manager, ManagerOptions};
 
@@ -44,7 +43,7 @@ async fn destroyer_is_reconciled_to_ready() -> Result<(), Box<dyn std::error::Er
         let ready = destroyer
             .status
             .as_ref()
-            .and_then(|status| find_condition(&status.conditions, READY))
+            .and_then(|status| status.conditions.get(READY))
             .is_some_and(|ready| {
                 ready.status == "True" && ready.observed_generation == destroyer.metadata.generation
             });

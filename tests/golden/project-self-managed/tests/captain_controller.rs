@@ -9,7 +9,6 @@ use ::project_self_managed::api::v1::captain::Captain;
 use ::project_self_managed::controller::captain::{self, READY};
 use kube::Api;
 use kube::api::PostParams;
-use kubesmith::conditions::find_condition;
 use kubesmith::envtest::{Environment, SharedEnvironment};
 use kubesmith::manager::{BindAddress, Manager, ManagerOptions};
 
@@ -44,7 +43,7 @@ async fn captain_is_reconciled_to_ready() -> Result<(), Box<dyn std::error::Erro
         let ready = captain
             .status
             .as_ref()
-            .and_then(|status| find_condition(&status.conditions, READY))
+            .and_then(|status| status.conditions.get(READY))
             .is_some_and(|ready| {
                 ready.status == "True" && ready.observed_generation == captain.metadata.generation
             });

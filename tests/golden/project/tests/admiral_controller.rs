@@ -23,7 +23,6 @@ use ::project::api::v1::admiral::Admiral;
 use ::project::controller::admiral::{self, READY};
 use kube::Api;
 use kube::api::PostParams;
-use kubesmith::conditions::find_condition;
 use kubesmith::envtest::{Environment, SharedEnvironment};
 use kubesmith::manager::{BindAddress, Manager, ManagerOptions};
 
@@ -57,7 +56,7 @@ async fn admiral_is_reconciled_to_ready() -> Result<(), Box<dyn std::error::Erro
         let ready = admiral
             .status
             .as_ref()
-            .and_then(|status| find_condition(&status.conditions, READY))
+            .and_then(|status| status.conditions.get(READY))
             .is_some_and(|ready| {
                 ready.status == "True" && ready.observed_generation == admiral.metadata.generation
             });

@@ -1,7 +1,7 @@
 //! `demo.kubesmith.dev/v1`: the storage version, and the hub other versions convert through.
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use kube::CustomResource;
+use kubesmith::conditions::Conditions;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -35,7 +35,7 @@ pub struct GreetingStatus {
     pub observed_generation: Option<i64>,
     /// `Ready` once the ConfigMap holds the current message.
     #[serde(default)]
-    pub conditions: Vec<Condition>,
+    pub conditions: Conditions,
 }
 
 impl Greeting {
@@ -51,7 +51,7 @@ impl Greeting {
     pub fn is_converged(&self) -> bool {
         self.status.as_ref().is_some_and(|status| {
             status.observed_generation == self.metadata.generation
-                && kubesmith::conditions::is_true(&status.conditions, "Ready")
+                && status.conditions.is_true("Ready")
         })
     }
 }

@@ -17,8 +17,9 @@
 
 use k8s_openapi::api::batch::v1::JobTemplateSpec;
 use k8s_openapi::api::core::v1::ObjectReference;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::CustomResource;
+use kubesmith::conditions::Conditions;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -104,8 +105,7 @@ pub struct CronJobStatus {
 
     /// The current state: `Ready` says whether the controller has reconciled the spec of the
     /// generation it names, and with what outcome.
-    #[k8s(list_type = "map", list_map_keys = ["type"])]
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub conditions: Vec<Condition>,
+    #[serde(default, skip_serializing_if = "Conditions::is_empty")]
+    pub conditions: Conditions,
 }
 // ANCHOR_END: status

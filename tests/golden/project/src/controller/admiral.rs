@@ -15,7 +15,7 @@
 //! The Admiral controller: its declaration (what it reconciles, owns and watches, from which
 //! `make manifests` derives its RBAC rules) and its reconciler.
 
-use kubesmith::conditions::{ConditionBuilder, set_condition};
+use kubesmith::conditions::ConditionBuilder;
 use kubesmith::manager;
 use kubesmith::prelude::*;
 
@@ -64,7 +64,7 @@ impl Reconciler<Admiral> for AdmiralReconciler {
         let written = admirals
             .update_status(&admiral, |admiral| {
                 let status = admiral.status.get_or_insert_with(Default::default);
-                set_condition(&mut status.conditions, ready);
+                status.conditions.set(ready);
             })
             .await?;
         if written != OperationResult::Unchanged {

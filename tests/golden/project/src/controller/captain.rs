@@ -15,7 +15,7 @@
 //! The Captain controller: its declaration (what it reconciles, owns and watches, from which
 //! `make manifests` derives its RBAC rules) and its reconciler.
 
-use kubesmith::conditions::{ConditionBuilder, set_condition};
+use kubesmith::conditions::ConditionBuilder;
 use kubesmith::manager;
 use kubesmith::prelude::*;
 
@@ -64,7 +64,7 @@ impl Reconciler<Captain> for CaptainReconciler {
         let written = captains
             .update_status(&captain, |captain| {
                 let status = captain.status.get_or_insert_with(Default::default);
-                set_condition(&mut status.conditions, ready);
+                status.conditions.set(ready);
             })
             .await?;
         if written != OperationResult::Unchanged {

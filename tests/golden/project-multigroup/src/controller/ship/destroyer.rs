@@ -1,7 +1,7 @@
 //! The Destroyer controller: its declaration (what it reconciles, owns and watches, from which
 //! `make manifests` derives its RBAC rules) and its reconciler.
 
-use kubesmith::conditions::{ConditionBuilder, set_condition};
+use kubesmith::conditions::ConditionBuilder;
 use kubesmith::manager;
 use kubesmith::prelude::*;
 
@@ -50,7 +50,7 @@ impl Reconciler<Destroyer> for DestroyerReconciler {
         let written = destroyers
             .update_status(&destroyer, |destroyer| {
                 let status = destroyer.status.get_or_insert_with(Default::default);
-                set_condition(&mut status.conditions, ready);
+                status.conditions.set(ready);
             })
             .await?;
         if written != OperationResult::Unchanged {

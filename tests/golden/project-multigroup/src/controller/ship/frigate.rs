@@ -1,7 +1,7 @@
 //! The Frigate controller: its declaration (what it reconciles, owns and watches, from which
 //! `make manifests` derives its RBAC rules) and its reconciler.
 
-use kubesmith::conditions::{ConditionBuilder, set_condition};
+use kubesmith::conditions::ConditionBuilder;
 use kubesmith::manager;
 use kubesmith::prelude::*;
 
@@ -50,7 +50,7 @@ impl Reconciler<Frigate> for FrigateReconciler {
         let written = frigates
             .update_status(&frigate, |frigate| {
                 let status = frigate.status.get_or_insert_with(Default::default);
-                set_condition(&mut status.conditions, ready);
+                status.conditions.set(ready);
             })
             .await?;
         if written != OperationResult::Unchanged {

@@ -1,7 +1,7 @@
 //! `Frigate` in `ship.testproject.org/v1beta1`, the version the API server stores.
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use kube::CustomResource;
+use kubesmith::conditions::Conditions;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -34,7 +34,6 @@ pub struct FrigateSpec {
 pub struct FrigateStatus {
     /// The current state: `Ready` says whether the controller has reconciled the spec of the
     /// generation it names.
-    #[k8s(list_type = "map", list_map_keys = ["type"])]
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub conditions: Vec<Condition>,
+    #[serde(default, skip_serializing_if = "Conditions::is_empty")]
+    pub conditions: Conditions,
 }
