@@ -25,10 +25,9 @@ use k8s_openapi::api::core::v1::{Container, PodSpec, PodTemplateSpec};
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
 use kube::api::{DeleteParams, ListParams, PostParams};
 use kube::{Api, Client, ResourceExt};
-use kubesmith::envtest::{Environment, SharedEnvironment};
-use kubesmith::manager::{BindAddress, Manager, ManagerOptions};
+use kubesmith::envtest::{Environment, SharedEnvironment, TestManager, eventually, wait_for};
+use kubesmith::manager::{Manager, ManagerOptions};
 use kubesmith::metrics::Metrics;
-use tokio::task::JoinHandle;
 
 /// One control plane for the tests of this file, with the CRDs `make manifests` writes.
 static ENV: SharedEnvironment = SharedEnvironment::new(|| {
@@ -44,34 +43,33 @@ fn five_minutes_ahead() -> Timestamp {
     Timestamp::now() + SignedDuration::from_mins(5)
 }
 
-// ANCHOR: start_manager
-/// A manager running the CronJob controller in its own namespace (tests of this file run
-/// side by side), on `clock`. Returns the namespace, a client, the manager's metrics and
-/// its task.
-async fn start_manager(
+// ANCHOR: start_controller
+/// How long a test waits for the controller.
+const WAIT: Duration = Duration::from_secs(30);
+
+/// The CronJob controller on `clock`, in a manager confined to a namespace of its own (tests
+/// of this file run side by side). Returns the namespace, a client, the manager's metrics and
+/// the running manager.
+async fn start_controller(
     clock: fn() -> Timestamp,
-) -> Result<(String, Client, Metrics, JoinHandle<()>), Box<dyn std::error::Error>> {
+) -> Result<(String, Client, Metrics, TestManager), Box<dyn std::error::Error>> {
     let env = ENV.get().await?;
     let namespace = env.create_namespace("cronjob").await?;
-    let client = env.client()?;
     let options = ManagerOptions {
-        metrics_bind_address: BindAddress::Disabled,
-        health_probe_bind_address: BindAddress::Disabled,
         watch_namespaces: vec![namespace.clone()],
-        ..ManagerOptions::default()
+        ..env.manager_options()
     };
-    let mut manager = Manager::new(client.clone(), options)?;
-    let reconciler = CronJobReconciler::new(&manager, clock);
-    manager.add(controller(), reconciler)?;
+    let mut manager = Manager::new(env.client()?, options)?;
+    manager.add(controller(), CronJobReconciler::new(&manager, clock))?;
     let metrics = manager.metrics().clone();
-    let task = tokio::spawn(async move {
-        if let Err(error) = manager.run_until(std::future::pending()).await {
-            panic!("the manager failed: {error}");
-        }
-    });
-    Ok((namespace, client, metrics, task))
+    Ok((
+        namespace,
+        env.client()?,
+        metrics,
+        TestManager::start(manager),
+    ))
 }
-// ANCHOR_END: start_manager
+// ANCHOR_END: start_controller
 
 /// A CronJob running a one-container Job on `schedule`.
 fn cron_job(name: &str, schedule: &str) -> CronJob {
@@ -105,24 +103,6 @@ fn cron_job(name: &str, schedule: &str) -> CronJob {
     )
 }
 
-/// Polls `api` for `name` until `check` holds (30 s at most).
-async fn eventually<K>(api: &Api<K>, name: &str, check: impl Fn(&K) -> bool) -> Result<K, String>
-where
-    K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let last = api.get_opt(name).await.map_err(|error| error.to_string())?;
-        match last {
-            Some(object) if check(&object) => return Ok(object),
-            _ if tokio::time::Instant::now() > deadline => {
-                return Err(format!("{name}: not as expected after 30 s: {last:?}"));
-            }
-            _ => tokio::time::sleep(Duration::from_millis(100)).await,
-        }
-    }
-}
-
 /// The reason of `cron_job`'s `Ready` condition, when it observes the current generation.
 fn ready_reason(cron_job: &CronJob) -> Option<(String, String)> {
     let ready = cron_job.status.as_ref()?.conditions.get(READY)?;
@@ -133,7 +113,7 @@ fn ready_reason(cron_job: &CronJob) -> Option<(String, String)> {
 // ANCHOR: due_run
 #[tokio::test]
 async fn a_due_run_starts_a_job_that_the_status_lists() -> TestResult {
-    let (namespace, client, metrics, manager) = start_manager(five_minutes_ahead).await?;
+    let (namespace, client, metrics, manager) = start_controller(five_minutes_ahead).await?;
     let cron_jobs: Api<CronJob> = Api::namespaced(client.clone(), &namespace);
     cron_jobs
         .create(
@@ -142,7 +122,7 @@ async fn a_due_run_starts_a_job_that_the_status_lists() -> TestResult {
         )
         .await?;
 
-    let cron_job = eventually(&cron_jobs, "every-minute", |cron_job| {
+    let cron_job = wait_for(&cron_jobs, "every-minute", WAIT, |cron_job| {
         cron_job
             .status
             .as_ref()
@@ -174,49 +154,49 @@ async fn a_due_run_starts_a_job_that_the_status_lists() -> TestResult {
         .find_map(|line| line.strip_prefix("cronjob_jobs_started_total "))
         .ok_or("cronjob_jobs_started_total is not exported")?;
     assert!(started_total.parse::<f64>()? >= 1.0, "{text}");
-    manager.abort();
+    manager.stop().await?;
     Ok(())
 }
 // ANCHOR_END: due_run
 
 #[tokio::test]
 async fn a_suspended_cron_job_starts_nothing() -> TestResult {
-    let (namespace, client, _metrics, manager) = start_manager(five_minutes_ahead).await?;
+    let (namespace, client, _metrics, manager) = start_controller(five_minutes_ahead).await?;
     let cron_jobs: Api<CronJob> = Api::namespaced(client.clone(), &namespace);
     let mut suspended = cron_job("suspended", "* * * * *");
     suspended.spec.suspend = Some(true);
     cron_jobs.create(&PostParams::default(), &suspended).await?;
 
-    eventually(&cron_jobs, "suspended", |cron_job| {
+    wait_for(&cron_jobs, "suspended", WAIT, |cron_job| {
         ready_reason(cron_job) == Some(("True".into(), "Suspended".into()))
     })
     .await?;
     let jobs: Api<Job> = Api::namespaced(client, &namespace);
     assert!(jobs.list(&ListParams::default()).await?.items.is_empty());
-    manager.abort();
+    manager.stop().await?;
     Ok(())
 }
 
 #[tokio::test]
 async fn an_invalid_schedule_is_reported_in_the_status() -> TestResult {
     // No webhook runs here to refuse it.
-    let (namespace, client, _metrics, manager) = start_manager(five_minutes_ahead).await?;
+    let (namespace, client, _metrics, manager) = start_controller(five_minutes_ahead).await?;
     let cron_jobs: Api<CronJob> = Api::namespaced(client, &namespace);
     cron_jobs
         .create(&PostParams::default(), &cron_job("invalid", "every day"))
         .await?;
-    eventually(&cron_jobs, "invalid", |cron_job| {
+    wait_for(&cron_jobs, "invalid", WAIT, |cron_job| {
         ready_reason(cron_job) == Some(("False".into(), "InvalidSchedule".into()))
     })
     .await?;
-    manager.abort();
+    manager.stop().await?;
     Ok(())
 }
 
 // ANCHOR: finalizer
 #[tokio::test]
 async fn deleting_a_cron_job_deletes_its_jobs_first() -> TestResult {
-    let (namespace, client, _metrics, manager) = start_manager(five_minutes_ahead).await?;
+    let (namespace, client, _metrics, manager) = start_controller(five_minutes_ahead).await?;
     let cron_jobs: Api<CronJob> = Api::namespaced(client.clone(), &namespace);
     cron_jobs
         .create(
@@ -224,7 +204,7 @@ async fn deleting_a_cron_job_deletes_its_jobs_first() -> TestResult {
             &cron_job("short-lived", "* * * * *"),
         )
         .await?;
-    let running = eventually(&cron_jobs, "short-lived", |cron_job| {
+    let running = wait_for(&cron_jobs, "short-lived", WAIT, |cron_job| {
         cron_job
             .status
             .as_ref()
@@ -242,17 +222,18 @@ async fn deleting_a_cron_job_deletes_its_jobs_first() -> TestResult {
         .delete("short-lived", &DeleteParams::default())
         .await?;
     // envtest has no garbage collector: only the finalizer deletes the Jobs.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while cron_jobs.get_opt("short-lived").await?.is_some() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the CronJob was not deleted"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually(WAIT, "the CronJob to be deleted", || async {
+        cron_jobs
+            .get_opt("short-lived")
+            .await
+            .ok()?
+            .is_none()
+            .then_some(())
+    })
+    .await?;
     let jobs: Api<Job> = Api::namespaced(client, &namespace);
     assert!(jobs.list(&ListParams::default()).await?.items.is_empty());
-    manager.abort();
+    manager.stop().await?;
     Ok(())
 }
 // ANCHOR_END: finalizer

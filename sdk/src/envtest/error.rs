@@ -130,6 +130,16 @@ pub enum Error {
         /// How long it was waited for.
         timeout: Duration,
     },
+    /// What a test waited for did not happen in time.
+    #[error("{what}: not as expected after {timeout:?}; last seen: {last}")]
+    WaitTimeout {
+        /// What was waited for.
+        what: String,
+        /// How long.
+        timeout: Duration,
+        /// The last value seen (`none` when there was none).
+        last: String,
+    },
 }
 
 /// A `Result` with an envtest [`Error`].

@@ -34,7 +34,8 @@
 //! ```
 //!
 //! To start one control plane per test binary and isolate tests by namespace, see
-//! [`SharedEnvironment`].
+//! [`SharedEnvironment`]. A controller under test runs in a [`TestManager`] made with
+//! [`Environment::manager_options`]; [`wait_for`] and [`eventually`] wait for its work.
 
 mod apiserver;
 mod binaries;
@@ -49,6 +50,8 @@ mod probe;
 mod process;
 mod settings;
 mod shared;
+mod test_manager;
+mod wait;
 mod webhooks;
 
 pub use apiserver::SERVICE_CLUSTER_IP_RANGE;
@@ -61,6 +64,8 @@ pub use settings::{
     STOP_TIMEOUT_VAR, USE_EXISTING_CLUSTER_VAR,
 };
 pub use shared::SharedEnvironment;
+pub use test_manager::TestManager;
+pub use wait::{eventually, wait_for};
 pub use webhooks::{DEFAULT_WEBHOOK_REACHABLE_TIMEOUT, InstalledWebhooks, WebhookInstallOptions};
 
 pub use environment::{ADMIN_GROUP, ADMIN_USER, Environment, EnvironmentBuilder};

@@ -8,6 +8,7 @@ mod crds;
 mod lifecycle;
 mod openapi;
 mod rbac;
+mod waits;
 
 use kubesmith::envtest::{Environment, SharedEnvironment};
 

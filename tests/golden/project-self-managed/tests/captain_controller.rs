@@ -9,8 +9,8 @@ use ::project_self_managed::api::v1::captain::Captain;
 use ::project_self_managed::controller::captain::{self, READY};
 use kube::Api;
 use kube::api::PostParams;
-use kubesmith::envtest::{Environment, SharedEnvironment};
-use kubesmith::manager::{BindAddress, Manager, ManagerOptions};
+use kubesmith::envtest::{Environment, SharedEnvironment, TestManager, wait_for};
+use kubesmith::manager::Manager;
 
 /// One control plane for the tests of this file, with the CRDs `make manifests` writes.
 static ENV: SharedEnvironment = SharedEnvironment::new(|| {
@@ -22,41 +22,23 @@ static ENV: SharedEnvironment = SharedEnvironment::new(|| {
 #[tokio::test]
 async fn captain_is_reconciled_to_ready() -> Result<(), Box<dyn std::error::Error>> {
     let env = ENV.get().await?;
-    let client = env.client()?;
-    let options = ManagerOptions {
-        metrics_bind_address: BindAddress::Disabled,
-        health_probe_bind_address: BindAddress::Disabled,
-        ..ManagerOptions::default()
-    };
-    let mut manager = Manager::new(client.clone(), options)?;
+    let mut manager = Manager::new(env.client()?, env.manager_options())?;
     captain::setup(&mut manager)?;
-    let manager = tokio::spawn(manager.run_until(std::future::pending()));
+    let manager = TestManager::start(manager);
 
     let namespace = env.create_namespace("captain").await?;
-    let captains: Api<Captain> = Api::namespaced(client, &namespace);
+    let captains: Api<Captain> = Api::namespaced(env.client()?, &namespace);
     let sample = Captain::new("sample", Default::default());
     captains.create(&PostParams::default(), &sample).await?;
 
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let captain = captains.get("sample").await?;
-        let ready = captain
+    // Ready, for the generation created.
+    wait_for(&captains, "sample", Duration::from_secs(30), |captain| {
+        captain
             .status
             .as_ref()
-            .and_then(|status| status.conditions.get(READY))
-            .is_some_and(|ready| {
-                ready.status == "True" && ready.observed_generation == captain.metadata.generation
-            });
-        if ready {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "not Ready after 30 s: {:?}",
-            captain.status
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    manager.abort();
+            .is_some_and(|status| status.conditions.is_current(READY, captain))
+    })
+    .await?;
+    manager.stop().await?;
     Ok(())
 }

@@ -23,8 +23,8 @@ use ::project::api::v1::admiral::Admiral;
 use ::project::controller::admiral::{self, READY};
 use kube::Api;
 use kube::api::PostParams;
-use kubesmith::envtest::{Environment, SharedEnvironment};
-use kubesmith::manager::{BindAddress, Manager, ManagerOptions};
+use kubesmith::envtest::{Environment, SharedEnvironment, TestManager, wait_for};
+use kubesmith::manager::Manager;
 
 /// One control plane for the tests of this file, with the CRDs `make manifests` writes.
 static ENV: SharedEnvironment = SharedEnvironment::new(|| {
@@ -36,40 +36,22 @@ static ENV: SharedEnvironment = SharedEnvironment::new(|| {
 #[tokio::test]
 async fn admiral_is_reconciled_to_ready() -> Result<(), Box<dyn std::error::Error>> {
     let env = ENV.get().await?;
-    let client = env.client()?;
-    let options = ManagerOptions {
-        metrics_bind_address: BindAddress::Disabled,
-        health_probe_bind_address: BindAddress::Disabled,
-        ..ManagerOptions::default()
-    };
-    let mut manager = Manager::new(client.clone(), options)?;
+    let mut manager = Manager::new(env.client()?, env.manager_options())?;
     admiral::setup(&mut manager)?;
-    let manager = tokio::spawn(manager.run_until(std::future::pending()));
+    let manager = TestManager::start(manager);
 
-    let admirals: Api<Admiral> = Api::all(client);
+    let admirals: Api<Admiral> = Api::all(env.client()?);
     let sample = Admiral::new("sample", Default::default());
     admirals.create(&PostParams::default(), &sample).await?;
 
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let admiral = admirals.get("sample").await?;
-        let ready = admiral
+    // Ready, for the generation created.
+    wait_for(&admirals, "sample", Duration::from_secs(30), |admiral| {
+        admiral
             .status
             .as_ref()
-            .and_then(|status| status.conditions.get(READY))
-            .is_some_and(|ready| {
-                ready.status == "True" && ready.observed_generation == admiral.metadata.generation
-            });
-        if ready {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "not Ready after 30 s: {:?}",
-            admiral.status
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    manager.abort();
+            .is_some_and(|status| status.conditions.is_current(READY, admiral))
+    })
+    .await?;
+    manager.stop().await?;
     Ok(())
 }
