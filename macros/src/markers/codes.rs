@@ -73,6 +73,10 @@ pub const TYPE_KEYS: Keys = Keys {
         "struct_type",
         "map_type",
         "preserve_unknown_fields",
+        "title",
+        "schema_type",
+        "schemaless",
+        "subresource_status",
     ],
     repeatable: &["cel", "exactly_one_of", "at_most_one_of"],
 };
@@ -390,6 +394,14 @@ pub fn type_markers(args: &[Arg], fields: &[FieldCode]) -> syn::Result<Vec<Token
                 }
                 marker("PreserveUnknownFields", None)
             }
+            // As on a newtype: the type's own schema (controller-gen's `Type=`, `title`,
+            // `Schemaless` on a type with named fields that serializes another way).
+            "title" | "schema_type" | "schemaless" => match value_marker(arg)? {
+                Some(code) => code,
+                None => continue,
+            },
+            // Not a schema marker: read by the kind (`subresource_status`).
+            "subresource_status" => continue,
             _ => return Err(arg.error("not a type marker")),
         };
         markers.push(code);

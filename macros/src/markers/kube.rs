@@ -13,6 +13,8 @@ pub struct KubeAttrs {
     status: Option<syn::Path>,
     kind: Option<String>,
     singular_without_plural: bool,
+    /// `#[k8s(subresource_status)]`: the status subresource without a status type.
+    pub subresource_status: bool,
 }
 
 impl KubeAttrs {
@@ -51,6 +53,7 @@ impl KubeAttrs {
             status,
             kind,
             singular_without_plural: singular.is_some() && plural.is_none(),
+            subresource_status: false,
         }))
     }
 
@@ -75,6 +78,7 @@ impl KubeAttrs {
                 ));
             }
         });
+        let subresource_status = self.subresource_status;
         quote! {
             impl ::kubesmith::schema::CustomResourceMarkers for #root {
                 fn print_columns() -> ::std::vec::Vec<::kubesmith::schema::PrintColumn> {
@@ -84,6 +88,10 @@ impl KubeAttrs {
                     );
                     #status
                     columns
+                }
+
+                fn subresource_status() -> bool {
+                    #subresource_status
                 }
             }
         }

@@ -72,7 +72,21 @@ fn expand_struct(mut item: ItemStruct) -> syn::Result<TokenStream> {
         codes.push(code);
     }
     let own = type_markers(&type_args, &codes)?;
-    let kube = KubeAttrs::read(&item.attrs)?;
+    let mut kube = KubeAttrs::read(&item.attrs)?;
+    if let Some(arg) = type_args
+        .iter()
+        .find(|arg| arg.name() == "subresource_status")
+    {
+        let enabled = crate::value::flag(arg)?;
+        match kube.as_mut() {
+            Some(kube) => kube.subresource_status = enabled,
+            None => {
+                return Err(
+                    arg.error("belongs on the spec struct of a kind (the one with #[kube(...)])")
+                );
+            }
+        }
+    }
     if let Some(plural) = kube.as_ref().and_then(KubeAttrs::plural_attr) {
         item.attrs.push(plural);
     }

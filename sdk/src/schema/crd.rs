@@ -1,6 +1,8 @@
 //! The checked CRD of a custom resource kind (what `make manifests` writes).
 
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
+    CustomResourceDefinition, CustomResourceSubresourceStatus,
+};
 
 use super::check::{SchemaError, check_crd};
 use super::conform;
@@ -41,6 +43,15 @@ pub fn crd<K: CustomResourceMarkers>() -> Result<CustomResourceDefinition, Schem
             .and_then(|schema| schema.open_api_v3_schema.as_mut())
         {
             conform::conform(schema, &names);
+        }
+    }
+    if K::subresource_status() {
+        for version in &mut crd.spec.versions {
+            version
+                .subresources
+                .get_or_insert_with(Default::default)
+                .status
+                .get_or_insert_with(|| CustomResourceSubresourceStatus(serde_json::json!({})));
         }
     }
     let names_spec = &mut crd.spec.names;

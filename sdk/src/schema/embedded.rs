@@ -42,6 +42,63 @@ const INLINE_ATOMIC_REFERENCE: &[&str] = &[
     "io.k8s.api.core.v1.SecretProjection",
 ];
 
+/// Fields whose published `default` is not a default Kubernetes declares but openapi-gen's
+/// zero value for a Go field without `omitempty` and without a `+default` marker (from the Go
+/// sources of k8s.io/api v0.37.2). controller-gen writes no default for them, and some are
+/// wrong: the API server defaults `onPodConditions[].status` to `True`, not `""`. Explicit zero
+/// defaults (`+default=""` on `LocalObjectReference.name`, `+default=false` on an `optional`)
+/// are kept, as controller-gen keeps them. A test checks each entry is in the table.
+const IMPLICIT_ZERO_DEFAULTS: &[(&str, &str)] = &[
+    ("io.k8s.api.apps.v1.ControllerRevision", "revision"),
+    ("io.k8s.api.apps.v1.DaemonSetCondition", "status"),
+    ("io.k8s.api.apps.v1.DaemonSetCondition", "type"),
+    ("io.k8s.api.apps.v1.DeploymentCondition", "status"),
+    ("io.k8s.api.apps.v1.DeploymentCondition", "type"),
+    ("io.k8s.api.apps.v1.ReplicaSetCondition", "status"),
+    ("io.k8s.api.apps.v1.ReplicaSetCondition", "type"),
+    ("io.k8s.api.apps.v1.StatefulSetCondition", "status"),
+    ("io.k8s.api.apps.v1.StatefulSetCondition", "type"),
+    ("io.k8s.api.apps.v1.StatefulSetOrdinals", "start"),
+    ("io.k8s.api.apps.v1.StatefulSetSpec", "serviceName"),
+    ("io.k8s.api.apps.v1.StatefulSetStatus", "availableReplicas"),
+    ("io.k8s.api.authentication.v1.TokenRequestStatus", "token"),
+    (
+        "io.k8s.api.batch.v1.PodFailurePolicyOnPodConditionsPattern",
+        "status",
+    ),
+    ("io.k8s.api.core.v1.Event", "reportingComponent"),
+    ("io.k8s.api.core.v1.Event", "reportingInstance"),
+    ("io.k8s.api.core.v1.NodeRuntimeHandler", "name"),
+    (
+        "io.k8s.api.flowcontrol.v1.FlowSchemaSpec",
+        "matchingPrecedence",
+    ),
+    ("io.k8s.api.flowcontrol.v1.QueuingConfiguration", "handSize"),
+    (
+        "io.k8s.api.flowcontrol.v1.QueuingConfiguration",
+        "queueLengthLimit",
+    ),
+    ("io.k8s.api.flowcontrol.v1.QueuingConfiguration", "queues"),
+    (
+        "io.k8s.api.policy.v1.PodDisruptionBudgetStatus",
+        "currentHealthy",
+    ),
+    (
+        "io.k8s.api.policy.v1.PodDisruptionBudgetStatus",
+        "desiredHealthy",
+    ),
+    (
+        "io.k8s.api.policy.v1.PodDisruptionBudgetStatus",
+        "disruptionsAllowed",
+    ),
+    (
+        "io.k8s.api.policy.v1.PodDisruptionBudgetStatus",
+        "expectedPods",
+    ),
+    ("io.k8s.api.rbac.v1.RoleRef", "apiGroup"),
+    ("io.k8s.api.scheduling.v1.PriorityClass", "value"),
+];
+
 /// The pattern controller-gen gives every `resource.Quantity`.
 const QUANTITY_PATTERN: &str = r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$";
 
@@ -118,7 +175,7 @@ fn apply_definition(node: &mut Map<String, Value>, name: &str) {
         _ => {}
     }
     if let Some(definition) = TABLE.get(name) {
-        apply_node(node, definition);
+        apply_node(node, definition, name);
     }
 }
 
@@ -153,7 +210,9 @@ fn condition(node: &mut Map<String, Value>) {
     }
 }
 
-fn apply_node(node: &mut Map<String, Value>, table: &Value) {
+/// Applies the table node `table` to `node`; `definition` names the definition `table` is (empty
+/// for a node nested in one).
+fn apply_node(node: &mut Map<String, Value>, table: &Value, definition: &str) {
     if let Some(reference) = table.get("ref").and_then(Value::as_str) {
         apply_definition(node, reference);
     }
@@ -177,14 +236,68 @@ fn apply_node(node: &mut Map<String, Value>, table: &Value) {
     {
         for (name, child) in properties {
             if let Some(Value::Object(property)) = nodes.get_mut(name) {
-                apply_node(property, child);
+                apply_node(property, child, "");
+                if IMPLICIT_ZERO_DEFAULTS.contains(&(definition, name.as_str())) {
+                    property.remove("default");
+                }
             }
         }
     }
     for nested in ["items", "additionalProperties"] {
         if let (Some(child), Some(Value::Object(inner))) = (table.get(nested), node.get_mut(nested))
         {
-            apply_node(inner, child);
+            apply_node(inner, child, "");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::{IMPLICIT_ZERO_DEFAULTS, TABLE, annotate_embedded};
+
+    /// A node with a string property `name` of each object in `properties`.
+    fn annotated(schema_name: &str, properties: &[&str]) -> Value {
+        let properties: serde_json::Map<String, Value> = properties
+            .iter()
+            .map(|name| (name.to_string(), json!({"type": "string"})))
+            .collect();
+        let mut node = json!({"type": "object", "properties": properties});
+        annotate_embedded(node.as_object_mut().expect("an object"), schema_name);
+        node
+    }
+
+    #[test]
+    fn implicit_zero_defaults_are_dropped_and_declared_ones_kept() {
+        let pattern = annotated(
+            "io.k8s.api.batch.v1.PodFailurePolicyOnPodConditionsPattern",
+            &["status", "type"],
+        );
+        assert_eq!(pattern["properties"]["status"].get("default"), None);
+        let reference = annotated("io.k8s.api.core.v1.LocalObjectReference", &["name"]);
+        assert_eq!(reference["properties"]["name"]["default"], json!(""));
+        let selector = annotated("io.k8s.api.core.v1.FileKeySelector", &["optional"]);
+        assert_eq!(selector["properties"]["optional"]["default"], json!(false));
+    }
+
+    /// The list names fields of the table that have a zero default: a regenerated table that
+    /// drops or changes one shows here.
+    #[test]
+    fn every_implicit_zero_default_is_in_the_table() {
+        for (definition, field) in IMPLICIT_ZERO_DEFAULTS {
+            let default = TABLE
+                .get(*definition)
+                .and_then(|node| node.get("properties"))
+                .and_then(|properties| properties.get(*field))
+                .and_then(|property| property.get("x"))
+                .and_then(|extensions| extensions.get("default"));
+            assert!(
+                matches!(default, Some(Value::String(s)) if s.is_empty())
+                    || matches!(default, Some(Value::Number(n)) if n.as_i64() == Some(0))
+                    || default == Some(&Value::Bool(false)),
+                "{definition}.{field}: {default:?}"
+            );
         }
     }
 }

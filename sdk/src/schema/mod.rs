@@ -78,7 +78,10 @@
 //!
 //! `cel(...)`, `exactly_one_of(field_a, field_b)`, `at_most_one_of(field_a, field_b)` (Rust
 //! field names; checked at compile time), `min_properties`, `max_properties`, `struct_type`,
-//! `map_type`, `preserve_unknown_fields`.
+//! `map_type`, `preserve_unknown_fields`; and, for a struct that serializes as something else,
+//! its own `schema_type`, `title` and `schemaless` (controller-gen's `Type=` on a type). On the
+//! spec struct of a kind without a status type, `subresource_status` gives the CRD the status
+//! subresource (`+kubebuilder:subresource:status`).
 //!
 //! On a newtype (`struct Name(String);`) the value markers of fields (`pattern`, `max_length`,
 //! `minimum`, `enum`, `cel`, ...) go on the type and apply wherever it is used.

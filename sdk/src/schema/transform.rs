@@ -27,6 +27,13 @@ pub trait SchemaMarkers {
 pub trait CustomResourceMarkers: CustomResourceExt {
     /// Print columns of spec and status fields, with absolute JSONPaths.
     fn print_columns() -> Vec<PrintColumn>;
+
+    /// Whether the kind has the status subresource although it has no status type
+    /// (`#[k8s(subresource_status)]` on the spec, controller-gen's
+    /// `+kubebuilder:subresource:status`): its status is then whatever the schema allows.
+    fn subresource_status() -> bool {
+        false
+    }
 }
 
 /// Writes `markers` into `schema`, the schema schemars generated for the type they belong to.
@@ -72,7 +79,7 @@ pub fn apply_markers(schema: &mut schemars::Schema, markers: &TypeMarkers) {
             }
         }
     }
-    for marker in &markers.own {
+    for marker in schemaless_first(&markers.own) {
         apply_marker(node, marker);
     }
 }

@@ -120,8 +120,10 @@ pub struct ExampleSpec {
     // ANCHOR_END: immutable
     // ANCHOR: struct_type
     #[k8s(struct_type = "atomic")]
-    pub selector: Option<Selector>,
+    pub owner: Option<Owner>,
     // ANCHOR_END: struct_type
+    pub selector: Option<Selector>,
+    pub window: Option<Window>,
     // ANCHOR: documentation
     #[k8s(title = "Schedule", example = "*/5 * * * *")]
     pub schedule: Option<String>,
@@ -180,6 +182,41 @@ pub struct Selector {
     pub tier: Option<String>,
 }
 
+/// Who owns the example: replaced as a whole by server-side apply.
+#[kubesmith::markers]
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug)]
+pub struct Owner {
+    pub name: Option<String>,
+}
+
+/// A time window that serializes itself as one string ("09:00-17:00"; serde code left out).
+#[kubesmith::markers]
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug)]
+// ANCHOR: type_schema
+#[k8s(schema_type = "string", title = "A time window, HH:MM-HH:MM")]
+// ANCHOR_END: type_schema
+pub struct Window {
+    pub start: String,
+    pub end: String,
+}
+
+/// A kind without a status type that still has the status subresource (its status is
+/// whatever the schema allows).
+#[kubesmith::markers]
+#[derive(CustomResource, Serialize, Deserialize, JsonSchema, Clone, Debug)]
+#[kube(
+    group = "reference.kubesmith.dev",
+    version = "v1",
+    kind = "Tally",
+    namespaced
+)]
+// ANCHOR: subresource_status
+#[k8s(subresource_status)]
+// ANCHOR_END: subresource_status
+pub struct TallySpec {
+    pub count: i64,
+}
+
 /// A duration that serializes as a string ("5m").
 #[derive(Serialize, Deserialize, JsonSchema, Clone, Debug)]
 pub struct Interval {
@@ -224,7 +261,7 @@ const SECTIONS: &[(&str, &str, &[&str])] = &[
         "immutable",
         &["storageClass", "generation"],
     ),
-    ("Atomic structs", "struct_type", &["selector"]),
+    ("Atomic structs", "struct_type", &["owner"]),
     ("Title and example", "documentation", &["schedule"]),
     ("Type override", "schema_type", &["interval"]),
     ("Schemaless fields", "schemaless", &["extra"]),
@@ -379,6 +416,10 @@ const PRELUDE: &str = "# use std::collections::BTreeMap;
 # #[derive(Serialize, Deserialize, JsonSchema)]
 # pub struct Selector { pub app: Option<String> }
 # #[derive(Serialize, Deserialize, JsonSchema)]
+# #[kubesmith::markers]
+# #[derive(Serialize, Deserialize, JsonSchema)]
+# pub struct Owner { pub name: Option<String> }
+# #[derive(Serialize, Deserialize, JsonSchema)]
 # pub struct Interval { pub seconds: u64 }
 ";
 
@@ -446,6 +487,23 @@ fn page() -> String {
             "x-kubernetes-map-type": selector["x-kubernetes-map-type"],
             "x-kubernetes-preserve-unknown-fields": selector["x-kubernetes-preserve-unknown-fields"],
         })),
+    );
+    let _ = write!(
+        page,
+        "\nOn a struct that serializes as something else (a string here), its own schema, as on a newtype (`schema_type`, `title`, `schemaless`):\n\n```rust\n{}\n```\n\n```yaml\n{}```\n",
+        on_struct(
+            &example("type_schema"),
+            "pub start: String,\npub end: String,"
+        ),
+        yaml(&serde_json::json!({ "window": spec["properties"]["window"] })),
+    );
+    let tally = kubesmith::schema::crd::<Tally>().unwrap_or_else(|error| panic!("{error}"));
+    let subresources = serde_json::to_value(&tally.spec.versions[0].subresources).expect("JSON");
+    let _ = write!(
+        page,
+        "\nOn the spec of a kind that has no status type, the status subresource (controller-gen's `+kubebuilder:subresource:status`; with `#[kube(status = ...)]` kube-derive adds it):\n\n```rust\n{}\n```\n\n```yaml\n{}```\n",
+        on_struct(&example("subresource_status"), "pub count: i64,"),
+        yaml(&serde_json::json!({ "subresources": subresources })),
     );
     let crd = kubesmith::schema::crd::<Example>().unwrap_or_else(|error| panic!("{error}"));
     let columns =

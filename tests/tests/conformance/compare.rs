@@ -35,10 +35,6 @@ pub const DOCUMENTED: &[Documented] = &[
         reason: "kubesmith writes the defaults the API server publishes and applies; controller-gen skips `+default=ref(...)` markers",
     },
     Documented {
-        pattern: "*.onPodConditions.items.properties.status.default",
-        reason: "Kubernetes publishes this zero default without listing the field as required; kubesmith writes what is published",
-    },
-    Documented {
         pattern: "crd.version.columnOrder",
         reason: "columns declared in #[kube(printcolumn)] come before the columns of field markers",
     },
