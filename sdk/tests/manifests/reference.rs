@@ -415,7 +415,6 @@ const PRELUDE: &str = "# use std::collections::BTreeMap;
 # #[kubesmith::markers]
 # #[derive(Serialize, Deserialize, JsonSchema)]
 # pub struct Selector { pub app: Option<String> }
-# #[derive(Serialize, Deserialize, JsonSchema)]
 # #[kubesmith::markers]
 # #[derive(Serialize, Deserialize, JsonSchema)]
 # pub struct Owner { pub name: Option<String> }
@@ -430,12 +429,26 @@ fn in_struct(fields: &str) -> String {
     )
 }
 
-/// The type markers `attributes` on a struct with `fields`, all but the attributes hidden.
-fn on_struct(attributes: &str, fields: &str) -> String {
-    let fields: String = fields
+/// `fields` as hidden lines of a struct's body.
+fn hidden_fields(fields: &str) -> String {
+    fields
         .lines()
         .map(|line| format!("#     {line}\n"))
-        .collect();
+        .collect()
+}
+
+/// The type markers `attributes` on the spec of a kind with `fields`, all but the attributes
+/// hidden.
+fn on_kind(attributes: &str, fields: &str) -> String {
+    let fields = hidden_fields(fields);
+    format!(
+        "{PRELUDE}# #[kubesmith::markers]\n# #[derive(kube::CustomResource, Serialize, Deserialize, JsonSchema, Clone, Debug)]\n# #[kube(group = \"example.com\", version = \"v1\", kind = \"Tally\")]\n{attributes}\n# pub struct TallySpec {{\n{fields}# }}\n# fn main() {{}}"
+    )
+}
+
+/// The type markers `attributes` on a struct with `fields`, all but the attributes hidden.
+fn on_struct(attributes: &str, fields: &str) -> String {
+    let fields = hidden_fields(fields);
     format!(
         "{PRELUDE}# #[kubesmith::markers]\n# #[derive(Serialize, Deserialize, JsonSchema)]\n{attributes}\n# pub struct Marked {{\n{fields}# }}\n# fn main() {{}}"
     )
@@ -502,7 +515,7 @@ fn page() -> String {
     let _ = write!(
         page,
         "\nOn the spec of a kind that has no status type, the status subresource (controller-gen's `+kubebuilder:subresource:status`; with `#[kube(status = ...)]` kube-derive adds it):\n\n```rust\n{}\n```\n\n```yaml\n{}```\n",
-        on_struct(&example("subresource_status"), "pub count: i64,"),
+        on_kind(&example("subresource_status"), "pub count: i64,"),
         yaml(&serde_json::json!({ "subresources": subresources })),
     );
     let crd = kubesmith::schema::crd::<Example>().unwrap_or_else(|error| panic!("{error}"));
