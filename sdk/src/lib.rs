@@ -79,6 +79,7 @@ pub mod manager;
 #[cfg(feature = "manifests")]
 pub mod manifests;
 pub mod metrics;
+pub mod operator;
 pub mod owner;
 pub mod predicate;
 pub mod rbac;

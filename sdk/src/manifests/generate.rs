@@ -100,11 +100,16 @@ impl Manifests {
 
     /// Marks the CRD of `conversion`'s Kind as converted by the webhook at `/convert`
     /// (`spec.conversion` with strategy `Webhook`).
-    pub fn conversion<H>(mut self, conversion: &Conversion<H>) -> Self
+    pub fn conversion<H>(self, conversion: &Conversion<H>) -> Self
     where
         H: Kind + serde::Serialize + serde::de::DeserializeOwned,
     {
-        self.conversions.push(conversion.crd_name());
+        self.conversion_of(&conversion.crd_name())
+    }
+
+    /// Marks the CRD `crd` (`<plural>.<group>`) as converted by the webhook at `/convert`.
+    pub(crate) fn conversion_of(mut self, crd: &str) -> Self {
+        self.conversions.push(crd.to_string());
         self
     }
 

@@ -7,6 +7,7 @@ mod acceptance;
 mod api;
 mod conformance;
 mod golden;
+mod operator;
 mod reference;
 
 use kubesmith::envtest::{Environment, SharedEnvironment};
