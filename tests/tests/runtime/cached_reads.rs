@@ -12,12 +12,12 @@ use k8s_openapi::api::core::v1::{ConfigMap, Container, PodSpec, PodTemplateSpec,
 use kube::api::{DeleteParams, ObjectMeta, PostParams};
 use kube::{Api, CustomResourceExt, ResourceExt};
 use kubesmith::controller::Controller;
-use kubesmith::envtest::Environment;
+use kubesmith::envtest::{Environment, TestManager};
 use kubesmith::manager::Manager;
 use kubesmith::reconcile::{Action, Context, ReconcileError, Reconciler};
 
 use crate::requests::RequestLog;
-use crate::{Running, Sightings, create_greeting, eventually, options, shared};
+use crate::{Sightings, create_greeting, eventually, options, shared};
 
 const SECRET: &str = "shared-settings";
 
@@ -124,7 +124,7 @@ async fn owned_jobs_and_an_unowned_secret_are_read_from_the_cache_and_follow_cha
             observer.clone(),
         )
         .expect("controller");
-    let running = Running::spawn(manager);
+    let running = TestManager::start(manager);
 
     let greeting = create_greeting(&admin, &namespace, "g1", "hi").await;
     let jobs: Api<Job> = Api::namespaced(admin.clone(), &namespace);
@@ -188,7 +188,7 @@ async fn owned_jobs_and_an_unowned_secret_are_read_from_the_cache_and_follow_cha
         "the index to follow changes after the restart",
     )
     .await;
-    running.abort();
+    drop(running);
     env.stop().await;
 }
 
@@ -228,7 +228,7 @@ async fn reading_an_undeclared_kind_starts_one_shared_watch() {
             reader.clone(),
         )
         .expect("controller");
-    let running = Running::spawn(manager);
+    let running = TestManager::start(manager);
     for name in ["a", "b", "c"] {
         create_greeting(&admin, &namespace, name, "hi").await;
     }
@@ -238,7 +238,7 @@ async fn reading_an_undeclared_kind_starts_one_shared_watch() {
         || async { (reader.reads.load(Ordering::SeqCst) >= 60).then_some(()) },
     )
     .await;
-    running.stop().await;
+    running.stop().await.expect("manager stops cleanly");
     let config_maps = format!("/api/v1/namespaces/{namespace}/configmaps");
     let sent: Vec<_> = log
         .sent()

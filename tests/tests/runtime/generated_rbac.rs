@@ -8,11 +8,12 @@ use greeting_operator::api::Greeting;
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding};
 use kube::api::{ObjectMeta, PostParams};
 use kube::{Api, Client};
+use kubesmith::envtest::TestManager;
 use kubesmith::manager::Manager;
 use kubesmith::manifests::Manifests;
 use kubesmith::rbac::Rule;
 
-use crate::{Running, create_greeting, options, shared};
+use crate::{create_greeting, options, shared};
 
 /// The rules the Greeting controller declares, collected from a manager that never runs.
 fn declared_rules(client: &Client, namespace: &str) -> Vec<Rule> {
@@ -72,7 +73,7 @@ async fn converges_as(operator: Client, admin: &Client, namespace: &str, wait: D
     let (options, _, _) = options(namespace);
     let mut manager = Manager::new(operator, options).expect("manager");
     kubesmith_e2e::managed::register(&mut manager, Default::default(), 1).expect("controller");
-    let running = Running::spawn(manager);
+    let running = TestManager::start(manager);
     create_greeting(admin, namespace, "hello", "least privilege").await;
     let greetings: Api<Greeting> = Api::namespaced(admin.clone(), namespace);
     let deadline = Instant::now() + wait;
@@ -82,9 +83,9 @@ async fn converges_as(operator: Client, admin: &Client, namespace: &str, wait: D
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     if converged {
-        running.stop().await;
+        running.stop().await.expect("manager stops cleanly");
     } else {
-        running.abort();
+        drop(running);
     }
     converged
 }

@@ -9,12 +9,13 @@ use kube::api::{DeleteParams, ListParams};
 use kube::{Api, ResourceExt};
 use kubesmith::cache::OperationResult;
 use kubesmith::controller::Controller;
+use kubesmith::envtest::TestManager;
 use kubesmith::finalizer::{self, finalize};
 use kubesmith::manager::Manager;
 use kubesmith::reconcile::{Action, Context, ReconcileError, Reconciler};
 
 use crate::requests::RequestLog;
-use crate::{Running, Sightings, create_greeting, eventually, options, shared};
+use crate::{Sightings, create_greeting, eventually, options, shared};
 
 const FINALIZER: &str = "demo.kubesmith.dev/cleanup";
 
@@ -83,7 +84,7 @@ async fn finalizer_cleanup_runs_before_deletion_and_events_are_recorded() {
     manager
         .add(Controller::<Greeting>::new(), tidy)
         .expect("controller");
-    let running = Running::spawn(manager);
+    let running = TestManager::start(manager);
 
     let greetings: Api<Greeting> = Api::namespaced(client.clone(), &namespace);
     create_greeting(&client, &namespace, "tidy", "x").await;
@@ -170,7 +171,7 @@ async fn finalizer_cleanup_runs_before_deletion_and_events_are_recorded() {
         .count();
     assert_eq!(patches, 2, "one patch adds the finalizer, one removes it");
 
-    running.stop().await;
+    running.stop().await.expect("manager stops cleanly");
 }
 
 /// A context whose cache holds `objects` as read now, writing through the real API server.

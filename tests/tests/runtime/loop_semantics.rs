@@ -4,9 +4,10 @@ use greeting_operator::api::Greeting;
 use kube::Api;
 use kube::api::{Patch, PatchParams};
 use kubesmith::controller::Controller;
+use kubesmith::envtest::TestManager;
 use kubesmith::manager::Manager;
 
-use crate::{Running, Scripted, Step, create_greeting, eventually, options, shared};
+use crate::{Scripted, Step, create_greeting, eventually, options, shared};
 
 fn gaps(attempts: &[Instant]) -> Vec<Duration> {
     attempts.windows(2).map(|pair| pair[1] - pair[0]).collect()
@@ -58,7 +59,7 @@ async fn error_backoff_doubles_per_object_and_resets_on_success_and_requeue_afte
             scripted.clone(),
         )
         .expect("controller");
-    let running = Running::spawn(manager);
+    let running = TestManager::start(manager);
     create_greeting(&client, &namespace, "flaky", "x").await;
     create_greeting(&client, &namespace, "other", "x").await;
 
@@ -104,7 +105,7 @@ async fn error_backoff_doubles_per_object_and_resets_on_success_and_requeue_afte
     .await;
     let attempts = scripted.attempts("flaky");
     assert_gaps("flaky after reset", &gaps(&attempts[8..]), &[5, 10]);
-    running.stop().await;
+    running.stop().await.expect("manager stops cleanly");
 }
 
 #[tokio::test]
@@ -125,7 +126,7 @@ async fn terminal_errors_are_not_retried_and_timeouts_are() {
             scripted.clone(),
         )
         .expect("controller");
-    let running = Running::spawn(manager);
+    let running = TestManager::start(manager);
     create_greeting(&client, &namespace, "doomed", "x").await;
     create_greeting(&client, &namespace, "slow", "x").await;
     eventually(
@@ -160,7 +161,7 @@ async fn terminal_errors_are_not_retried_and_timeouts_are() {
         || async { (scripted.attempts("doomed").len() == 2).then_some(()) },
     )
     .await;
-    running.stop().await;
+    running.stop().await.expect("manager stops cleanly");
 }
 
 #[tokio::test]
@@ -180,7 +181,7 @@ async fn one_object_is_never_reconciled_twice_at_once() {
             scripted.clone(),
         )
         .expect("controller");
-    let running = Running::spawn(manager);
+    let running = TestManager::start(manager);
     let greetings: Api<Greeting> = Api::namespaced(client.clone(), &namespace);
     let names = ["a", "b", "c"];
     for name in names {
@@ -209,5 +210,5 @@ async fn one_object_is_never_reconciled_twice_at_once() {
             "{name}: changes during a reconcile are coalesced ({attempts} reconciles)"
         );
     }
-    running.stop().await;
+    running.stop().await.expect("manager stops cleanly");
 }

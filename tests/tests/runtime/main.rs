@@ -24,10 +24,9 @@ use std::time::{Duration, Instant};
 use greeting_operator::api::{Greeting, GreetingSpec};
 use kube::api::PostParams;
 use kube::{Api, Client, CustomResourceExt, ResourceExt};
-use kubesmith::envtest::{Environment, SharedEnvironment};
+use kubesmith::envtest::{Environment, SharedEnvironment, TestManager};
 use kubesmith::manager::{BindAddress, Manager, ManagerOptions};
 use kubesmith::reconcile::{Action, Context, ReconcileError, Reconciler};
-use tokio::task::JoinHandle;
 
 static SHARED: SharedEnvironment =
     SharedEnvironment::new(|| Environment::builder().crd(Greeting::crd()));
@@ -59,44 +58,12 @@ fn options(namespace: &str) -> (ManagerOptions, SocketAddr, SocketAddr) {
     (options, probes, metrics)
 }
 
-/// A manager running in the background until the sender fires.
-struct Running {
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: JoinHandle<Result<(), kubesmith::manager::Error>>,
-}
-
-impl Running {
-    fn spawn(manager: Manager) -> Self {
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(manager.run_until(async move {
-            let _ = stopped.await;
-        }));
-        Running {
-            stop: Some(stop),
-            task,
-        }
-    }
-
-    async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        let result = (&mut self.task).await.expect("manager task");
-        result.expect("manager stops cleanly");
-    }
-
-    /// Ends the manager without waiting for a clean stop (one that lacks permissions may hang).
-    fn abort(self) {
-        self.task.abort();
-    }
-}
-
 /// The sample Greeting controller on a kubesmith manager watching `namespace`.
-fn run_sample(client: &Client, namespace: &str) -> Running {
+fn run_sample(client: &Client, namespace: &str) -> TestManager {
     let (options, _, _) = options(namespace);
     let mut manager = Manager::new(client.clone(), options).expect("manager");
     kubesmith_e2e::managed::register(&mut manager, Default::default(), 1).expect("controller");
-    Running::spawn(manager)
+    TestManager::start(manager)
 }
 
 async fn create_greeting(client: &Client, namespace: &str, name: &str, message: &str) -> Greeting {

@@ -8,7 +8,7 @@ use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding};
 use kube::api::PostParams;
 use kube::{Api, CustomResource, CustomResourceExt};
 use kubesmith::controller::Controller;
-use kubesmith::envtest::CrdInstallOptions;
+use kubesmith::envtest::{CrdInstallOptions, TestManager};
 use kubesmith::manager::{Manager, TlsFiles};
 use kubesmith::reconcile::{Action, Context, ReconcileError, Reconciler};
 use rustls_pki_types::CertificateDer;
@@ -16,7 +16,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::http::{get, get_tls, sample};
-use crate::{Running, Scripted, Step, create_greeting, eventually, options, shared};
+use crate::{Scripted, Step, create_greeting, eventually, options, shared};
 
 /// A kind whose CRD is installed only mid-test, so its cache cannot sync before that.
 #[derive(CustomResource, Serialize, Deserialize, Clone, Debug, JsonSchema)]
@@ -59,7 +59,7 @@ async fn readyz_turns_200_when_caches_sync_and_metrics_count_what_happened() {
     manager
         .add(Controller::<Farewell>::new(), Noop)
         .expect("farewell controller");
-    let running = Running::spawn(manager);
+    let running = TestManager::start(manager);
 
     let healthz = eventually(Duration::from_secs(5), "the probe server", || {
         get(probes, "/healthz")
@@ -151,7 +151,7 @@ async fn readyz_turns_200_when_caches_sync_and_metrics_count_what_happened() {
             .unwrap_or_else(|| panic!("{name}{{{labels}}} missing in:\n{scrape}"));
         assert_eq!(found, value, "{name}{{{labels}}}");
     }
-    running.stop().await;
+    running.stop().await.expect("manager stops cleanly");
 }
 
 fn write_tls_files(dir: &std::path::Path) -> (TlsFiles, CertificateDer<'static>) {
@@ -200,7 +200,7 @@ async fn secure_metrics_require_an_authorized_token() {
     manager
         .add(Controller::<Greeting>::new(), Scripted::default())
         .expect("controller");
-    let running = Running::spawn(manager);
+    let running = TestManager::start(manager);
 
     let anonymous = eventually(Duration::from_secs(5), "the metrics server", || {
         get_tls(metrics, "/metrics", &ca, None)
@@ -254,5 +254,5 @@ async fn secure_metrics_require_an_authorized_token() {
         "{}",
         scraped.1
     );
-    running.stop().await;
+    running.stop().await.expect("manager stops cleanly");
 }

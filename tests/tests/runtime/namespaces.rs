@@ -4,10 +4,11 @@ use greeting_operator::api::Greeting;
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::Api;
 use kube::api::DeleteParams;
+use kubesmith::envtest::TestManager;
 use kubesmith::manager::Manager;
 use kubesmith_e2e::managed;
 
-use crate::{Running, create_greeting, eventually, options, shared};
+use crate::{create_greeting, eventually, options, shared};
 
 #[tokio::test]
 async fn a_manager_reconciles_exactly_the_namespaces_it_watches() {
@@ -22,7 +23,7 @@ async fn a_manager_reconciles_exactly_the_namespaces_it_watches() {
     options.watch_namespaces = vec![first.clone(), second.clone()];
     let mut manager = Manager::new(client.clone(), options).expect("manager");
     managed::register(&mut manager, Default::default(), 1).expect("controller");
-    let running = Running::spawn(manager);
+    let running = TestManager::start(manager);
     create_greeting(&client, &second, "late", "x").await;
     create_greeting(&client, &ignored, "never", "x").await;
 
@@ -71,5 +72,5 @@ async fn a_manager_reconciles_exactly_the_namespaces_it_watches() {
         never.status.is_none(),
         "a Greeting outside the watched namespaces is not reconciled"
     );
-    running.stop().await;
+    running.stop().await.expect("manager stops cleanly");
 }

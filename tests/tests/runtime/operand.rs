@@ -20,12 +20,13 @@ use kube::api::{ObjectMeta, Patch, PatchParams};
 use kube::{Api, Resource, ResourceExt};
 use kubesmith::cache::OperationResult;
 use kubesmith::controller::Controller;
+use kubesmith::envtest::TestManager;
 use kubesmith::manager::Manager;
 use kubesmith::reconcile::{Action, Context, ReconcileError, Reconciler};
 use serde_json::json;
 
 use crate::requests::RequestLog;
-use crate::{Running, Sightings, create_greeting, eventually, options, shared};
+use crate::{Sightings, create_greeting, eventually, options, shared};
 
 /// The annotation of the pod template that carries the Greeting's message (none when the
 /// message is empty).
@@ -150,7 +151,7 @@ async fn converges_without_writes(write: Write, name: &str) {
     manager
         .add(Controller::<Greeting>::new().owns::<Deployment>(), operand)
         .expect("controller");
-    let running = Running::spawn(manager);
+    let running = TestManager::start(manager);
 
     create_greeting(&admin, &namespace, "web", "hi").await;
     let unchanged = |results: &Sightings<OperationResult>, after: usize| {
@@ -234,7 +235,7 @@ async fn converges_without_writes(write: Write, name: &str) {
         || unchanged(&results, after_change),
     )
     .await;
-    running.stop().await;
+    running.stop().await.expect("manager stops cleanly");
 }
 
 #[tokio::test]

@@ -93,6 +93,6 @@ async fn every_object_converges_after_a_ten_second_api_server_outage() {
         let greeting = greetings.get(&format!("g{i}")).await.expect("greeting");
         assert_eq!(greeting.status.and_then(|s| s.observed_generation), Some(2));
     }
-    running.stop().await;
+    running.stop().await.expect("manager stops cleanly");
     env.stop().await;
 }

@@ -104,5 +104,5 @@ async fn deleted_owned_config_map_is_recreated_and_status_tracks_generation() {
             .map(String::as_str),
         Some("hello again")
     );
-    running.stop().await;
+    running.stop().await.expect("manager stops cleanly");
 }

@@ -11,12 +11,13 @@ use kube::core::PartialObjectMeta;
 use kube::runtime::reflector::ObjectRef;
 use kube::{Api, ResourceExt};
 use kubesmith::controller::{Controller, Watch};
+use kubesmith::envtest::TestManager;
 use kubesmith::manager::Manager;
 use kubesmith::predicate::{generation_changed, labels_changed};
 use kubesmith::reconcile::{Action, Context, ReconcileError, Reconciler};
 
 use crate::requests::RequestLog;
-use crate::{Running, Sightings, create_greeting, eventually, options, shared};
+use crate::{Sightings, create_greeting, eventually, options, shared};
 
 /// What one reconcile saw: the owned Secrets' names and whether they carried data, and the
 /// ConfigMaps in the cache.
@@ -79,7 +80,7 @@ async fn metadata_only_owned_kinds_selected_watches_and_and_combined_predicates(
         .predicate(generation_changed)
         .predicate(labels_changed);
     manager.add(controller, looker.clone()).expect("controller");
-    let running = Running::spawn(manager);
+    let running = TestManager::start(manager);
 
     let greeting = create_greeting(&admin, &namespace, "g", "hi").await;
     let mut secret = Secret::default();
@@ -128,7 +129,7 @@ async fn metadata_only_owned_kinds_selected_watches_and_and_combined_predicates(
         before,
         "one of two predicates is not enough"
     );
-    running.stop().await;
+    running.stop().await.expect("manager stops cleanly");
 
     let secret_requests: Vec<_> = log
         .sent()
