@@ -42,6 +42,18 @@ pub const ULIMITS: [&str; 4] = [
     "nproc=4096:4096",
 ];
 
+/// The Debian packages of podman and the OCI runtime it is told to use.
+pub const HOST_FILES: &[HostFile] = &[
+    HostFile {
+        file: "podman",
+        package: "podman",
+    },
+    HostFile {
+        file: "/usr/sbin/runc",
+        package: "runc",
+    },
+];
+
 /// podman and the OCI runtime it runs containers with.
 #[derive(Debug, Clone)]
 pub struct Podman {
@@ -55,23 +67,13 @@ impl Podman {
     /// installed when missing (see [`host_packages::ensure`]), whichever test needs them first.
     pub fn find() -> Result<Podman, Missing> {
         let remedy = "install it with `apt-get install podman runc`";
-        if std::env::var_os(PODMAN_ENV).is_none() {
-            let files = [
-                HostFile {
-                    file: "podman",
-                    package: "podman",
-                },
-                HostFile {
-                    file: "/usr/sbin/runc",
-                    package: "runc",
-                },
-            ];
-            if let Err(error) = host_packages::ensure(&files) {
-                return Err(Missing::new(
-                    "podman",
-                    format!("{remedy} (installing it failed: {error:#})"),
-                ));
-            }
+        if std::env::var_os(PODMAN_ENV).is_none()
+            && let Err(error) = host_packages::ensure(HOST_FILES)
+        {
+            return Err(Missing::new(
+                "podman",
+                format!("{remedy} (installing it failed: {error:#})"),
+            ));
         }
         let program = std::env::var_os(PODMAN_ENV)
             .map(PathBuf::from)

@@ -28,21 +28,12 @@ use crate::machine::{MachineLock, cache_dir};
 use crate::podman::Podman;
 use crate::prerequisite::{Missing, is_root};
 
-/// The Debian packages building the images needs.
-pub const HOST_FILES: &[HostFile] = &[
-    HostFile {
-        file: "podman",
-        package: "podman",
-    },
-    HostFile {
-        file: "/usr/sbin/runc",
-        package: "runc",
-    },
-    HostFile {
-        file: "debootstrap",
-        package: "debootstrap",
-    },
-];
+/// The Debian packages building the images needs besides podman's ([`Podman::find`] installs
+/// those).
+pub const HOST_FILES: &[HostFile] = &[HostFile {
+    file: "debootstrap",
+    package: "debootstrap",
+}];
 
 /// What building the images needs: root (debootstrap, file ownership in the images), then
 /// podman, runc and debootstrap, installed when missing ([`host_packages::ensure`]). `Err` is
