@@ -217,10 +217,7 @@ impl Shape {
                     _ => wanted == have,
                 }
             }
-            (_, Value::Number(wanted), Value::Number(have)) => {
-                wanted == have || wanted.as_f64() == have.as_f64()
-            }
-            (_, wanted, have) => wanted == have,
+            (_, wanted, have) => same(wanted, have),
         }
     }
 
@@ -237,6 +234,14 @@ impl Shape {
             && wanted.iter().all(|(key, value)| {
                 self.holds(values, have.get(key).unwrap_or(&Value::Null), value)
             })
+    }
+}
+
+/// JSON equality with numbers compared by value (`80` and `80.0`).
+pub(super) fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(a), Value::Number(b)) => a == b || a.as_f64() == b.as_f64(),
+        _ => a == b,
     }
 }
 

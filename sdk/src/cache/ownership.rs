@@ -9,7 +9,7 @@
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ManagedFieldsEntry;
 use serde_json::{Map, Value};
 
-use super::desired::Part;
+use super::desired::{Part, same};
 
 /// Whether `configuration` (an apply body) sets every field that `field_manager`'s applies
 /// own in `entries`, for the object or for its status subresource (`part`). `false` when the
@@ -54,54 +54,42 @@ pub(crate) fn keep_applied(entries: &mut Option<Vec<ManagedFieldsEntry>>) {
 /// `k:<keys>` the list item with those key values, `v:<value>` a set item, `i:<index>` an
 /// item by position, `.` the value itself.
 fn sets(fields: &Map<String, Value>, value: &Value) -> bool {
-    fields.iter().all(|(path, children)| {
-        let child = if path == "." {
-            return true;
-        } else if let Some(name) = path.strip_prefix("f:") {
-            value.get(name).filter(|field| !field.is_null())
-        } else if let Some(keys) = path.strip_prefix("k:") {
-            let Ok(Value::Object(keys)) = serde_json::from_str::<Value>(keys) else {
-                return false;
-            };
-            // A key the item leaves out is one the API server defaulted (a port's
-            // `protocol`): the item still matches. (Which items a list holds is compared by
-            // `desired` too, item by item.)
-            value.as_array().and_then(|items| {
-                items.iter().find(|item| {
-                    keys.iter().all(|(key, wanted)| match item.get(key) {
-                        None | Some(Value::Null) => true,
-                        Some(have) => same(have, wanted),
-                    })
-                })
-            })
-        } else if let Some(member) = path.strip_prefix("v:") {
-            let Ok(member) = serde_json::from_str::<Value>(member) else {
-                return false;
-            };
-            value
-                .as_array()
-                .and_then(|items| items.iter().find(|item| same(item, &member)))
-        } else if let Some(index) = path.strip_prefix("i:") {
-            let Ok(index) = index.parse::<usize>() else {
-                return false;
-            };
-            value.as_array().and_then(|items| items.get(index))
-        } else {
-            None
-        };
-        match (child, children.as_object()) {
-            (Some(child), Some(children)) => sets(children, child),
-            (Some(_), None) => true,
-            (None, _) => false,
-        }
-    })
+    fields
+        .iter()
+        .filter(|(path, _)| path.as_str() != ".")
+        .all(
+            |(path, children)| match (member(path, value), children.as_object()) {
+                (Some(child), Some(children)) => sets(children, child),
+                (Some(_), None) => true,
+                (None, _) => false,
+            },
+        )
 }
 
-/// JSON equality with numbers compared by value (`80` and `80.0`).
-fn same(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(a), Value::Number(b)) => a == b || a.as_f64() == b.as_f64(),
-        _ => a == b,
+/// The part of `value` the `FieldsV1` path element `path` names, if `value` has it.
+fn member<'a>(path: &str, value: &'a Value) -> Option<&'a Value> {
+    if let Some(name) = path.strip_prefix("f:") {
+        value.get(name).filter(|field| !field.is_null())
+    } else if let Some(keys) = path.strip_prefix("k:") {
+        let Ok(Value::Object(keys)) = serde_json::from_str::<Value>(keys) else {
+            return None;
+        };
+        // A key the item leaves out is one the API server defaulted (a port's `protocol`):
+        // the item still matches. (Which items a list holds is compared by `desired` too,
+        // item by item.)
+        value.as_array()?.iter().find(|item| {
+            keys.iter().all(|(key, wanted)| match item.get(key) {
+                None | Some(Value::Null) => true,
+                Some(have) => same(have, wanted),
+            })
+        })
+    } else if let Some(member) = path.strip_prefix("v:") {
+        let member = serde_json::from_str::<Value>(member).ok()?;
+        value.as_array()?.iter().find(|item| same(item, &member))
+    } else if let Some(index) = path.strip_prefix("i:") {
+        value.as_array()?.get(index.parse::<usize>().ok()?)
+    } else {
+        None
     }
 }
 
