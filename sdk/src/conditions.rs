@@ -45,6 +45,10 @@ use kube::Resource;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
 
+/// The condition type that says whether an object is reconciled: what kubesmith's
+/// scaffolded controllers set, `kubectl wait --for=condition=Ready` waits for, and the
+/// readiness other controllers read. Controllers with more to say add types of their own.
+pub const READY: &str = "Ready";
 /// Status value of a true condition.
 pub const TRUE: &str = "True";
 /// Status value of a false condition.

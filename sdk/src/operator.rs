@@ -44,7 +44,7 @@ use crate::manifests::Manifests;
 use crate::rbac::Rule;
 use crate::reconcile::Reconciler;
 use crate::schema::CustomResourceMarkers;
-use crate::webhook::{Conversion, Webhook};
+use crate::webhook::{AdmissionWebhooks, Conversion, SelfManagedCertificates, Webhook};
 
 /// `ENABLE_WEBHOOKS`: `false` runs the manager without its webhooks and conversions (as in
 /// kubebuilder's scaffold), for a `make run` against a cluster that does not call them.
@@ -66,6 +66,9 @@ pub struct Operator {
     version: Option<&'static str>,
     controllers: Vec<(String, Registration)>,
     webhooks: Vec<Registration>,
+    admission: Vec<AdmissionWebhooks>,
+    conversions: Vec<String>,
+    certificates: Option<SelfManagedCertificates>,
     #[cfg(feature = "manifests")]
     descriptions: Vec<Description>,
 }
@@ -80,6 +83,9 @@ impl Operator {
             version: None,
             controllers: Vec::new(),
             webhooks: Vec::new(),
+            admission: Vec::new(),
+            conversions: Vec::new(),
+            certificates: None,
             #[cfg(feature = "manifests")]
             descriptions: Vec::new(),
         }
@@ -134,11 +140,13 @@ impl Operator {
     /// The admission webhooks of one Kind and version: the manager serves them (unless
     /// `ENABLE_WEBHOOKS=false`), and `make manifests` writes their configurations.
     pub fn webhook<K: Kind + Serialize>(mut self, webhook: Webhook<K>) -> Self {
+        let admission = AdmissionWebhooks::from(&webhook);
         #[cfg(feature = "manifests")]
         {
-            let admission = crate::webhook::AdmissionWebhooks::from(&webhook);
+            let admission = admission.clone();
             self.describe(move |manifests| manifests.webhook(admission.clone()));
         }
+        self.admission.push(admission);
         self.webhooks.push(Box::new(move |manager: &mut Manager| {
             manager.add_webhook(webhook)
         }));
@@ -151,11 +159,13 @@ impl Operator {
     where
         H: Kind + Serialize + DeserializeOwned,
     {
+        let crd = conversion.crd_name();
         #[cfg(feature = "manifests")]
         {
-            let crd = conversion.crd_name();
+            let crd = crd.clone();
             self.describe(move |manifests| manifests.conversion_of(&crd));
         }
+        self.conversions.push(crd);
         self.webhooks.push(Box::new(move |manager: &mut Manager| {
             manager.add_conversion(conversion)
         }));
@@ -172,6 +182,47 @@ impl Operator {
             self.describe(move |manifests| manifests.rules(rules.clone()));
         }
         self
+    }
+
+    /// Puts the rules of its controllers into a `Role` in `namespace` instead of a
+    /// `ClusterRole` ([`Manifests::role_namespace`](crate::manifests::Manifests::role_namespace)):
+    /// the role of an operator confined to the namespace it runs in. Scaffolded namespaced
+    /// projects pass `"system"`, the namespace kustomize rewrites.
+    #[cfg_attr(not(feature = "manifests"), allow(unused_mut, unused_variables))]
+    pub fn role_namespace(mut self, namespace: &'static str) -> Self {
+        #[cfg(feature = "manifests")]
+        self.describe(move |manifests| manifests.role_namespace(namespace));
+        self
+    }
+
+    /// The manager issues, stores and rotates its own webhook serving certificate
+    /// (no cert-manager): [`run`] turns it on, and `make manifests` grants the `Role` that lets
+    /// the manager write its Secret — in `system`, the namespace kustomize rewrites to the
+    /// one in `config/default/kustomization.yaml`, as for every other namespaced object under
+    /// `config/`. A manager made with [`manager`](Self::manager) (a test's) leaves it off:
+    /// its test supplies the serving certificate.
+    pub fn self_managed_certificates(mut self, certificates: SelfManagedCertificates) -> Self {
+        #[cfg(feature = "manifests")]
+        {
+            let rules: Vec<Rule> = certificates
+                .rbac_rules()
+                .into_iter()
+                .map(|rule| rule.in_namespace(crate::webhook::WEBHOOK_SERVICE_NAMESPACE))
+                .collect();
+            self.describe(move |manifests| manifests.rules(rules.clone()));
+        }
+        self.certificates = Some(certificates);
+        self
+    }
+
+    /// The admission webhooks it serves, one entry per Kind and version.
+    pub fn admission_webhooks(&self) -> &[AdmissionWebhooks] {
+        &self.admission
+    }
+
+    /// The CRDs (`<plural>.<group>`) whose conversions it serves.
+    pub fn conversion_crds(&self) -> &[String] {
+        &self.conversions
     }
 
     /// The names of its controllers, in the order declared.
@@ -258,9 +309,10 @@ impl Operator {
     /// every controller and — unless `ENABLE_WEBHOOKS=false` — every webhook and conversion,
     /// with leader election under the operator's Lease when `--leader-elect` is given, until
     /// SIGTERM or SIGINT.
-    pub async fn run_with(self, flags: &ManagerFlags) -> Result<(), Box<dyn StdError>> {
+    pub async fn run_with(mut self, flags: &ManagerFlags) -> Result<(), Box<dyn StdError>> {
         flags.logging.init()?;
-        let options = flags.manager_options()?;
+        let mut options = flags.manager_options()?;
+        options.self_managed_certificates = self.certificates.take();
         let webhooks = std::env::var(ENABLE_WEBHOOKS_VAR).as_deref() != Ok("false");
         let client = Client::try_default().await?;
         self.build(client, options, webhooks)?.run().await?;

@@ -119,6 +119,12 @@ pub enum Error {
         /// `group/version/plural` entries discovery did not list yet.
         missing: Vec<String>,
     },
+    /// The manager under test could not be made, or its run failed.
+    #[error("the manager under test failed")]
+    Manager {
+        /// Why.
+        source: crate::manager::Error,
+    },
     /// The environment was already stopped.
     #[error("the test environment was already stopped")]
     Stopped,

@@ -107,6 +107,13 @@ impl InstalledWebhooks {
         (&self.configurations.0, &self.configurations.1)
     }
 
+    /// Deletes the webhook configurations this installation created (the API server stops
+    /// calling a server that is about to go away). CRD conversions stay pointed at it.
+    pub async fn uninstall(&self, client: &kube::Client) -> Result<()> {
+        delete_all::<MutatingWebhookConfiguration>(client, &self.configurations.0).await?;
+        delete_all::<ValidatingWebhookConfiguration>(client, &self.configurations.1).await
+    }
+
     /// Waits until a TLS handshake with the server succeeds, as the API server's would.
     pub async fn wait_until_reachable(&self) -> Result<()> {
         let address = format!("127.0.0.1:{}", self.port);
@@ -231,6 +238,22 @@ pub(crate) async fn install(
         configurations: names,
         _dir: dir,
     })
+}
+
+/// Deletes the configurations `names` (those already gone are fine).
+async fn delete_all<K: WebhookConfiguration>(
+    client: &kube::Client,
+    names: &[String],
+) -> Result<()> {
+    let api = Api::<K>::all(client.clone());
+    for name in names {
+        match api.delete(name, &kube::api::DeleteParams::default()).await {
+            Ok(_) => {}
+            Err(kube::Error::Api(status)) if status.code == 404 => {}
+            Err(error) => return Err(Error::kube(format!("deleting {name}"))(error)),
+        }
+    }
+    Ok(())
 }
 
 /// Creates `configurations` under names unique to this installation, their webhooks pointed at

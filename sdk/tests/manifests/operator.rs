@@ -1,10 +1,11 @@
 //! One declaration: an `Operator` is what the manager runs and what `make manifests` grants,
-//! so a controller taken out of it is gone from both.
+//! so a controller taken out of it is gone from both; and what a test starts, webhooks and all.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use k8s_openapi::api::core::v1::{ConfigMap, Secret};
+use k8s_openapi::api::admissionregistration::v1::ValidatingWebhookConfiguration;
+use k8s_openapi::api::core::v1::{ConfigMap, PodTemplate, Secret};
 use kube::api::PostParams;
 use kube::{Api, ResourceExt};
 use kubesmith::controller::Controller;
@@ -12,6 +13,7 @@ use kubesmith::envtest::{TestManager, eventually};
 use kubesmith::manager::ManagerOptions;
 use kubesmith::operator::Operator;
 use kubesmith::reconcile::{Action, Context, ReconcileError, Reconciler};
+use kubesmith::webhook::{AdmissionContext, Validator, Warnings, Webhook, WebhookError};
 
 use crate::shared;
 
@@ -93,4 +95,80 @@ async fn a_controller_left_out_of_the_declaration_is_neither_run_nor_granted() {
     running.stop().await.expect("a clean stop");
     let seen = seen.0.lock().expect("lock").clone();
     assert!(!seen.contains(&"left-out".to_string()), "{seen:?}");
+}
+
+/// Refuses PodTemplates named `refused-…` (a kind no other test here creates, so the webhook
+/// touches nothing else on the shared control plane).
+struct RefuseByName;
+
+impl Validator<PodTemplate> for RefuseByName {
+    async fn validate_create(
+        &self,
+        template: &PodTemplate,
+        _ctx: &AdmissionContext,
+    ) -> Result<Warnings, WebhookError> {
+        if template.name_any().starts_with("refused-") {
+            return Err(WebhookError::denied("refused by name"));
+        }
+        Ok(Warnings::new())
+    }
+}
+
+#[tokio::test]
+async fn a_test_starts_the_declared_operator_with_its_webhooks_installed() {
+    let env = shared().await;
+    let namespace = env.create_namespace("started").await.expect("namespace");
+    let operator = Operator::new("started", "kubesmith.dev")
+        .webhook(Webhook::<PodTemplate>::new().validator(RefuseByName));
+    let running = env
+        .start_operator(operator)
+        .await
+        .expect("the operator starts");
+
+    // start_operator returned: the API server reaches the webhook already.
+    let templates: Api<PodTemplate> = Api::namespaced(env.client().expect("client"), &namespace);
+    let mut template: PodTemplate = serde_json::from_value(serde_json::json!({
+        "metadata": { "name": "refused-1" },
+        "template": { "spec": { "containers": [{ "name": "app", "image": "app" }] } },
+    }))
+    .expect("a PodTemplate");
+    let refused = templates.create(&PostParams::default(), &template).await;
+    let Err(kube::Error::Api(status)) = refused else {
+        panic!("the webhook was not called: {refused:?}");
+    };
+    assert!(status.message.contains("refused by name"), "{status:?}");
+    let installed = installed_validating(env).await;
+    assert_eq!(installed.len(), 1, "{installed:?}");
+
+    // Stopped: the configuration is gone with the server, so nothing calls a dead port.
+    running.stop().await.expect("a clean stop");
+    assert_eq!(installed_validating(env).await, Vec::<String>::new());
+    template.metadata.name = Some("refused-2".into());
+    templates
+        .create(&PostParams::default(), &template)
+        .await
+        .expect("created without the webhook");
+}
+
+/// The validating configurations installed for the `started` operator's PodTemplate webhook.
+async fn installed_validating(env: &kubesmith::envtest::Environment) -> Vec<String> {
+    let configurations: Api<ValidatingWebhookConfiguration> =
+        Api::all(env.client().expect("client"));
+    configurations
+        .list(&Default::default())
+        .await
+        .expect("list")
+        .items
+        .into_iter()
+        .filter(|configuration| {
+            configuration.webhooks.iter().flatten().any(|webhook| {
+                webhook
+                    .rules
+                    .iter()
+                    .flatten()
+                    .any(|rule| rule.resources.iter().flatten().any(|r| r == "podtemplates"))
+            })
+        })
+        .map(|configuration| configuration.name_any())
+        .collect()
 }
