@@ -712,24 +712,11 @@ const CASES: &[Case] = &[
         Fresh,
         "create api --group batch --version v1 --kind CronJob --make=false",
         &[
-            "src/main.rs is missing or has no `+kubesmith:scaffold:builder` marker line",
+            "src/lib.rs is missing or has no `+kubesmith:scaffold:operator` marker line",
             "restore it",
         ],
     )
-    .edits(&[DeleteLines("src/main.rs", "+kubesmith:scaffold:builder")])
-    .absent(CRONJOB_FILES),
-    case(
-        Fresh,
-        "create api --group batch --version v1 --kind CronJob --make=false",
-        &[
-            "src/bin/manifests.rs is missing or has no `+kubesmith:scaffold:imports` marker line",
-            "restore it",
-        ],
-    )
-    .edits(&[DeleteLines(
-        "src/bin/manifests.rs",
-        "+kubesmith:scaffold:imports",
-    )])
+    .edits(&[DeleteLines("src/lib.rs", "+kubesmith:scaffold:operator")])
     .absent(CRONJOB_FILES),
     case(
         WithApi,
@@ -1104,11 +1091,11 @@ const CASES: &[Case] = &[
         "delete api --group batch --version v1 --kind CronJob --make=false",
         &[
             "kubesmith's change to this file clashes with your edits there",
-            "src/main.rs",
+            "src/lib.rs",
             "Restore the `+kubesmith:scaffold:` markers",
         ],
     )
-    .edits(&[DeleteLines("src/main.rs", "+kubesmith:scaffold:builder")]),
+    .edits(&[DeleteLines("src/lib.rs", "+kubesmith:scaffold:operator")]),
     case(Empty, "edit --multigroup", NOT_A_PROJECT),
     case(
         Fresh,

@@ -1,5 +1,5 @@
 //! `kubesmith create api`: a Kind's types, its controller and the controller's test, its
-//! sample and roles, wired into `main`, the manifests generator, the kustomizations and the
+//! sample and roles, wired into the operator's declaration, the kustomizations and the
 //! end-to-end suite; then `make manifests`.
 
 use std::path::Path;
@@ -8,7 +8,7 @@ use super::changes::Applied;
 use super::e2e;
 use super::error::ScaffoldError;
 use super::names;
-use super::plan::{self, Mode, Plan};
+use super::plan::{self, Mode, OPERATOR_FILE, OPERATOR_MARKER, Plan};
 use super::project::{ApiInfo, PROJECT_FILE, Project, Resource};
 use super::templates::Templates;
 use super::vars::{Dependency, ProjectVars, ResourceVars};
@@ -227,16 +227,11 @@ fn scaffold_types(plan: &mut Plan<'_>, vars: &ResourceVars) -> Result<(), Scaffo
         "rbac-resources",
         &roles.join("\n"),
     )?;
-    changes.insert_sorted(
-        "src/bin/manifests.rs",
-        "imports",
-        &format!("use {}::api;", vars.project.crate_name),
-    )?;
     changes.insert(
-        "src/bin/manifests.rs",
-        "manifests",
+        OPERATOR_FILE,
+        OPERATOR_MARKER,
         &format!(
-            "let manifests = manifests.crd::<api::{}{}::{}::{}>();",
+            ".crd::<api::{}{}::{}::{}>()",
             vars.group_module, vars.version, vars.kind_lower, vars.kind
         ),
     )
@@ -255,20 +250,14 @@ fn scaffold_controller(plan: &mut Plan<'_>, vars: &ResourceVars) -> Result<(), S
         module_docs(dir, &group)
     })?;
 
-    let changes = &mut plan.changes;
-    let import = format!("use {}::controller;", vars.project.crate_name);
     let module = format!("controller::{}{}", vars.group_module, vars.kind_lower);
-    changes.insert_sorted("src/main.rs", "imports", &import)?;
-    changes.insert(
-        "src/main.rs",
-        "builder",
-        &format!("{module}::setup(&mut manager)?;"),
-    )?;
-    changes.insert_sorted("src/bin/manifests.rs", "imports", &import)?;
-    changes.insert(
-        "src/bin/manifests.rs",
-        "manifests",
-        &format!("let manifests = manifests.controller(&{module}::controller());"),
+    plan.changes.insert(
+        OPERATOR_FILE,
+        OPERATOR_MARKER,
+        &format!(
+            ".controller({module}::controller(), {module}::{}Reconciler)",
+            vars.kind
+        ),
     )
 }
 

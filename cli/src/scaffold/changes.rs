@@ -330,20 +330,7 @@ pub fn insert_at_marker(text: &str, name: &str, block: &str) -> Option<String> {
         .chars()
         .take_while(|c| c.is_whitespace())
         .collect();
-    let normalized = |s: &str| -> Vec<String> {
-        s.lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(str::to_string)
-            .collect()
-    };
-    let wanted = normalized(block);
-    let existing = normalized(text);
-    if !wanted.is_empty()
-        && existing
-            .windows(wanted.len())
-            .any(|window| window == wanted)
-    {
+    if contains_block(text, block) {
         return Some(text.to_string());
     }
     let mut out: Vec<String> = lines[..at].iter().map(|l| l.to_string()).collect();
@@ -360,6 +347,39 @@ pub fn insert_at_marker(text: &str, name: &str, block: &str) -> Option<String> {
         joined.push('\n');
     }
     Some(joined)
+}
+
+/// Whether `text` holds `block` already, as whole lines, however a formatter has laid it
+/// out since it was inserted: whitespace is ignored, and so is a trailing comma before a
+/// closing bracket (rustfmt adds one when it breaks a call's arguments over lines).
+fn contains_block(text: &str, block: &str) -> bool {
+    let flat = |line: &str| -> String {
+        let compact: String = line.chars().filter(|c| !c.is_whitespace()).collect();
+        compact
+            .replace(",)", ")")
+            .replace(",]", "]")
+            .replace(",}", "}")
+    };
+    let wanted = flat(block);
+    if wanted.is_empty() {
+        return false;
+    }
+    let lines: Vec<String> = text.lines().map(flat).collect();
+    (0..lines.len()).any(|start| {
+        let mut joined = String::new();
+        for line in &lines[start..] {
+            joined.push_str(line);
+            let joined = flat(&joined);
+            if joined == wanted {
+                return true;
+            }
+            let open = joined.strip_suffix(',').unwrap_or(&joined);
+            if !wanted.starts_with(open) {
+                return false;
+            }
+        }
+        false
+    })
 }
 
 /// `text` with `line` inserted among the lines directly above marker `name` (up to the first
@@ -458,13 +478,27 @@ mod tests {
             insert_at_marker(&once, "list", "- b.yaml").as_deref(),
             Some(once.as_str())
         );
-        let rust = "fn main() {\n    // +kubesmith:scaffold:builder\n}\n";
-        let inserted = insert_at_marker(rust, "builder", "a();\nb();").expect("marker");
+        let rust = "fn main() {\n    // +kubesmith:scaffold:operator\n}\n";
+        let inserted = insert_at_marker(rust, "operator", "a();\nb();").expect("marker");
         assert_eq!(
             inserted,
-            "fn main() {\n    a();\n    b();\n    // +kubesmith:scaffold:builder\n}\n"
+            "fn main() {\n    a();\n    b();\n    // +kubesmith:scaffold:operator\n}\n"
         );
         assert!(insert_at_marker(rust, "missing", "x").is_none());
+    }
+
+    #[test]
+    fn a_block_is_found_again_after_rustfmt_broke_it_over_lines() {
+        let line =
+            ".controller(controller::captain::controller(), controller::captain::Reconciler)";
+        let formatted = "    Operator::new()\n        .controller(\n            controller::captain::controller(),\n            controller::captain::Reconciler,\n        )\n    // +kubesmith:scaffold:operator\n";
+        assert_eq!(
+            insert_at_marker(formatted, "operator", line).as_deref(),
+            Some(formatted)
+        );
+        let other = line.replace("captain", "admiral");
+        let inserted = insert_at_marker(formatted, "operator", &other).expect("marker");
+        assert!(inserted.contains(&format!("    {other}\n    // +kubesmith")));
     }
 
     #[test]

@@ -116,7 +116,7 @@ mod tests {
 
     #[test]
     fn module_paths_are_rewritten_whole() {
-        let text = "use crate::api::v1::captain::Captain;\nuse crate::api::v1;\nuse crate::api::v1beta1;\ncontroller::captain::setup(m)?;\ncontroller::captains::x();\nmy_api::v1::y();\n";
+        let text = "use crate::api::v1::captain::Captain;\nuse crate::api::v1;\nuse crate::api::v1beta1;\ncontroller::captain::controller()\ncontroller::captains::x();\nmy_api::v1::y();\n";
         let moves = Moves {
             rewrites: vec![
                 ("api::v1".into(), "api::crew::v1".into()),
@@ -129,7 +129,7 @@ mod tests {
         };
         assert_eq!(
             moves.rewrite(text),
-            "use crate::api::crew::v1::captain::Captain;\nuse crate::api::crew::v1;\nuse crate::api::v1beta1;\ncontroller::crew::captain::setup(m)?;\ncontroller::captains::x();\nmy_api::v1::y();\n"
+            "use crate::api::crew::v1::captain::Captain;\nuse crate::api::crew::v1;\nuse crate::api::v1beta1;\ncontroller::crew::captain::controller()\ncontroller::captains::x();\nmy_api::v1::y();\n"
         );
     }
 

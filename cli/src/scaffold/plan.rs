@@ -15,6 +15,13 @@ use super::templates::Templates;
 /// Where the license header of Rust files is kept (written by `init`, read by every command).
 pub const BOILERPLATE: &str = "hack/boilerplate.rs.txt";
 
+/// The file holding the operator's declaration (`pub fn operator()` of `src/lib.rs`).
+pub const OPERATOR_FILE: &str = "src/lib.rs";
+
+/// The marker in [`OPERATOR_FILE`] where `create api` and `create webhook` add a Kind's CRD,
+/// controller, webhooks and conversion to the declaration: the one place a project lists them.
+pub const OPERATOR_MARKER: &str = "operator";
+
 /// How a step's files treat a file that exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {

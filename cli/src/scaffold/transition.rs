@@ -202,15 +202,15 @@ mod tests {
 
     #[test]
     fn a_scaffold_change_merges_into_an_edited_file() {
-        let base = "a\n// +kubesmith:scaffold:builder\nb\n";
-        let target = "a\nsetup(x);\n// +kubesmith:scaffold:builder\nb\n";
-        let current = "a\n// +kubesmith:scaffold:builder\nb\nmine();\n";
+        let base = "a\n// +kubesmith:scaffold:operator\nb\n";
+        let target = "a\n.crd::<X>()\n// +kubesmith:scaffold:operator\nb\n";
+        let current = "a\n// +kubesmith:scaffold:operator\nb\nmine();\n";
         assert_eq!(
             merge(current, base, target).expect("merge").as_deref(),
-            Some("a\nsetup(x);\n// +kubesmith:scaffold:builder\nb\nmine();\n")
+            Some("a\n.crd::<X>()\n// +kubesmith:scaffold:operator\nb\nmine();\n")
         );
         // Removing a line the user changed is a conflict.
-        let current = "a\nsetup(y);\n// +kubesmith:scaffold:builder\nb\n";
+        let current = "a\n.crd::<Y>()\n// +kubesmith:scaffold:operator\nb\n";
         assert_eq!(merge(current, target, base).expect("merge"), None);
     }
 }

@@ -70,8 +70,6 @@ pub struct ProjectVars {
     pub crate_name: String,
     /// The domain API groups are qualified with.
     pub domain: String,
-    /// The Lease name of leader election: `<project>.<domain>`.
-    pub leader_election_id: String,
     /// Whether the manager is confined to its own namespace.
     pub namespaced: bool,
     /// Whether APIs live in per-group modules.
@@ -109,7 +107,6 @@ impl ProjectVars {
             project_name: project.project_name.clone(),
             crate_name: names::crate_name(&project.project_name),
             domain: project.domain.clone(),
-            leader_election_id: format!("{}.{}", project.project_name, project.domain),
             namespaced: project.namespaced,
             multigroup: project.multigroup,
             self_managed_certificates: project.webhook_certificates

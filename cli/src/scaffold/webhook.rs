@@ -1,8 +1,8 @@
 //! `kubesmith create webhook`: defaulting, validating and conversion webhooks of a Kind's
 //! version — the module and its test, the conversion `From` implementations beside the
 //! spokes, the webhook kustomizations and those of the certificate (cert-manager's, or the
-//! manager's own with `init --webhook-certs self-managed`) — wired into `main`, the manifests
-//! generator and the end-to-end suite.
+//! manager's own with `init --webhook-certs self-managed`) — wired into the operator's
+//! declaration and the end-to-end suite.
 
 use std::path::Path;
 
@@ -13,7 +13,7 @@ use super::changes::{Applied, ChangeSet};
 use super::e2e;
 use super::error::ScaffoldError;
 use super::names;
-use super::plan::{self, Mode, Plan};
+use super::plan::{self, Mode, OPERATOR_FILE, OPERATOR_MARKER, Plan};
 use super::project::{PROJECT_FILE, Project, WebhookInfo};
 use super::templates::Templates;
 use super::vars::{Dependency, ProjectVars, ResourceVars};
@@ -275,12 +275,10 @@ impl WebhookVars {
     }
 }
 
-/// Wires the webhooks into the kustomizations, `main`, the library and the manifests generator.
+/// Wires the webhooks into the kustomizations and the operator's declaration.
 fn wire(plan: &mut Plan<'_>, vars: &WebhookVars) -> Result<(), ScaffoldError> {
     let resources = plan.fragment("default_webhook_resources.yaml", vars)?;
     let patch = plan.fragment("default_webhook_patch.yaml", vars)?;
-    let main_block = plan.fragment("main_webhooks.rs", vars)?;
-    let crate_name = &vars.resource.project.crate_name;
     let module = format!(
         "webhook::{}{}::{}",
         vars.resource.group_module, vars.resource.version, vars.resource.kind_lower
@@ -319,37 +317,27 @@ fn wire(plan: &mut Plan<'_>, vars: &WebhookVars) -> Result<(), ScaffoldError> {
         )?;
     }
     changes.insert_sorted("src/lib.rs", "modules", "pub mod webhook;")?;
-    let import = format!("use {crate_name}::webhook;");
-    changes.insert_sorted("src/main.rs", "imports", &import)?;
-    if !changes.has_marker(Path::new("src/main.rs"), "webhooks")? {
-        changes.insert("src/main.rs", "builder", &main_block)?;
-    }
-    changes.insert(
-        "src/main.rs",
-        "webhooks",
-        &format!("{module}::setup(&mut manager)?;"),
-    )?;
-    changes.insert_sorted("src/bin/manifests.rs", "imports", &import)?;
     if vars.admission {
         changes.insert(
-            "src/bin/manifests.rs",
-            "manifests",
-            &format!("let manifests = manifests.webhook(&{module}::webhook());"),
+            OPERATOR_FILE,
+            OPERATOR_MARKER,
+            &format!(".webhook({module}::webhook())"),
         )?;
     }
     if vars.conversion {
         changes.insert(
-            "src/bin/manifests.rs",
-            "manifests",
-            &format!("let manifests = manifests.conversion(&{module}::conversion());"),
+            OPERATOR_FILE,
+            OPERATOR_MARKER,
+            &format!(".conversion({module}::conversion())"),
         )?;
     }
     Ok(())
 }
 
-/// Wires self-managed webhook certificates: `main` turns them on, the manifests generator
-/// writes their RBAC rules (bound by `config/rbac/certificates_role_binding.yaml`), and the
-/// webhook module's `certificates` lists the configurations and CRD they go into.
+/// Wires self-managed webhook certificates: the operator's declaration turns them on (the
+/// manager issues them, `make manifests` writes their RBAC rules, bound by
+/// `config/rbac/certificates_role_binding.yaml`), and the webhook module's `certificates`
+/// lists the configurations and CRD they go into.
 fn wire_self_managed_certificates(
     changes: &mut ChangeSet,
     vars: &WebhookVars,
@@ -360,14 +348,9 @@ fn wire_self_managed_certificates(
         "# The manager's Role in its namespace: the Secret of its webhook certificate.\n- certificates_role_binding.yaml",
     )?;
     changes.insert(
-        "src/main.rs",
-        "options",
-        "options.self_managed_certificates = Some(webhook::certificates(webhook::NAMESPACE));",
-    )?;
-    changes.insert(
-        "src/bin/manifests.rs",
-        "manifests",
-        "let manifests = manifests.rules(webhook::certificates(\"system\").rbac_rules());",
+        OPERATOR_FILE,
+        OPERATOR_MARKER,
+        ".self_managed_certificates(webhook::certificates())",
     )?;
     let project = &vars.resource.project.project_name;
     let mut targets = Vec::new();

@@ -1,16 +1,16 @@
 //! The Destroyer controller against a real API server (envtest; `make test` provides the
-//! binaries): a Destroyer is created and reconciled to `Ready`.
+//! binaries), run by the operator as `main` runs it: a Destroyer is created and reconciled to
+//! `Ready`.
 
 use std::time::Duration;
 
 // `::` names this project's crate even when a module of the same name is in scope (a
 // project named after its Kind).
 use ::project_multigroup::api::ship::v2alpha1::destroyer::Destroyer;
-use ::project_multigroup::controller::ship::destroyer::{self, READY};
 use kube::Api;
 use kube::api::PostParams;
-use kubesmith::envtest::{Environment, SharedEnvironment, TestManager, wait_for};
-use kubesmith::manager::Manager;
+use kubesmith::conditions::READY;
+use kubesmith::envtest::{Environment, SharedEnvironment, wait_for};
 
 /// One control plane for the tests of this file, with the CRDs `make manifests` writes.
 static ENV: SharedEnvironment = SharedEnvironment::new(|| {
@@ -22,9 +22,7 @@ static ENV: SharedEnvironment = SharedEnvironment::new(|| {
 #[tokio::test]
 async fn destroyer_is_reconciled_to_ready() -> Result<(), Box<dyn std::error::Error>> {
     let env = ENV.get().await?;
-    let mut manager = Manager::new(env.client()?, env.manager_options())?;
-    destroyer::setup(&mut manager)?;
-    let manager = TestManager::start(manager);
+    let operator = env.start_operator(::project_multigroup::operator()).await?;
 
     let namespace = env.create_namespace("destroyer").await?;
     let destroyers: Api<Destroyer> = Api::namespaced(env.client()?, &namespace);
@@ -44,6 +42,6 @@ async fn destroyer_is_reconciled_to_ready() -> Result<(), Box<dyn std::error::Er
         },
     )
     .await?;
-    manager.stop().await?;
+    operator.stop().await?;
     Ok(())
 }

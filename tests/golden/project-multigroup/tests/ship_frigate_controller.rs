@@ -1,16 +1,16 @@
 //! The Frigate controller against a real API server (envtest; `make test` provides the
-//! binaries): a Frigate is created and reconciled to `Ready`.
+//! binaries), run by the operator as `main` runs it: a Frigate is created and reconciled to
+//! `Ready`.
 
 use std::time::Duration;
 
 // `::` names this project's crate even when a module of the same name is in scope (a
 // project named after its Kind).
 use ::project_multigroup::api::ship::v1beta1::frigate::Frigate;
-use ::project_multigroup::controller::ship::frigate::{self, READY};
 use kube::Api;
 use kube::api::PostParams;
-use kubesmith::envtest::{Environment, SharedEnvironment, TestManager, wait_for};
-use kubesmith::manager::Manager;
+use kubesmith::conditions::READY;
+use kubesmith::envtest::{Environment, SharedEnvironment, wait_for};
 
 /// One control plane for the tests of this file, with the CRDs `make manifests` writes.
 static ENV: SharedEnvironment = SharedEnvironment::new(|| {
@@ -22,9 +22,7 @@ static ENV: SharedEnvironment = SharedEnvironment::new(|| {
 #[tokio::test]
 async fn frigate_is_reconciled_to_ready() -> Result<(), Box<dyn std::error::Error>> {
     let env = ENV.get().await?;
-    let mut manager = Manager::new(env.client()?, env.manager_options())?;
-    frigate::setup(&mut manager)?;
-    let manager = TestManager::start(manager);
+    let operator = env.start_operator(::project_multigroup::operator()).await?;
 
     let namespace = env.create_namespace("frigate").await?;
     let frigates: Api<Frigate> = Api::namespaced(env.client()?, &namespace);
@@ -39,6 +37,6 @@ async fn frigate_is_reconciled_to_ready() -> Result<(), Box<dyn std::error::Erro
             .is_some_and(|status| status.conditions.is_current(READY, frigate))
     })
     .await?;
-    manager.stop().await?;
+    operator.stop().await?;
     Ok(())
 }

@@ -6,10 +6,29 @@
 //!   hence its RBAC rules) and a reconciler.
 //! - `webhook` (after `kubesmith create webhook`): defaulting, validation and conversion.
 //!
-//! `src/main.rs` runs them in a kubesmith manager; `src/bin/manifests.rs` generates the
-//! manifests of `config/` from them.
+//! [`operator`] declares them once: `src/main.rs` runs it, `src/bin/manifests.rs` writes the
+//! manifests of `config/` from it, and the tests start it against envtest.
+
+use kubesmith::operator::Operator;
 
 pub mod api;
 pub mod controller;
 pub mod webhook;
 // +kubesmith:scaffold:modules
+
+/// The project-self-managed operator: its CRDs, controllers and webhooks (`kubesmith create api`
+/// and `kubesmith create webhook` add theirs here).
+pub fn operator() -> Operator {
+    Operator::new("project-self-managed", "testproject.org")
+        .version(env!("CARGO_PKG_VERSION"))
+        .crd::<api::v1::captain::Captain>()
+        .controller(
+            controller::captain::controller(),
+            controller::captain::CaptainReconciler,
+        )
+        .crd::<api::v2::captain::Captain>()
+        .self_managed_certificates(webhook::certificates())
+        .webhook(webhook::v1::captain::webhook())
+        .conversion(webhook::v1::captain::conversion())
+    // +kubesmith:scaffold:operator
+}

@@ -1,44 +1,7 @@
-//! The project-self-managed manager: runs the controllers (and webhooks) of this operator with the
-//! standard kubebuilder flags (`--help` lists them).
-
-use clap::Parser;
-use kubesmith::healthz;
-use kubesmith::manager::{Manager, ManagerFlags};
-
-use project_self_managed::controller;
-use project_self_managed::webhook;
-// +kubesmith:scaffold:imports
-
-/// The manager's command line.
-#[derive(Debug, Parser)]
-#[command(about = "The project-self-managed operator", version)]
-struct Args {
-    /// The flags of every kubesmith manager: metrics, probes, leader election, webhook
-    /// certificates, logging.
-    #[command(flatten)]
-    manager: ManagerFlags,
-}
+//! The project-self-managed manager: runs [`project_self_managed::operator`] with the standard kubebuilder
+//! flags (`--help` lists them). `ENABLE_WEBHOOKS=false` runs it without its webhooks.
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args = Args::parse();
-    args.manager.logging.init()?;
-    let mut options = args.manager.manager_options()?;
-    options.leader_election_id = "project-self-managed.testproject.org".into();
-    // The webhook certificate is the manager's own (`--webhook-certs self-managed`).
-    options.self_managed_certificates = Some(webhook::certificates(webhook::NAMESPACE));
-    // +kubesmith:scaffold:options
-    let mut manager = Manager::new(kube::Client::try_default().await?, options)?;
-    manager.add_healthz_check("ping", healthz::ping)?;
-    manager.add_readyz_check("ping", healthz::ping)?;
-    controller::captain::setup(&mut manager)?;
-    // `make run` serves the webhooks from this machine (--webhook-local: the cluster's webhook
-    // configurations point here while it runs); ENABLE_WEBHOOKS=false runs without them.
-    if std::env::var("ENABLE_WEBHOOKS").as_deref() != Ok("false") {
-        webhook::v1::captain::setup(&mut manager)?;
-        // +kubesmith:scaffold:webhooks
-    }
-    // +kubesmith:scaffold:builder
-    manager.run().await?;
-    Ok(())
+    kubesmith::operator::run(project_self_managed::operator()).await
 }

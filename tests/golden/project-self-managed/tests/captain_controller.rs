@@ -1,16 +1,16 @@
 //! The Captain controller against a real API server (envtest; `make test` provides the
-//! binaries): a Captain is created and reconciled to `Ready`.
+//! binaries), run by the operator as `main` runs it: a Captain is created and reconciled to
+//! `Ready`.
 
 use std::time::Duration;
 
 // `::` names this project's crate even when a module of the same name is in scope (a
 // project named after its Kind).
 use ::project_self_managed::api::v1::captain::Captain;
-use ::project_self_managed::controller::captain::{self, READY};
 use kube::Api;
 use kube::api::PostParams;
-use kubesmith::envtest::{Environment, SharedEnvironment, TestManager, wait_for};
-use kubesmith::manager::Manager;
+use kubesmith::conditions::READY;
+use kubesmith::envtest::{Environment, SharedEnvironment, wait_for};
 
 /// One control plane for the tests of this file, with the CRDs `make manifests` writes.
 static ENV: SharedEnvironment = SharedEnvironment::new(|| {
@@ -22,9 +22,9 @@ static ENV: SharedEnvironment = SharedEnvironment::new(|| {
 #[tokio::test]
 async fn captain_is_reconciled_to_ready() -> Result<(), Box<dyn std::error::Error>> {
     let env = ENV.get().await?;
-    let mut manager = Manager::new(env.client()?, env.manager_options())?;
-    captain::setup(&mut manager)?;
-    let manager = TestManager::start(manager);
+    let operator = env
+        .start_operator(::project_self_managed::operator())
+        .await?;
 
     let namespace = env.create_namespace("captain").await?;
     let captains: Api<Captain> = Api::namespaced(env.client()?, &namespace);
@@ -39,6 +39,6 @@ async fn captain_is_reconciled_to_ready() -> Result<(), Box<dyn std::error::Erro
             .is_some_and(|status| status.conditions.is_current(READY, captain))
     })
     .await?;
-    manager.stop().await?;
+    operator.stop().await?;
     Ok(())
 }

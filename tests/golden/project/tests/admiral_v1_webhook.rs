@@ -13,8 +13,8 @@
 // limitations under the License.
 
 //! The webhooks of Admiral v1 called by a real API server (envtest; `make test`
-//! provides the binaries): the webhook configurations point at
-//! a manager serving them on this machine.
+//! provides the binaries): the operator's webhook configurations point at
+//! its manager, serving them on this machine.
 
 // `::` names this project's crate even when a module of the same name is in scope (a
 // project named after its Kind).
@@ -22,29 +22,20 @@ use ::project::api::v1::admiral::{Admiral, AdmiralSpec};
 use ::project::webhook::v1::admiral;
 use kube::Api;
 use kube::api::PostParams;
-use kubesmith::envtest::{Environment, WebhookInstallOptions};
-use kubesmith::manager::{BindAddress, Manager, ManagerOptions};
+use kubesmith::envtest::{Environment, SharedEnvironment};
+
+/// One control plane for the tests of this file, with the CRDs `make manifests` writes.
+static ENV: SharedEnvironment = SharedEnvironment::new(|| {
+    Environment::builder()
+        .crd_directory(concat!(env!("CARGO_MANIFEST_DIR"), "/config/crd/bases"))
+        .error_if_crd_path_missing(true)
+});
 
 #[tokio::test]
 async fn the_api_server_calls_the_webhooks() -> Result<(), Box<dyn std::error::Error>> {
-    let env = Environment::builder()
-        .crd_directory(concat!(env!("CARGO_MANIFEST_DIR"), "/config/crd/bases"))
-        .error_if_crd_path_missing(true)
-        .start()
-        .await?;
-    let install = WebhookInstallOptions::default().webhook(&admiral::webhook());
-    let webhooks = env.install_webhooks(&install).await?;
+    let env = ENV.get().await?;
+    let operator = env.start_operator(::project::operator()).await?;
     let client = env.client()?;
-    let options = ManagerOptions {
-        metrics_bind_address: BindAddress::Disabled,
-        health_probe_bind_address: BindAddress::Disabled,
-        webhook_server: webhooks.server_options(),
-        ..ManagerOptions::default()
-    };
-    let mut manager = Manager::new(client.clone(), options)?;
-    admiral::setup(&mut manager)?;
-    let manager = tokio::spawn(manager.run_until(std::future::pending()));
-    webhooks.wait_until_reachable().await?;
 
     let admirals: Api<Admiral> = Api::all(client.clone());
 
@@ -57,7 +48,6 @@ async fn the_api_server_calls_the_webhooks() -> Result<(), Box<dyn std::error::E
         .await?;
     assert_eq!(created.spec.foo.as_deref(), Some(admiral::DEFAULT_FOO));
 
-    manager.abort();
-    env.stop().await;
+    operator.stop().await?;
     Ok(())
 }

@@ -13,8 +13,8 @@
 // limitations under the License.
 
 //! The webhooks of Captain v1 called by a real API server (envtest; `make test`
-//! provides the binaries): the webhook configurations and the CRD's conversion point at
-//! a manager serving them on this machine.
+//! provides the binaries): the operator's webhook configurations and CRD conversions point at
+//! its manager, serving them on this machine.
 
 // `::` names this project's crate even when a module of the same name is in scope (a
 // project named after its Kind).
@@ -23,31 +23,20 @@ use ::project::api::v2;
 use ::project::webhook::v1::captain;
 use kube::Api;
 use kube::api::PostParams;
-use kubesmith::envtest::{Environment, WebhookInstallOptions};
-use kubesmith::manager::{BindAddress, Manager, ManagerOptions};
+use kubesmith::envtest::{Environment, SharedEnvironment};
+
+/// One control plane for the tests of this file, with the CRDs `make manifests` writes.
+static ENV: SharedEnvironment = SharedEnvironment::new(|| {
+    Environment::builder()
+        .crd_directory(concat!(env!("CARGO_MANIFEST_DIR"), "/config/crd/bases"))
+        .error_if_crd_path_missing(true)
+});
 
 #[tokio::test]
 async fn the_api_server_calls_the_webhooks() -> Result<(), Box<dyn std::error::Error>> {
-    let env = Environment::builder()
-        .crd_directory(concat!(env!("CARGO_MANIFEST_DIR"), "/config/crd/bases"))
-        .error_if_crd_path_missing(true)
-        .start()
-        .await?;
-    let install = WebhookInstallOptions::default()
-        .webhook(&captain::webhook())
-        .conversion("captains.crew.testproject.org");
-    let webhooks = env.install_webhooks(&install).await?;
+    let env = ENV.get().await?;
+    let operator = env.start_operator(::project::operator()).await?;
     let client = env.client()?;
-    let options = ManagerOptions {
-        metrics_bind_address: BindAddress::Disabled,
-        health_probe_bind_address: BindAddress::Disabled,
-        webhook_server: webhooks.server_options(),
-        ..ManagerOptions::default()
-    };
-    let mut manager = Manager::new(client.clone(), options)?;
-    captain::setup(&mut manager)?;
-    let manager = tokio::spawn(manager.run_until(std::future::pending()));
-    webhooks.wait_until_reachable().await?;
 
     let namespace = env.create_namespace("captain").await?;
     let captains: Api<Captain> = Api::namespaced(client.clone(), &namespace);
@@ -87,7 +76,6 @@ async fn the_api_server_calls_the_webhooks() -> Result<(), Box<dyn std::error::E
     let read = spoke.get("converted").await?;
     assert_eq!(read.spec.foo.as_deref(), Some("bar"));
 
-    manager.abort();
-    env.stop().await;
+    operator.stop().await?;
     Ok(())
 }

@@ -1,5 +1,5 @@
 //! The controllers of this operator, one module per Kind (`kubesmith create
-//! api` adds them). `main` registers each with the manager through its `setup` function.
+//! api` adds them). `crate::operator` lists each of them.
 
 pub mod captain;
 // +kubesmith:scaffold:modules

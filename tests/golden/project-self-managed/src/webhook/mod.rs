@@ -1,5 +1,5 @@
 //! The webhooks of this operator, one module per version and Kind (`kubesmith create webhook`
-//! adds them). `main` registers each with the manager through its `setup` function.
+//! adds them). `crate::operator` lists each Kind's `webhook` and `conversion`.
 //!
 //! Their serving certificate is the manager's own ([`certificates`]): no cert-manager.
 
@@ -12,13 +12,11 @@ pub mod v1;
 pub const NAMESPACE: &str = "project-self-managed-system";
 
 /// The webhook serving certificate the manager issues, keeps in the Secret
-/// `project-self-managed-webhook-server-cert` in `namespace`, puts into the webhook configurations
+/// `project-self-managed-webhook-server-cert` in [`NAMESPACE`], puts into the webhook configurations
 /// and CRD conversions below and rotates before it expires (`kubesmith init --webhook-certs
 /// self-managed`). The names carry the `namePrefix` of `config/default/kustomization.yaml`.
-/// `main` passes [`NAMESPACE`]; `make manifests` passes `system` (kustomize's placeholder) for
-/// the Role that lets the manager write the Secret.
-pub fn certificates(namespace: &str) -> SelfManagedCertificates {
-    SelfManagedCertificates::new("project-self-managed-webhook-server-cert", namespace)
+pub fn certificates() -> SelfManagedCertificates {
+    SelfManagedCertificates::new("project-self-managed-webhook-server-cert", NAMESPACE)
         .service("project-self-managed-webhook-service")
         .mutating_configuration("project-self-managed-mutating-webhook-configuration")
         .validating_configuration("project-self-managed-validating-webhook-configuration")

@@ -14,28 +14,11 @@
 
 //! `make manifests`: writes the CRDs (`config/crd/bases`), the manager's RBAC role
 //! (`config/rbac/role.yaml`) and the webhook configurations (`config/webhook/manifests.yaml`)
-//! from the API types and the controller and webhook declarations, offline. With `--check`
-//! it only compares them with the files (`make test` does, so stale manifests fail).
+//! of [`project::operator`], offline. With `--check` it only compares them with the
+//! files (`make test` does, so stale manifests fail).
 
-use std::process::ExitCode;
-
-use kubesmith::manifests::Manifests;
-
-use project::api;
-use project::controller;
-use project::webhook;
-// +kubesmith:scaffold:imports
-
-fn main() -> ExitCode {
-    let manifests = Manifests::new(env!("CARGO_MANIFEST_DIR"));
-    let manifests = manifests.crd::<api::v1::captain::Captain>();
-    let manifests = manifests.controller(&controller::captain::controller());
-    let manifests = manifests.crd::<api::v1::admiral::Admiral>();
-    let manifests = manifests.controller(&controller::admiral::controller());
-    let manifests = manifests.crd::<api::v2::captain::Captain>();
-    let manifests = manifests.webhook(&webhook::v1::captain::webhook());
-    let manifests = manifests.conversion(&webhook::v1::captain::conversion());
-    let manifests = manifests.webhook(&webhook::v1::admiral::webhook());
-    // +kubesmith:scaffold:manifests
-    manifests.main()
+fn main() -> std::process::ExitCode {
+    project::operator()
+        .manifests(env!("CARGO_MANIFEST_DIR"))
+        .main()
 }

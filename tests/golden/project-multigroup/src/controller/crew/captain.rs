@@ -1,26 +1,17 @@
 //! The Captain controller: its declaration (what it reconciles, owns and watches, from which
 //! `make manifests` derives its RBAC rules) and its reconciler.
 
-use kubesmith::conditions::ConditionBuilder;
-use kubesmith::manager;
+use kubesmith::conditions::{ConditionBuilder, READY};
 use kubesmith::prelude::*;
 
 use crate::api::crew::v1::captain::Captain;
 
-/// The condition that says whether the spec of a Captain has been reconciled.
-pub const READY: &str = "Ready";
-
 /// What the Captain controller is: it reconciles Captains. Declare here what else it
 /// touches (`.owns::<Deployment>()` for objects it creates, `.reads::<Secret>()` for objects
-/// it reads, `.watches(...)` for objects that trigger it): `main` runs what it declares, and
-/// `make manifests` grants what it declares.
+/// it reads, `.watches(...)` for objects that trigger it): the manager runs what it declares,
+/// and `make manifests` grants what it declares (`crate::operator` lists it).
 pub fn controller() -> Controller<Captain> {
     Controller::new()
-}
-
-/// Registers the Captain controller with `manager` (`main` calls this).
-pub fn setup(manager: &mut Manager) -> Result<(), manager::Error> {
-    manager.add(controller(), CaptainReconciler)
 }
 
 /// Brings the cluster to what a Captain asks for, and reports it in the Captain's status.

@@ -1,26 +1,17 @@
 //! The Frigate controller: its declaration (what it reconciles, owns and watches, from which
 //! `make manifests` derives its RBAC rules) and its reconciler.
 
-use kubesmith::conditions::ConditionBuilder;
-use kubesmith::manager;
+use kubesmith::conditions::{ConditionBuilder, READY};
 use kubesmith::prelude::*;
 
 use crate::api::ship::v1beta1::frigate::Frigate;
 
-/// The condition that says whether the spec of a Frigate has been reconciled.
-pub const READY: &str = "Ready";
-
 /// What the Frigate controller is: it reconciles Frigates. Declare here what else it
 /// touches (`.owns::<Deployment>()` for objects it creates, `.reads::<Secret>()` for objects
-/// it reads, `.watches(...)` for objects that trigger it): `main` runs what it declares, and
-/// `make manifests` grants what it declares.
+/// it reads, `.watches(...)` for objects that trigger it): the manager runs what it declares,
+/// and `make manifests` grants what it declares (`crate::operator` lists it).
 pub fn controller() -> Controller<Frigate> {
     Controller::new()
-}
-
-/// Registers the Frigate controller with `manager` (`main` calls this).
-pub fn setup(manager: &mut Manager) -> Result<(), manager::Error> {
-    manager.add(controller(), FrigateReconciler)
 }
 
 /// Brings the cluster to what a Frigate asks for, and reports it in the Frigate's status.

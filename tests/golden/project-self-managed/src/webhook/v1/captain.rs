@@ -3,10 +3,9 @@
 //! - validation: refuses Captains the CRD's schema cannot catch, with a message per field;
 //! - conversion: between the versions of Captain, through this one (the hub);
 //!
-//! served by the manager (`main` calls [`setup`]); `make manifests` writes their
+//! served by the manager (`crate::operator` lists them); `make manifests` writes their
 //! configurations.
 
-use kubesmith::manager::{self, Manager};
 use kubesmith::webhook::{
     AdmissionContext, Conversion, Defaulter, FieldError, Validator, Warnings, Webhook, WebhookError,
 };
@@ -16,13 +15,6 @@ use crate::api::v2;
 
 /// What `spec.foo` is set to when a Captain is created without it.
 pub const DEFAULT_FOO: &str = "default";
-
-/// Registers the webhooks of Captain v1 with `manager` (`main` calls this).
-pub fn setup(manager: &mut Manager) -> Result<(), manager::Error> {
-    manager.add_webhook(webhook())?;
-    manager.add_conversion(conversion())?;
-    Ok(())
-}
 
 /// The admission webhooks of Captain v1.
 pub fn webhook() -> Webhook<Captain> {

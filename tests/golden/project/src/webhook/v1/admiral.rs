@@ -15,22 +15,15 @@
 //! The webhooks of `Admiral` in `crew.testproject.org/v1`:
 //! - defaulting: fills in what a Admiral leaves out, before it is validated and stored;
 //!
-//! served by the manager (`main` calls [`setup`]); `make manifests` writes their
+//! served by the manager (`crate::operator` lists them); `make manifests` writes their
 //! configurations.
 
-use kubesmith::manager::{self, Manager};
 use kubesmith::webhook::{AdmissionContext, Defaulter, Webhook, WebhookError};
 
 use crate::api::v1::admiral::Admiral;
 
 /// What `spec.foo` is set to when a Admiral is created without it.
 pub const DEFAULT_FOO: &str = "default";
-
-/// Registers the webhooks of Admiral v1 with `manager` (`main` calls this).
-pub fn setup(manager: &mut Manager) -> Result<(), manager::Error> {
-    manager.add_webhook(webhook())?;
-    Ok(())
-}
 
 /// The admission webhooks of Admiral v1.
 pub fn webhook() -> Webhook<Admiral> {

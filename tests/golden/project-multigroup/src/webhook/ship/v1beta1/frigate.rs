@@ -1,21 +1,14 @@
 //! The webhooks of `Frigate` in `ship.testproject.org/v1beta1`:
 //! - validation: refuses Frigates the CRD's schema cannot catch, with a message per field;
 //!
-//! served by the manager (`main` calls [`setup`]); `make manifests` writes their
+//! served by the manager (`crate::operator` lists them); `make manifests` writes their
 //! configurations.
 
-use kubesmith::manager::{self, Manager};
 use kubesmith::webhook::{
     AdmissionContext, FieldError, Validator, Warnings, Webhook, WebhookError,
 };
 
 use crate::api::ship::v1beta1::frigate::Frigate;
-
-/// Registers the webhooks of Frigate v1beta1 with `manager` (`main` calls this).
-pub fn setup(manager: &mut Manager) -> Result<(), manager::Error> {
-    manager.add_webhook(webhook())?;
-    Ok(())
-}
 
 /// The admission webhooks of Frigate v1beta1.
 pub fn webhook() -> Webhook<Frigate> {
