@@ -21,11 +21,33 @@
 //! - `webhook` (after `kubesmith create webhook`): defaulting, validation and conversion.
 //! - [`schedule`]: cron schedules, which the controller runs and the validating webhook checks.
 //!
-//! `src/main.rs` runs them in a kubesmith manager; `src/bin/manifests.rs` generates the
-//! manifests of `config/` from them.
+//! [`operator`] declares them once: `src/main.rs` runs it, `src/bin/manifests.rs` writes the
+//! manifests of `config/` from it, and the tests start it against envtest.
+
+use k8s_openapi::jiff::Timestamp;
+use kubesmith::operator::Operator;
 
 pub mod api;
 pub mod controller;
 pub mod schedule;
 pub mod webhook;
 // +kubesmith:scaffold:modules
+
+// ANCHOR: operator
+/// The cronjob operator: its CRDs, controllers and webhooks (`kubesmith create api`
+/// and `kubesmith create webhook` add theirs here).
+pub fn operator() -> Operator {
+    Operator::new("cronjob", "tutorial.kubesmith.dev")
+        .version(env!("CARGO_PKG_VERSION"))
+        .crd::<api::v1::cronjob::CronJob>()
+        // The reconciler registers its metrics on the manager's registry, and runs on the
+        // system clock (its tests move the clock).
+        .controller_with(controller::cronjob::controller(), |manager| {
+            controller::cronjob::CronJobReconciler::new(manager, Timestamp::now)
+        })
+        .webhook(webhook::v1::cronjob::webhook())
+        .crd::<api::v2::cronjob::CronJob>()
+        .conversion(webhook::v1::cronjob::conversion())
+    // +kubesmith:scaffold:operator
+}
+// ANCHOR_END: operator

@@ -19,12 +19,13 @@
 use std::time::Duration;
 
 use cronjob::api::v1::cronjob::{CronJob, CronJobSpec};
-use cronjob::controller::cronjob::{CronJobReconciler, READY, SCHEDULED_AT, controller};
+use cronjob::controller::cronjob::{CronJobReconciler, SCHEDULED_AT, controller};
 use k8s_openapi::api::batch::v1::{Job, JobSpec, JobTemplateSpec};
 use k8s_openapi::api::core::v1::{Container, PodSpec, PodTemplateSpec};
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
 use kube::api::{DeleteParams, ListParams, PostParams};
 use kube::{Api, Client, ResourceExt};
+use kubesmith::conditions::READY;
 use kubesmith::envtest::{Environment, SharedEnvironment, TestManager, eventually, wait_for};
 use kubesmith::manager::{Manager, ManagerOptions};
 use kubesmith::metrics::Metrics;

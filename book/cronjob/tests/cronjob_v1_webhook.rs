@@ -13,18 +13,23 @@
 // limitations under the License.
 
 //! The webhooks of CronJob v1 called by a real API server (envtest; `make test`
-//! provides the binaries): the webhook configurations and the CRD's conversion point at
-//! a manager serving them on this machine.
+//! provides the binaries): the operator's webhook configurations and CRD conversion point
+//! at its manager, serving them on this machine.
 
 use cronjob::api::v1::cronjob::{ConcurrencyPolicy, CronJob, CronJobSpec};
 use cronjob::api::v2;
-use cronjob::webhook::v1::cronjob::{setup, webhook};
 use k8s_openapi::api::batch::v1::{JobSpec, JobTemplateSpec};
 use k8s_openapi::api::core::v1::{Container, PodSpec, PodTemplateSpec};
 use kube::Api;
 use kube::api::PostParams;
-use kubesmith::envtest::{Environment, WebhookInstallOptions};
-use kubesmith::manager::{BindAddress, Manager, ManagerOptions};
+use kubesmith::envtest::{Environment, SharedEnvironment};
+
+/// One control plane for the tests of this file, with the CRDs `make manifests` writes.
+static ENV: SharedEnvironment = SharedEnvironment::new(|| {
+    Environment::builder()
+        .crd_directory(concat!(env!("CARGO_MANIFEST_DIR"), "/config/crd/bases"))
+        .error_if_crd_path_missing(true)
+});
 
 /// A spec running a one-container Job on `schedule`.
 fn spec(schedule: &str) -> CronJobSpec {
@@ -67,27 +72,11 @@ async fn refusal(api: &Api<CronJob>, cron_job: &CronJob) -> kube::core::Status {
 // ANCHOR: webhook_test
 #[tokio::test]
 async fn the_api_server_calls_the_webhooks() -> Result<(), Box<dyn std::error::Error>> {
-    let env = Environment::builder()
-        .crd_directory(concat!(env!("CARGO_MANIFEST_DIR"), "/config/crd/bases"))
-        .error_if_crd_path_missing(true)
-        .start()
-        .await?;
-    // The webhook configurations and the CRD's conversion now point at this process.
-    let install = WebhookInstallOptions::default()
-        .webhook(&webhook())
-        .conversion("cronjobs.batch.tutorial.kubesmith.dev");
-    let webhooks = env.install_webhooks(&install).await?;
+    let env = ENV.get().await?;
+    // The operator as `main` runs it, its webhook configurations and the CRD's conversion
+    // pointed at this process.
+    let operator = env.start_operator(cronjob::operator()).await?;
     let client = env.client()?;
-    let options = ManagerOptions {
-        metrics_bind_address: BindAddress::Disabled,
-        health_probe_bind_address: BindAddress::Disabled,
-        webhook_server: webhooks.server_options(),
-        ..ManagerOptions::default()
-    };
-    let mut manager = Manager::new(client.clone(), options)?;
-    setup(&mut manager)?;
-    let manager = tokio::spawn(manager.run_until(std::future::pending()));
-    webhooks.wait_until_reachable().await?;
 
     let namespace = env.create_namespace("cronjob").await?;
     let cron_jobs: Api<CronJob> = Api::namespaced(client.clone(), &namespace);
@@ -153,7 +142,6 @@ async fn the_api_server_calls_the_webhooks() -> Result<(), Box<dyn std::error::E
     assert_eq!(cron_jobs.get("weekly").await?.spec.schedule, "0 6 * * SUN");
     // ANCHOR_END: conversion_test
 
-    manager.abort();
-    env.stop().await;
+    operator.stop().await?;
     Ok(())
 }

@@ -14,25 +14,11 @@
 
 //! `make manifests`: writes the CRDs (`config/crd/bases`), the manager's RBAC role
 //! (`config/rbac/role.yaml`) and the webhook configurations (`config/webhook/manifests.yaml`)
-//! from the API types and the controller and webhook declarations, offline. With `--check`
-//! it only compares them with the files (`make test` does, so stale manifests fail).
+//! of [`cronjob::operator`], offline. With `--check` it only compares them with the
+//! files (`make test` does, so stale manifests fail).
 
-use std::process::ExitCode;
-
-use kubesmith::manifests::Manifests;
-
-use cronjob::api;
-use cronjob::controller;
-use cronjob::webhook;
-// +kubesmith:scaffold:imports
-
-fn main() -> ExitCode {
-    let manifests = Manifests::new(env!("CARGO_MANIFEST_DIR"));
-    let manifests = manifests.crd::<api::v1::cronjob::CronJob>();
-    let manifests = manifests.controller(&controller::cronjob::controller());
-    let manifests = manifests.webhook(&webhook::v1::cronjob::webhook());
-    let manifests = manifests.crd::<api::v2::cronjob::CronJob>();
-    let manifests = manifests.conversion(&webhook::v1::cronjob::conversion());
-    // +kubesmith:scaffold:manifests
-    manifests.main()
+fn main() -> std::process::ExitCode {
+    cronjob::operator()
+        .manifests(env!("CARGO_MANIFEST_DIR"))
+        .main()
 }

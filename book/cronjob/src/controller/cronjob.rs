@@ -22,19 +22,16 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
 use kube::api::{DeleteParams, PostParams};
 use kube::{Api, Resource, ResourceExt};
-use kubesmith::conditions::{ConditionBuilder, HasConditions, is_true};
+use kubesmith::conditions::{ConditionBuilder, HasConditions, READY, is_true};
 use kubesmith::controller::Controller;
 use kubesmith::finalizer::{self, finalize};
-use kubesmith::manager::{self, Manager};
+use kubesmith::manager::Manager;
 use kubesmith::owner::{OwnerError, set_controller_reference};
 use kubesmith::reconcile::{Action, Context, ReconcileError, Reconciler};
 use prometheus_client::metrics::counter::Counter;
 
 use crate::api::v1::cronjob::{ConcurrencyPolicy, CronJob, CronJobStatus};
 use crate::schedule::{Schedule, ScheduleError};
-
-/// The condition that says whether a CronJob's schedule runs.
-pub const READY: &str = "Ready";
 
 /// The finalizer that stops a CronJob's Jobs before the CronJob is deleted.
 pub const FINALIZER: &str = "batch.tutorial.kubesmith.dev/stop-jobs";
@@ -51,12 +48,6 @@ pub const DEFAULT_HISTORY: (i32, i32) = (3, 1);
 /// cache, and `make manifests` grants what the declaration names.
 pub fn controller() -> Controller<CronJob> {
     Controller::new().owns::<Job>()
-}
-
-/// Registers the CronJob controller with `manager` (`main` calls this), on the system clock.
-pub fn setup(manager: &mut Manager) -> Result<(), manager::Error> {
-    let reconciler = CronJobReconciler::new(manager, Timestamp::now);
-    manager.add(controller(), reconciler)
 }
 // ANCHOR_END: controller
 

@@ -13,7 +13,7 @@
 // limitations under the License.
 
 //! The controllers of this operator, one module per Kind (`kubesmith create
-//! api` adds them). `main` registers each with the manager through its `setup` function.
+//! api` adds them). `crate::operator` lists each of them.
 
 pub mod cronjob;
 // +kubesmith:scaffold:modules

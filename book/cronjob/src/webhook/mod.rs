@@ -13,7 +13,7 @@
 // limitations under the License.
 
 //! The webhooks of this operator, one module per version and Kind (`kubesmith create webhook`
-//! adds them). `main` registers each with the manager through its `setup` function.
+//! adds them). `crate::operator` lists each of them.
 
 pub mod v1;
 // +kubesmith:scaffold:modules

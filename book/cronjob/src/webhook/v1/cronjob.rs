@@ -17,10 +17,9 @@
 //! - validation: refuses CronJobs the CRD's schema cannot catch, with a message per field;
 //! - conversion: between the versions of CronJob, through this one (the hub);
 //!
-//! served by the manager (`main` calls [`setup`]); `make manifests` writes their
+//! served by the manager (`crate::operator` lists them); `make manifests` writes their
 //! configurations.
 
-use kubesmith::manager::{self, Manager};
 use kubesmith::webhook::{
     AdmissionContext, Conversion, Defaulter, FieldError, Validator, Warnings, Webhook, WebhookError,
 };
@@ -36,14 +35,7 @@ use crate::schedule::Schedule;
 /// which must fit the 63 characters of a label value.
 pub const MAX_NAME_LENGTH: usize = 52;
 
-// ANCHOR: setup
-/// Registers the webhooks of CronJob v1 with `manager` (`main` calls this).
-pub fn setup(manager: &mut Manager) -> Result<(), manager::Error> {
-    manager.add_webhook(webhook())?;
-    manager.add_conversion(conversion())?;
-    Ok(())
-}
-
+// ANCHOR: declaration
 /// The admission webhooks of CronJob v1.
 pub fn webhook() -> Webhook<CronJob> {
     Webhook::new()
@@ -56,7 +48,7 @@ pub fn webhook() -> Webhook<CronJob> {
 pub fn conversion() -> Conversion<CronJob> {
     Conversion::hub().spoke::<v2::cronjob::CronJob>()
 }
-// ANCHOR_END: setup
+// ANCHOR_END: declaration
 
 // ANCHOR: defaulter
 /// Fills in the fields a CronJob leaves out, so that what is stored says what runs.
