@@ -8,10 +8,10 @@ use kube::core::{Selector, SelectorExt};
 use kube::runtime::reflector::ObjectRef;
 use kube::{Api, Resource};
 
+use super::cache::Cache;
 use super::error::CacheError;
 use super::index::CONTROLLER_OWNER_INDEX;
 use super::informer::Informer;
-use super::informers::Cache;
 use super::kind::{Kind, kind_name};
 
 /// Reads of `K` from the cache, in one namespace or in all, and writes through `Api<K>` that

@@ -37,21 +37,25 @@
 //! deletes and relists; every kind has the [`CONTROLLER_OWNER_INDEX`].
 
 mod api;
+#[expect(
+    clippy::module_inception,
+    reason = "named after the type it defines, `Cache`, like the other files here"
+)]
+mod cache;
 mod desired;
 mod error;
 mod index;
 mod informer;
-mod informers;
 pub(crate) mod kind;
 mod namespaces;
 mod ownership;
 mod write;
 
 pub use api::CachedApi;
+pub use cache::{Cache, DEFAULT_CACHE_SYNC_TIMEOUT};
 pub use error::{CacheError, WriteError};
 pub use index::CONTROLLER_OWNER_INDEX;
 pub use informer::Selection;
-pub use informers::{Cache, DEFAULT_CACHE_SYNC_TIMEOUT};
 pub use write::{MutateError, OperationResult};
 
 pub(crate) use informer::{Informer, Subscription};

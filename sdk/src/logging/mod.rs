@@ -14,7 +14,7 @@
 //!   `kubectl logs` shows plain text.
 //! - **Per-target levels** from `RUST_LOG` (`kube=warn,my_operator=trace`) on top of the level
 //!   of the flags; a bare level in `RUST_LOG` counts when `--zap-log-level` is not given.
-//! - **HTTP internals** ([`TRANSPORT_TARGETS`]: hyper, h2, tower, kube's request layer) log at
+//! - **HTTP internals** (hyper, h2, tower, kube's request layer) log at
 //!   info at most, as Go's HTTP stack writes nothing to a controller-runtime logger; name them
 //!   in `RUST_LOG` to trace requests (`RUST_LOG=kube_client=debug,hyper=debug`).
 //! - Lines go to stderr; times are UTC.
@@ -46,8 +46,5 @@ mod subscriber;
 mod time;
 
 pub use flags::LoggingFlags;
-pub use subscriber::{
-    LogFormat, LogSettings, LoggingError, NO_COLOR_VAR, RUST_LOG_VAR, TRANSPORT_TARGETS,
-    color_wanted, filter,
-};
+pub use subscriber::{LogFormat, LogSettings, LoggingError, NO_COLOR_VAR, RUST_LOG_VAR};
 pub use time::TimeEncoding;

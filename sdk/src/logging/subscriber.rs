@@ -98,12 +98,12 @@ impl LogSettings {
 /// tower middleware, kube's request layer). Like Go's HTTP stack, which writes nothing to a
 /// controller-runtime logger, they log at info at most, unless `RUST_LOG` names them (or a
 /// prefix of them, such as `kube_client`).
-pub const TRANSPORT_TARGETS: &[&str] = &["h2", "hyper", "tower", "kube_client::client::builder"];
+pub(crate) const TRANSPORT_TARGETS: &[&str] = &["h2", "hyper", "tower", "kube_client::client::builder"];
 
 /// The filter: `level` for every target, unless `rust_log` (the value of `RUST_LOG`) names the
 /// target; a bare level in `rust_log` replaces `level` when `level_is_explicit` is false
 /// (the flag was not given). [`TRANSPORT_TARGETS`] stay at info at most.
-pub fn filter(
+pub(crate) fn filter(
     level: LevelFilter,
     level_is_explicit: bool,
     rust_log: Option<&str>,
@@ -139,7 +139,7 @@ pub fn filter(
 
 /// Whether to colour output on a stream: only a terminal, and only when `NO_COLOR` (its value
 /// given as `no_color`) is unset or empty.
-pub fn color_wanted(is_terminal: bool, no_color: Option<&OsStr>) -> bool {
+pub(crate) fn color_wanted(is_terminal: bool, no_color: Option<&OsStr>) -> bool {
     is_terminal && no_color.is_none_or(OsStr::is_empty)
 }
 

@@ -254,7 +254,7 @@ fn every_rule_source_and_rbac_key_is_on_the_page() {
         ("sdk/src/leader_election.rs", "leader_election"),
         ("sdk/src/metrics/server.rs", "metrics::server"),
         ("sdk/src/webhook/certificates.rs", "webhook"),
-        ("sdk/src/manager/lifecycle.rs", "manager"),
+        ("sdk/src/manager/mod.rs", "manager"),
         ("sdk/src/controller/builder.rs", "controller"),
         ("sdk/src/controller/rules.rs", "controller"),
         ("sdk/src/manifests/generate.rs", "manifests"),
