@@ -26,16 +26,13 @@ use k8s_openapi::jiff::{SignedDuration, Timestamp};
 use kube::api::{DeleteParams, ListParams, PostParams};
 use kube::{Api, Client, ResourceExt};
 use kubesmith::conditions::READY;
-use kubesmith::envtest::{Environment, SharedEnvironment, TestManager, eventually, wait_for};
+use kubesmith::envtest::{SharedEnvironment, TestManager, eventually, wait_for};
 use kubesmith::manager::{Manager, ManagerOptions};
 use kubesmith::metrics::Metrics;
 
 /// One control plane for the tests of this file, with the CRDs `make manifests` writes.
-static ENV: SharedEnvironment = SharedEnvironment::new(|| {
-    Environment::builder()
-        .crd_directory(concat!(env!("CARGO_MANIFEST_DIR"), "/config/crd/bases"))
-        .error_if_crd_path_missing(true)
-});
+static ENV: SharedEnvironment =
+    SharedEnvironment::with_crd_directory(concat!(env!("CARGO_MANIFEST_DIR"), "/config/crd/bases"));
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 

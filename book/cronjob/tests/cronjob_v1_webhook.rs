@@ -22,14 +22,11 @@ use k8s_openapi::api::batch::v1::{JobSpec, JobTemplateSpec};
 use k8s_openapi::api::core::v1::{Container, PodSpec, PodTemplateSpec};
 use kube::Api;
 use kube::api::PostParams;
-use kubesmith::envtest::{Environment, SharedEnvironment};
+use kubesmith::envtest::SharedEnvironment;
 
 /// One control plane for the tests of this file, with the CRDs `make manifests` writes.
-static ENV: SharedEnvironment = SharedEnvironment::new(|| {
-    Environment::builder()
-        .crd_directory(concat!(env!("CARGO_MANIFEST_DIR"), "/config/crd/bases"))
-        .error_if_crd_path_missing(true)
-});
+static ENV: SharedEnvironment =
+    SharedEnvironment::with_crd_directory(concat!(env!("CARGO_MANIFEST_DIR"), "/config/crd/bases"));
 
 /// A spec running a one-container Job on `schedule`.
 fn spec(schedule: &str) -> CronJobSpec {

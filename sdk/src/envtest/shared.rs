@@ -27,16 +27,50 @@ use super::error::Result;
 /// }
 /// ```
 pub struct SharedEnvironment {
-    configure: fn() -> EnvironmentBuilder,
+    configure: Configure,
     environment: OnceCell<Environment>,
+}
+
+/// How a [`SharedEnvironment`] makes its builder.
+enum Configure {
+    Builder(fn() -> EnvironmentBuilder),
+    CrdDirectory(&'static str),
 }
 
 impl SharedEnvironment {
     /// A shared environment whose builder comes from `configure`; nothing starts until [`get`](Self::get).
     pub const fn new(configure: fn() -> EnvironmentBuilder) -> Self {
         SharedEnvironment {
-            configure,
+            configure: Configure::Builder(configure),
             environment: OnceCell::const_new(),
+        }
+    }
+
+    /// A shared environment with the CRDs of `directory` installed, and an error when the
+    /// directory is missing: what the tests of a project need, with
+    /// `concat!(env!("CARGO_MANIFEST_DIR"), "/config/crd/bases")` (where `make manifests`
+    /// writes them). The same as [`new`](Self::new) with
+    /// `Environment::builder().crd_directory(directory).error_if_crd_path_missing(true)`.
+    ///
+    /// ```no_run
+    /// use kubesmith::envtest::SharedEnvironment;
+    ///
+    /// static ENV: SharedEnvironment =
+    ///     SharedEnvironment::with_crd_directory(concat!(env!("CARGO_MANIFEST_DIR"), "/config/crd/bases"));
+    /// ```
+    pub const fn with_crd_directory(directory: &'static str) -> Self {
+        SharedEnvironment {
+            configure: Configure::CrdDirectory(directory),
+            environment: OnceCell::const_new(),
+        }
+    }
+
+    fn builder(&self) -> EnvironmentBuilder {
+        match self.configure {
+            Configure::Builder(configure) => configure(),
+            Configure::CrdDirectory(directory) => Environment::builder()
+                .crd_directory(directory)
+                .error_if_crd_path_missing(true),
         }
     }
 
@@ -44,7 +78,7 @@ impl SharedEnvironment {
     pub async fn get(&'static self) -> Result<&'static Environment> {
         self.environment
             .get_or_try_init(|| async {
-                let environment = (self.configure)().start().await?;
+                let environment = self.builder().start().await?;
                 stop_at_exit(self);
                 Ok(environment)
             })

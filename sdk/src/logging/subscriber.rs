@@ -98,7 +98,8 @@ impl LogSettings {
 /// tower middleware, kube's request layer). Like Go's HTTP stack, which writes nothing to a
 /// controller-runtime logger, they log at info at most, unless `RUST_LOG` names them (or a
 /// prefix of them, such as `kube_client`).
-pub(crate) const TRANSPORT_TARGETS: &[&str] = &["h2", "hyper", "tower", "kube_client::client::builder"];
+pub(crate) const TRANSPORT_TARGETS: &[&str] =
+    &["h2", "hyper", "tower", "kube_client::client::builder"];
 
 /// The filter: `level` for every target, unless `rust_log` (the value of `RUST_LOG`) names the
 /// target; a bare level in `rust_log` replaces `level` when `level_is_explicit` is false

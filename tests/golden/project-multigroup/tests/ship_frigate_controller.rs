@@ -10,14 +10,11 @@ use ::project_multigroup::api::ship::v1beta1::frigate::Frigate;
 use kube::Api;
 use kube::api::PostParams;
 use kubesmith::conditions::READY;
-use kubesmith::envtest::{Environment, SharedEnvironment, wait_for};
+use kubesmith::envtest::{SharedEnvironment, wait_for};
 
 /// One control plane for the tests of this file, with the CRDs `make manifests` writes.
-static ENV: SharedEnvironment = SharedEnvironment::new(|| {
-    Environment::builder()
-        .crd_directory(concat!(env!("CARGO_MANIFEST_DIR"), "/config/crd/bases"))
-        .error_if_crd_path_missing(true)
-});
+static ENV: SharedEnvironment =
+    SharedEnvironment::with_crd_directory(concat!(env!("CARGO_MANIFEST_DIR"), "/config/crd/bases"));
 
 #[tokio::test]
 async fn frigate_is_reconciled_to_ready() -> Result<(), Box<dyn std::error::Error>> {

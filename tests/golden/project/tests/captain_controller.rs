@@ -24,14 +24,11 @@ use ::project::api::v1::captain::Captain;
 use kube::Api;
 use kube::api::PostParams;
 use kubesmith::conditions::READY;
-use kubesmith::envtest::{Environment, SharedEnvironment, wait_for};
+use kubesmith::envtest::{SharedEnvironment, wait_for};
 
 /// One control plane for the tests of this file, with the CRDs `make manifests` writes.
-static ENV: SharedEnvironment = SharedEnvironment::new(|| {
-    Environment::builder()
-        .crd_directory(concat!(env!("CARGO_MANIFEST_DIR"), "/config/crd/bases"))
-        .error_if_crd_path_missing(true)
-});
+static ENV: SharedEnvironment =
+    SharedEnvironment::with_crd_directory(concat!(env!("CARGO_MANIFEST_DIR"), "/config/crd/bases"));
 
 #[tokio::test]
 async fn captain_is_reconciled_to_ready() -> Result<(), Box<dyn std::error::Error>> {

@@ -23,14 +23,11 @@ use ::project::api::v2;
 use ::project::webhook::v1::captain;
 use kube::Api;
 use kube::api::PostParams;
-use kubesmith::envtest::{Environment, SharedEnvironment};
+use kubesmith::envtest::SharedEnvironment;
 
 /// One control plane for the tests of this file, with the CRDs `make manifests` writes.
-static ENV: SharedEnvironment = SharedEnvironment::new(|| {
-    Environment::builder()
-        .crd_directory(concat!(env!("CARGO_MANIFEST_DIR"), "/config/crd/bases"))
-        .error_if_crd_path_missing(true)
-});
+static ENV: SharedEnvironment =
+    SharedEnvironment::with_crd_directory(concat!(env!("CARGO_MANIFEST_DIR"), "/config/crd/bases"));
 
 #[tokio::test]
 async fn the_api_server_calls_the_webhooks() -> Result<(), Box<dyn std::error::Error>> {
