@@ -5,6 +5,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::manager::{self, BindAddress, Manager, ManagerOptions};
+use crate::metrics::Metrics;
 use crate::operator::Operator;
 
 use super::environment::Environment;
@@ -38,11 +39,13 @@ pub struct TestManager {
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<Result<(), manager::Error>>>,
     webhooks: Option<(InstalledWebhooks, kube::Client)>,
+    metrics: Metrics,
 }
 
 impl TestManager {
     /// Runs `manager` on a task of its own.
     pub fn start(manager: Manager) -> Self {
+        let metrics = manager.metrics().clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(manager.run_until(async move {
             let _ = stopped.await;
@@ -51,7 +54,14 @@ impl TestManager {
             stop: Some(stop),
             task: Some(task),
             webhooks: None,
+            metrics,
         }
+    }
+
+    /// The manager's metrics, to wait for its controllers' work
+    /// ([`Metrics::reconciles`]) where the work leaves nothing else to see.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     /// Stops the manager gracefully and returns how its run ended. Webhook configurations

@@ -250,6 +250,18 @@ impl Metrics {
         text
     }
 
+    /// How many reconciles of the controller `controller` ended with `result` (`success`,
+    /// `error`, `requeue` or `requeue_after`): `controller_runtime_reconcile_total`, for tests
+    /// that wait for a controller's work.
+    pub fn reconciles(&self, controller: &str, result: &str) -> u64 {
+        self.reconcile_total
+            .get(&ResultLabels {
+                controller: controller.to_string(),
+                result: result.to_string(),
+            })
+            .map_or(0, |counter| counter.get())
+    }
+
     /// The series one controller records into (created now, at zero).
     pub(crate) fn controller(&self, name: &str) -> ControllerMetrics {
         let controller = ControllerLabels {
@@ -425,5 +437,23 @@ impl WebhookMetrics {
                 code: code.to_string(),
             })
             .inc();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Metrics;
+
+    #[test]
+    fn reconciles_are_counted_per_controller_and_result() {
+        let metrics = Metrics::new();
+        assert_eq!(metrics.reconciles("widget", "success"), 0);
+        let widget = metrics.controller("widget");
+        widget.success.inc();
+        widget.success.inc();
+        widget.error.inc();
+        assert_eq!(metrics.reconciles("widget", "success"), 2);
+        assert_eq!(metrics.reconciles("widget", "error"), 1);
+        assert_eq!(metrics.reconciles("gadget", "success"), 0);
     }
 }
