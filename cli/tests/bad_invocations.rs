@@ -630,12 +630,44 @@ const CASES: &[Case] = &[
     ),
     case(
         WithApi,
-        "create api --group batch --version v1 --kind Job --resource=false --make=false",
+        "create api --group batch --version v1 --kind Widget --resource=false --make=false",
         &[
             "--resource=false",
-            "Job batch/v1 is not one",
+            "Widget batch/v1 is neither",
             "create the API first",
         ],
+    ),
+    // Kinds of Kubernetes itself.
+    case(
+        Fresh,
+        "create api --group apps --version v1 --kind Deployment --resource=false --plural deploys --make=false",
+        &[
+            "Deployment is \"deployments\" in Kubernetes",
+            "drop --plural",
+        ],
+    ),
+    case(
+        Namespaced,
+        "create api --group core --version v1 --kind Namespace --resource=false --make=false",
+        &["Namespace is cluster-scoped", "confined to its namespace"],
+    ),
+    case(
+        Fresh,
+        "create api --group apps --version v1 --kind Pod --resource=false --make=false",
+        &["Pod apps/v1 is neither", "create the API first"],
+    ),
+    case(
+        Fresh,
+        "create webhook --group core --version v1 --kind Pod --conversion --spoke v2",
+        &[
+            "Pod is Kubernetes' own Kind",
+            "--conversion is for this project's Kinds",
+        ],
+    ),
+    case(
+        Fresh,
+        "create webhook --group core --version v1 --kind Pod",
+        &["nothing to scaffold", "--defaulting"],
     ),
     case(
         WithApi,
@@ -852,15 +884,15 @@ const CASES: &[Case] = &[
         WithApi,
         "create webhook --group batch --version v2 --kind CronJob --defaulting",
         &[
-            "CronJob batch/v2 is not an API of this project",
+            "CronJob batch/v2 is neither an API of this project nor a Kind of Kubernetes",
             "create it first with kubesmith create api",
         ],
     ),
     case(
         WithApi,
-        "create webhook --group batch --version v1 --kind Job --programmatic-validation",
+        "create webhook --group batch --version v1 --kind Widget --programmatic-validation",
         &[
-            "Job batch/v1 is not an API of this project",
+            "Widget batch/v1 is neither an API of this project nor a Kind of Kubernetes",
             "create it first",
         ],
     ),

@@ -22,7 +22,9 @@ const SOURCE_DATE_EPOCH: &str = "1780272000";
 /// - `project-multigroup`: a multigroup project whose manager is confined to its namespace,
 ///   without a license header;
 /// - `project-self-managed`: webhooks whose certificate the manager issues itself
-///   (`--webhook-certs self-managed`), no cert-manager.
+///   (`--webhook-certs self-managed`), no cert-manager;
+/// - `project-core`: a controller and a validating webhook for Kubernetes' `apps/v1
+///   Deployment` and a defaulting webhook for `core/v1 Pod`, beside a Kind of its own.
 fn commands(name: &str) -> Vec<Vec<String>> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../tests/golden")
@@ -120,6 +122,11 @@ fn multigroup_project() {
 #[test]
 fn self_managed_certificates_project() {
     check("project-self-managed");
+}
+
+#[test]
+fn core_kinds_project() {
+    check("project-core");
 }
 
 /// The dependency `name` of a `[dependencies]` table: its version and features.

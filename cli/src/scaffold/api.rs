@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use super::changes::Applied;
+use super::core_kinds::{self, CoreKind};
 use super::e2e;
 use super::error::ScaffoldError;
 use super::names;
@@ -75,6 +76,14 @@ pub fn create_api(
 
 /// Checks the options against the names' rules and the project; returns the resource to add.
 fn check(project: &Project, options: &ApiOptions) -> Result<Resource, ScaffoldError> {
+    if !options.resource
+        && let Some(core) = core_kinds::find(&options.group, &options.version, &options.kind)
+        && project
+            .resource(core.group, core.version, core.kind)
+            .is_none_or(|own| own.api.is_none())
+    {
+        return check_core(project, options, core);
+    }
     names::check_group(&options.group, &project.domain)?;
     names::check_version(&options.version)?;
     names::check_kind(&options.kind)?;
@@ -113,7 +122,7 @@ fn check(project: &Project, options: &ApiOptions) -> Result<Resource, ScaffoldEr
     }
     if !options.resource && !has_api {
         return Err(ScaffoldError::Usage(format!(
-            "--resource=false scaffolds a controller for an API of this project, and {} {}/{} is not one (controllers of core or external types are not scaffolded); create the API first",
+            "--resource=false scaffolds a controller for an API of this project or a Kind of Kubernetes itself (apps/v1 Deployment, core/v1 Pod, ...), and {} {}/{} is neither; create the API first",
             options.kind, options.group, options.version
         )));
     }
@@ -190,6 +199,50 @@ fn check(project: &Project, options: &ApiOptions) -> Result<Resource, ScaffoldEr
     })
 }
 
+/// Checks a controller for `core`, a Kind of Kubernetes itself; returns the resource to add.
+fn check_core(
+    project: &Project,
+    options: &ApiOptions,
+    core: &CoreKind,
+) -> Result<Resource, ScaffoldError> {
+    if !options.controller {
+        return Err(ScaffoldError::Usage(
+            "nothing to scaffold: --resource=false and --controller=false; drop one of them".into(),
+        ));
+    }
+    if project.namespaced && !core.namespaced {
+        return Err(ScaffoldError::Usage(format!(
+            "{} is cluster-scoped, but this project's manager is confined to its namespace (init --namespaced) and cannot watch it",
+            core.kind
+        )));
+    }
+    if let Some(plural) = options
+        .plural
+        .as_ref()
+        .filter(|plural| *plural != core.plural)
+    {
+        return Err(ScaffoldError::Usage(format!(
+            "{} is {:?} in Kubernetes, not {plural:?}; drop --plural",
+            core.kind, core.plural
+        )));
+    }
+    if project
+        .resource(core.group, core.version, core.kind)
+        .is_some_and(|existing| existing.controller)
+        && !options.force
+    {
+        return Err(ScaffoldError::DuplicateController {
+            group: core.group.into(),
+            version: core.version.into(),
+            kind: core.kind.into(),
+        });
+    }
+    Ok(Resource {
+        controller: true,
+        ..Resource::of_core_kind(core)
+    })
+}
+
 /// The types, the sample, the roles and their wiring.
 fn scaffold_types(plan: &mut Plan<'_>, vars: &ResourceVars) -> Result<(), ScaffoldError> {
     plan.step("api", vars, Mode::Create)?;
@@ -237,10 +290,15 @@ fn scaffold_types(plan: &mut Plan<'_>, vars: &ResourceVars) -> Result<(), Scaffo
     )
 }
 
-/// The controller, its test, its sample in the end-to-end suite and their wiring.
+/// The controller, its test, its sample in the end-to-end suite and their wiring. A controller
+/// of a Kind of Kubernetes itself has no sample: the project does not own the Kind.
 fn scaffold_controller(plan: &mut Plan<'_>, vars: &ResourceVars) -> Result<(), ScaffoldError> {
-    plan.step("controller", vars, Mode::Create)?;
-    e2e::add_sample(plan, vars)?;
+    if vars.owned {
+        plan.step("controller", vars, Mode::Create)?;
+        e2e::add_sample(plan, vars)?;
+    } else {
+        plan.step("controller-core", vars, Mode::Create)?;
+    }
     let header = &vars.project.header;
     let group = vars.qualified_group.clone();
     let module_dir = format!("src/controller/{}", vars.group_dir)

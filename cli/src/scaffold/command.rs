@@ -62,16 +62,19 @@ pub struct InitArgs {
 /// What `create` scaffolds.
 #[derive(Debug, Subcommand)]
 pub enum CreateCommand {
-    /// Add a Kind: its types, its controller and their tests, sample and roles.
+    /// Add a Kind: its types, its controller and their tests, sample and roles; or, with
+    /// --resource=false, a controller for a Kind of Kubernetes itself (apps/v1 Deployment).
     Api(ApiArgs),
-    /// Add defaulting, validating or conversion webhooks to a Kind of this project.
+    /// Add defaulting, validating or conversion webhooks to a Kind of this project, or
+    /// defaulting and validating webhooks to a Kind of Kubernetes itself (core/v1 Pod).
     Webhook(WebhookArgs),
 }
 
 /// The group, version and Kind a `create` command is about.
 #[derive(Debug, Args)]
 pub struct Gvk {
-    /// The API group, without the domain (e.g. batch).
+    /// The API group, without the domain (e.g. batch); for Kinds of Kubernetes itself its
+    /// short name or API group (core, apps, networking or networking.k8s.io).
     #[arg(long)]
     pub group: String,
     /// The API version (e.g. v1, v1beta1, v2alpha3).
@@ -85,7 +88,7 @@ pub struct Gvk {
 /// Arguments of `create api`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  kubesmith create api --group batch --version v1 --kind CronJob\n  kubesmith create api --group batch --version v1 --kind Cluster --namespaced=false\n  kubesmith create api --group batch --version v2 --kind CronJob --controller=false\n  kubesmith create api --group batch --version v1 --kind CronJob --make=false"
+    after_help = "Examples:\n  kubesmith create api --group batch --version v1 --kind CronJob\n  kubesmith create api --group batch --version v1 --kind Cluster --namespaced=false\n  kubesmith create api --group batch --version v2 --kind CronJob --controller=false\n  kubesmith create api --group batch --version v1 --kind CronJob --make=false\n  kubesmith create api --group apps --version v1 --kind Deployment --resource=false"
 )]
 pub struct ApiArgs {
     /// Which Kind.
@@ -97,7 +100,8 @@ pub struct ApiArgs {
     /// Whether objects live in namespaces (--namespaced=false: cluster-scoped).
     #[arg(long, default_value_t = true, action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub namespaced: bool,
-    /// Scaffold the types (src/api).
+    /// Scaffold the types (src/api); --resource=false scaffolds a controller for a Kind that
+    /// exists already: another version's, or one of Kubernetes itself.
     #[arg(long, default_value_t = true, action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub resource: bool,
     /// Scaffold the controller (src/controller) and its test.

@@ -55,7 +55,7 @@ pub fn edit(
         }
         to.multigroup = multigroup;
         if multigroup && !from.multigroup {
-            for resource in &mut to.resources {
+            for resource in to.resources.iter_mut().filter(|r| r.core_kind().is_none()) {
                 resource.path =
                     resource
                         .path

@@ -57,7 +57,7 @@ pub enum ScaffoldError {
     },
     /// A webhook for an API that the project does not have.
     #[error(
-        "{kind} {group}/{version} is not an API of this project: create it first with kubesmith create api"
+        "{kind} {group}/{version} is neither an API of this project nor a Kind of Kubernetes itself: create it first with kubesmith create api"
     )]
     MissingApi {
         /// The group.

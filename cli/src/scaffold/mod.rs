@@ -33,6 +33,7 @@ pub mod api;
 pub mod changes;
 pub mod checksums;
 pub mod command;
+pub mod core_kinds;
 pub mod delete;
 pub mod e2e;
 pub mod edit;

@@ -120,7 +120,7 @@ pub fn check_group(group: &str, domain: &str) -> Result<(), ScaffoldError> {
         return Err(invalid(
             "group",
             group,
-            "a group name such as batch (core Kinds are not scaffolded)",
+            "a group name such as batch (core for the core Kinds of Kubernetes)",
         ));
     }
     if !is_dns_subdomain(group) || !is_dns_subdomain(&format!("{group}.{domain}")) {

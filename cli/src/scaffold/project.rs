@@ -6,6 +6,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::core_kinds::{self, CoreKind};
 use super::error::ScaffoldError;
 
 /// The layout this CLI writes and understands.
@@ -140,6 +141,31 @@ impl WebhookCertificates {
 
 fn is_false(value: &bool) -> bool {
     !*value
+}
+
+impl Resource {
+    /// The Kind of Kubernetes itself this resource is (a controller or webhooks for
+    /// `apps/v1 Deployment`, say), `None` for an API of the project.
+    pub fn core_kind(&self) -> Option<&'static CoreKind> {
+        core_kinds::find(&self.group, &self.version, &self.kind).filter(|core| {
+            self.api.is_none() && self.domain == core_kinds::CORE_DOMAIN && core.module == self.path
+        })
+    }
+
+    /// A resource for the core Kind `core`: no API of the project, types from k8s-openapi.
+    pub fn of_core_kind(core: &CoreKind) -> Resource {
+        Resource {
+            api: None,
+            controller: false,
+            domain: core_kinds::CORE_DOMAIN.into(),
+            group: core.group.into(),
+            kind: core.kind.into(),
+            path: core.module.into(),
+            plural: core.plural.into(),
+            version: core.version.into(),
+            webhooks: None,
+        }
+    }
 }
 
 impl Project {

@@ -173,16 +173,51 @@ pub struct ResourceVars {
     pub file_prefix: String,
     /// The same for object names: `<group>-` in multigroup projects, else empty.
     pub name_prefix: String,
+    /// Whether the Kind is an API of this project (else a Kind of Kubernetes itself).
+    pub owned: bool,
+    /// The module of the Kind's type, as this crate's code names it
+    /// (`crate::api::v1::cronjob`, `k8s_openapi::api::apps::v1`).
+    pub types_module: String,
+    /// The same, as the crate's tests name it (`::project::api::v1::cronjob`).
+    pub test_types_module: String,
+    /// For a Kind of Kubernetes itself: the fields of a sample object besides `metadata`
+    /// (lines of a `json!` object), when kubesmith knows one.
+    pub sample_fields: Option<&'static str>,
 }
 
 impl ResourceVars {
     /// The variables of `resource` in `project`.
     pub fn new(project: ProjectVars, resource: &Resource) -> Self {
         let multigroup = project.multigroup;
-        let namespaced = resource.api.as_ref().is_none_or(|api| api.namespaced);
+        let core = resource.core_kind();
+        let namespaced = match core {
+            Some(core) => core.namespaced,
+            None => resource.api.as_ref().is_none_or(|api| api.namespaced),
+        };
+        let (qualified_group, types_module, test_types_module) = match core {
+            Some(core) => (
+                if core.api_group.is_empty() {
+                    "core".to_string()
+                } else {
+                    core.api_group.to_string()
+                },
+                core.module.to_string(),
+                core.module.to_string(),
+            ),
+            None => (
+                format!("{}.{}", resource.group, resource.domain),
+                format!("crate::{}", resource.path),
+                format!("::{}::{}", project.crate_name, resource.path),
+            ),
+        };
         ResourceVars {
+            owned: core.is_none(),
+            sample_fields: core
+                .and_then(|core| super::core_kinds::sample_fields(core.group, core.kind)),
+            types_module,
+            test_types_module,
+            qualified_group,
             group: resource.group.clone(),
-            qualified_group: format!("{}.{}", resource.group, resource.domain),
             version: resource.version.clone(),
             kind: resource.kind.clone(),
             kind_lower: resource.kind.to_ascii_lowercase(),

@@ -10,11 +10,12 @@ use serde::Serialize;
 
 use super::api::module_docs;
 use super::changes::{Applied, ChangeSet};
+use super::core_kinds::{self, CoreKind};
 use super::e2e;
 use super::error::ScaffoldError;
 use super::names;
 use super::plan::{self, Mode, OPERATOR_FILE, OPERATOR_MARKER, Plan};
-use super::project::{PROJECT_FILE, Project, WebhookInfo};
+use super::project::{PROJECT_FILE, Project, Resource, WebhookInfo};
 use super::templates::Templates;
 use super::vars::{Dependency, ProjectVars, ResourceVars};
 
@@ -71,11 +72,17 @@ pub fn create_webhook(
     templates: &Templates,
 ) -> Result<Applied, ScaffoldError> {
     let mut project = Project::read(dir)?;
-    let webhooks = check(&project, options)?;
-    let resource = project
-        .resource(&options.group, &options.version, &options.kind)
-        .cloned()
-        .ok_or_else(|| missing_api(options))?;
+    let (resource, webhooks) = match core_kind(&project, options) {
+        Some(core) => check_core(&project, options, core)?,
+        None => {
+            let webhooks = check(&project, options)?;
+            let resource = project
+                .resource(&options.group, &options.version, &options.kind)
+                .cloned()
+                .ok_or_else(|| missing_api(options))?;
+            (resource, webhooks)
+        }
+    };
     let header = plan::header(dir)?;
     let vars = WebhookVars::new(
         ResourceVars::new(
@@ -92,7 +99,15 @@ pub fn create_webhook(
     } else {
         plan.step("webhook-cert-manager", &vars, Mode::Once)?;
     }
-    plan.step("webhook", &vars, Mode::Create)?;
+    plan.step(
+        if vars.resource.owned {
+            "webhook"
+        } else {
+            "webhook-core"
+        },
+        &vars,
+        Mode::Create,
+    )?;
     let group = vars.resource.qualified_group.clone();
     let version_dir = format!(
         "src/webhook/{}{}",
@@ -117,15 +132,22 @@ pub fn create_webhook(
         )?;
     }
     wire(&mut plan, &vars)?;
-    let mut versions = Vec::new();
-    if vars.admission {
-        versions.push(vars.resource.version.clone());
+    // The end-to-end suite creates objects of the project's own Kinds only.
+    if vars.resource.owned {
+        let mut versions = Vec::new();
+        if vars.admission {
+            versions.push(vars.resource.version.clone());
+        }
+        versions.extend(vars.spokes.iter().cloned());
+        e2e::add_webhook_objects(&mut plan, &vars.resource, &versions)?;
     }
-    versions.extend(vars.spokes.iter().cloned());
-    e2e::add_webhook_objects(&mut plan, &vars.resource, &versions)?;
 
-    if let Some(resource) = project.resource_mut(&options.group, &options.version, &options.kind) {
-        resource.webhooks = Some(webhooks);
+    match project.resource_mut(&resource.group, &resource.version, &resource.kind) {
+        Some(existing) => existing.webhooks = Some(webhooks),
+        None => project.resources.push(Resource {
+            webhooks: Some(webhooks),
+            ..resource
+        }),
     }
     plan.changes.replace(PROJECT_FILE, project.render()?);
     plan.apply()
@@ -137,6 +159,41 @@ fn missing_api(options: &WebhookOptions) -> ScaffoldError {
         version: options.version.clone(),
         kind: options.kind.clone(),
     }
+}
+
+/// The Kind of Kubernetes itself the options name, unless the project has an API of that name.
+fn core_kind(project: &Project, options: &WebhookOptions) -> Option<&'static CoreKind> {
+    core_kinds::find(&options.group, &options.version, &options.kind).filter(|core| {
+        project
+            .resource(core.group, core.version, core.kind)
+            .is_none_or(|own| own.api.is_none())
+    })
+}
+
+/// Checks webhooks for `core`, a Kind of Kubernetes itself: admission only (its versions
+/// are Kubernetes' to convert). Returns its resource and its webhooks after this command.
+fn check_core(
+    project: &Project,
+    options: &WebhookOptions,
+    core: &CoreKind,
+) -> Result<(Resource, WebhookInfo), ScaffoldError> {
+    if options.conversion || !options.spokes.is_empty() {
+        return Err(ScaffoldError::Usage(format!(
+            "{} is Kubernetes' own Kind: the API server converts its versions; --conversion is for this project's Kinds",
+            core.kind
+        )));
+    }
+    if !(options.defaulting || options.validation) {
+        return Err(ScaffoldError::Usage(
+            "nothing to scaffold: pass --defaulting and/or --programmatic-validation".into(),
+        ));
+    }
+    let resource = project
+        .resource(core.group, core.version, core.kind)
+        .cloned()
+        .unwrap_or_else(|| Resource::of_core_kind(core));
+    let webhooks = merge(&resource, options)?;
+    Ok((resource, webhooks))
 }
 
 /// Checks the options against the project; returns the Kind's webhooks after this command.
@@ -212,6 +269,12 @@ fn check(project: &Project, options: &WebhookOptions) -> Result<WebhookInfo, Sca
             hub.kind, hub.version, hub.kind, hub.version
         )));
     }
+    merge(resource, options)
+}
+
+/// The webhooks `resource` has after this command: those it had and those `options` add; a
+/// webhook it has already is an error unless `--force`.
+fn merge(resource: &Resource, options: &WebhookOptions) -> Result<WebhookInfo, ScaffoldError> {
     let existing = resource.webhooks.clone().unwrap_or_else(|| WebhookInfo {
         webhook_version: "v1".into(),
         ..WebhookInfo::default()
@@ -227,9 +290,9 @@ fn check(project: &Project, options: &WebhookOptions) -> Result<WebhookInfo, Sca
         && !options.force
     {
         return Err(ScaffoldError::DuplicateWebhook {
-            group: options.group.clone(),
-            version: options.version.clone(),
-            kind: options.kind.clone(),
+            group: resource.group.clone(),
+            version: resource.version.clone(),
+            kind: resource.kind.clone(),
             which,
         });
     }

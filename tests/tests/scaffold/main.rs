@@ -5,14 +5,16 @@
 //! without a node; the generated RBAC is exactly enough; `make docker-build` and `make
 //! docker-buildx` make static nonroot images with podman; a security scanner finds only the
 //! documented choices in the rendered manifests; a project with self-managed webhook
-//! certificates needs no cert-manager. The book's tutorial project passes its own lint and
-//! tests. A project resolved afresh, with the newest compatible dependencies, compiles without
-//! a warning.
+//! certificates needs no cert-manager; a project with a controller and webhooks for
+//! Kubernetes' own Kinds (Deployment, Pod) passes its own tests. The book's tutorial project
+//! passes its own lint and tests. A project resolved afresh, with the newest compatible
+//! dependencies, compiles without a warning.
 //!
 //! Every scaffold depends on this repository's crates by path and builds into one target
 //! directory (`scaffolds` in the machine cache, shared by checkouts), so dependencies compile
 //! once for all of them.
 
+mod core_kinds;
 mod deploy;
 mod e2e_suite;
 mod edit;

@@ -1,0 +1,5 @@
+//! The custom resources of this operator, one module per version
+//! (`kubesmith create api` adds them).
+
+pub mod v1;
+// +kubesmith:scaffold:modules

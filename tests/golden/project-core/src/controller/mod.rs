@@ -1,0 +1,6 @@
+//! The controllers of this operator, one module per Kind (`kubesmith create
+//! api` adds them). `crate::operator` lists each of them.
+
+pub mod captain;
+pub mod deployment;
+// +kubesmith:scaffold:modules

@@ -1,0 +1,66 @@
+//! The controllers in the cluster: a sample of each Kind they reconcile is applied (with its
+//! spec's defaults) and reconciled to `Ready`, the condition the scaffolded reconcilers set.
+//! `kubesmith create api` adds the sample of each new Kind; give them the specs your
+//! reconcilers need as they grow.
+
+use std::fmt::Debug;
+
+use kube::Resource;
+use project_core::api;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::OPERATOR;
+use crate::support::{Cluster, Error, Scoped};
+
+#[tokio::test]
+async fn a_sample_of_each_kind_is_reconciled_to_ready() -> Result<(), Error> {
+    let cluster = Cluster::connect(OPERATOR).await?;
+    cluster
+        .checks(async {
+            reconciled::<api::v1::captain::Captain>(&cluster, "captain-sample").await?;
+            // +kubesmith:scaffold:e2e-samples
+            Ok(())
+        })
+        .await
+}
+
+/// Applies a `K` named `name` with the default spec and waits until it is `Ready` for its
+/// current generation.
+async fn reconciled<K>(cluster: &Cluster, name: &str) -> Result<(), Error>
+where
+    K: Resource<DynamicType = ()>
+        + Default
+        + Clone
+        + Debug
+        + Serialize
+        + DeserializeOwned
+        + Send
+        + 'static,
+    K::Scope: Scoped,
+{
+    let mut sample = K::default();
+    sample.meta_mut().name = Some(name.to_string());
+    let api = cluster.api::<K>();
+    cluster.apply(&api, &sample).await?;
+    cluster.wait_for(&api, name, "Ready", is_ready::<K>).await?;
+    Ok(())
+}
+
+/// Whether `object` has the condition `Ready=True` for the generation it is at.
+fn is_ready<K: Resource + Serialize>(object: Option<&K>) -> bool {
+    let Some(object) = object else {
+        return false;
+    };
+    let generation = object.meta().generation;
+    let status = serde_json::to_value(object).unwrap_or_default();
+    status["status"]["conditions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|condition| {
+            condition["type"] == "Ready"
+                && condition["status"] == "True"
+                && condition["observedGeneration"].as_i64() == generation
+        })
+}
