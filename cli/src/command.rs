@@ -73,7 +73,7 @@ impl Cli {
             Command::Init(args) => args.run(dir, out),
             Command::Create(command) => command.run(dir, out, progress),
             Command::Delete(command) => command.run(dir, out, progress),
-            Command::Edit(args) => args.run(dir, out),
+            Command::Edit(args) => args.run(dir, out, progress),
             Command::Alpha(command) => command.run(dir, out),
             Command::Api(command) => command.run(dir, out, progress),
             Command::Envtest(command) => command.run(out, progress),

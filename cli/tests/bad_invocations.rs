@@ -108,13 +108,13 @@ impl Fixture {
                 &["create api --group batch --version v1 --kind CronJob --make=false"]
             }
             Fixture::WithWebhook => &[
-                "create webhook --group batch --version v1 --kind CronJob --defaulting --programmatic-validation",
+                "create webhook --group batch --version v1 --kind CronJob --defaulting --programmatic-validation --make=false",
             ],
             Fixture::TwoVersions => &[
                 "create api --group batch --version v2 --kind CronJob --controller=false --make=false",
             ],
             Fixture::Conversion => &[
-                "create webhook --group batch --version v1 --kind CronJob --conversion --spoke v2",
+                "create webhook --group batch --version v1 --kind CronJob --conversion --spoke v2 --make=false",
             ],
             Fixture::Multigroup => &[
                 "init --domain example.com --project-name demo --multigroup",
@@ -821,6 +821,26 @@ const CASES: &[Case] = &[
     )
     .edits(&[Dir("tests")])
     .env(&[("MAKE", "false")]),
+    // The same for create webhook and edit, which change what `make manifests` writes too.
+    case(
+        WithApi,
+        "create webhook --group batch --version v1 --kind CronJob --defaulting",
+        &[
+            "`false manifests` failed",
+            "the project was restored as it was",
+        ],
+    )
+    .env(&[("MAKE", "false")])
+    .absent(&["src/webhook/v1/cronjob.rs", "tests/cronjob_v1_webhook.rs"]),
+    case(
+        WithApi,
+        "edit --namespaced",
+        &[
+            "`false manifests` failed",
+            "the project was restored as it was",
+        ],
+    )
+    .env(&[("MAKE", "false")]),
     // create webhook.
     case(
         WithApi,
@@ -1339,8 +1359,8 @@ fn rerunning_with_force_changes_nothing() {
     let commands = [
         "create api --group batch --version v1 --kind CronJob --force --make=false",
         "create api --group batch --version v2 --kind CronJob --controller=false --force --make=false",
-        "create webhook --group batch --version v1 --kind CronJob --defaulting --programmatic-validation --force",
-        "create webhook --group batch --version v1 --kind CronJob --conversion --spoke v2 --force",
+        "create webhook --group batch --version v1 --kind CronJob --defaulting --programmatic-validation --force --make=false",
+        "create webhook --group batch --version v1 --kind CronJob --conversion --spoke v2 --force --make=false",
     ];
     for command in commands {
         kubesmith_ok(&dir, command);

@@ -26,10 +26,10 @@ const CRONJOB_V2: &str =
     "create api --group batch --version v2 --kind CronJob --controller=false --make=false";
 const CLUSTER: &str =
     "create api --group batch --version v1 --kind Cluster --namespaced=false --make=false";
-const WEBHOOKS: &str = "create webhook --group batch --version v1 --kind CronJob --defaulting --programmatic-validation";
+const WEBHOOKS: &str = "create webhook --group batch --version v1 --kind CronJob --defaulting --programmatic-validation --make=false";
 const CONVERSION: &str =
-    "create webhook --group batch --version v1 --kind CronJob --conversion --spoke v2";
-const ALL_WEBHOOKS: &str = "create webhook --group batch --version v1 --kind CronJob --defaulting --programmatic-validation --conversion --spoke v2";
+    "create webhook --group batch --version v1 --kind CronJob --conversion --spoke v2 --make=false";
+const ALL_WEBHOOKS: &str = "create webhook --group batch --version v1 --kind CronJob --defaulting --programmatic-validation --conversion --spoke v2 --make=false";
 
 /// Asserts that the trees `a` and `b` hold the same files, byte for byte.
 fn assert_same(a: &Path, b: &Path) {
@@ -161,13 +161,13 @@ fn an_edited_shared_file_keeps_its_edits_when_an_api_goes() {
 fn edit_namespaced_gives_the_project_created_namespaced_and_back() {
     let (_temp, dir) = project(&[INIT, CRONJOB]);
     let before = snapshot(&dir);
-    kubesmith_ok(&dir, "edit --namespaced");
+    kubesmith_ok(&dir, "edit --namespaced --make=false");
     let (_fresh, namespaced) = project(&[
         "init --domain example.com --project-name demo --namespaced",
         CRONJOB,
     ]);
     assert_eq!(differences(&namespaced, &dir), Vec::<String>::new());
-    kubesmith_ok(&dir, "edit --namespaced=false");
+    kubesmith_ok(&dir, "edit --namespaced=false --make=false");
     assert_eq!(tree_changes(&before, &snapshot(&dir)), Vec::<String>::new());
 }
 
@@ -183,7 +183,7 @@ fn edit_multigroup_moves_the_kinds_with_their_edits_and_rewrites_module_paths() 
     )
     .expect("a user module");
 
-    kubesmith_ok(&dir, "edit --multigroup");
+    kubesmith_ok(&dir, "edit --multigroup --make=false");
 
     let (_fresh, multigroup) = project(&[
         "init --domain example.com --project-name demo --multigroup",

@@ -139,6 +139,9 @@ pub struct WebhookArgs {
     /// Scaffold the webhook's files again, e.g. to add a webhook type to a Kind that has one.
     #[arg(long)]
     pub force: bool,
+    /// Run `make manifests` afterwards (builds the project; undone with the scaffold on failure).
+    #[arg(long, default_value_t = true, action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub make: bool,
 }
 
 /// `kubesmith delete ...`.
@@ -172,7 +175,7 @@ pub struct DeleteArgs {
 /// Project-wide options to change.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  kubesmith edit --multigroup\n  kubesmith edit --namespaced\n  kubesmith edit --namespaced=false\n  kubesmith edit --webhook-certs self-managed"
+    after_help = "Examples:\n  kubesmith edit --multigroup\n  kubesmith edit --namespaced\n  kubesmith edit --namespaced=false\n  kubesmith edit --webhook-certs self-managed --make=false"
 )]
 pub struct EditArgs {
     /// Confine the manager to its own namespace (or, with =false, let it watch the cluster).
@@ -188,6 +191,9 @@ pub struct EditArgs {
     /// Overwrite or delete generated files even when they were edited since.
     #[arg(long)]
     pub force: bool,
+    /// Run `make manifests` afterwards (builds the project; undone with the scaffold on failure).
+    #[arg(long, default_value_t = true, action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub make: bool,
 }
 
 /// `kubesmith alpha ...`: commands whose behaviour may still change.
@@ -231,25 +237,26 @@ impl DeleteCommand {
             version: args.gvk.version.clone(),
             kind: args.gvk.kind.clone(),
         };
-        let snapshot = args.make.then(|| make::Snapshot::take(dir)).transpose()?;
-        let applied = if webhook {
-            delete_webhook(dir, &target, args.force, &templates)?
-        } else {
-            delete_api(dir, &target, args.force, &templates)?
-        };
-        if let Some(snapshot) = snapshot
-            && let Err(error) = make::manifests(dir, progress)
-        {
-            snapshot.restore();
-            return Err(error.into());
-        }
+        let applied = make::then_manifests(dir, args.make, progress, || {
+            if webhook {
+                delete_webhook(dir, &target, args.force, &templates)
+            } else {
+                delete_api(dir, &target, args.force, &templates)
+            }
+        })?;
         report(out, &applied)
     }
 }
 
 impl EditArgs {
-    /// Changes the options and reports the files written.
-    pub fn run(&self, dir: &Path, out: &mut dyn Write) -> Result<(), Error> {
+    /// Changes the options and reports the files written, then writes the manifests again
+    /// unless `--make=false`.
+    pub fn run(
+        &self,
+        dir: &Path,
+        out: &mut dyn Write,
+        progress: &mut dyn Write,
+    ) -> Result<(), Error> {
         let options = EditOptions {
             namespaced: self.namespaced,
             multigroup: self.multigroup,
@@ -260,9 +267,13 @@ impl EditArgs {
                 .transpose()?,
             force: self.force,
         };
-        let applied = edit(dir, &options, &Templates::new())?;
+        let applied = make::then_manifests(dir, self.make, progress, || {
+            edit(dir, &options, &Templates::new())
+        })?;
         report(out, &applied)?;
-        writeln!(out, "Next: write the manifests with `make manifests`")?;
+        if !self.make {
+            writeln!(out, "Next: write the manifests with `make manifests`")?;
+        }
         Ok(())
     }
 }
@@ -337,15 +348,9 @@ impl CreateCommand {
                     controller: args.controller,
                     force: args.force,
                 };
-                // `make manifests` builds and writes: on failure, the whole project goes back.
-                let snapshot = args.make.then(|| make::Snapshot::take(dir)).transpose()?;
-                let applied = create_api(dir, &options, &templates)?;
-                if let Some(snapshot) = snapshot
-                    && let Err(error) = make::manifests(dir, progress)
-                {
-                    snapshot.restore();
-                    return Err(error.into());
-                }
+                let applied = make::then_manifests(dir, args.make, progress, || {
+                    create_api(dir, &options, &templates)
+                })?;
                 report(out, &applied)?;
                 if !args.make {
                     writeln!(out, "Next: write the manifests with `make manifests`")?;
@@ -362,12 +367,16 @@ impl CreateCommand {
                     spokes: args.spoke.clone(),
                     force: args.force,
                 };
-                let applied = create_webhook(dir, &options, &templates)?;
+                let applied = make::then_manifests(dir, args.make, progress, || {
+                    create_webhook(dir, &options, &templates)
+                })?;
                 report(out, &applied)?;
-                writeln!(
-                    out,
-                    "Next: write the webhook configurations with `make manifests`"
-                )?;
+                if !args.make {
+                    writeln!(
+                        out,
+                        "Next: write the webhook configurations with `make manifests`"
+                    )?;
+                }
             }
         }
         Ok(())

@@ -1,5 +1,6 @@
-//! The `make manifests` step after `create api`: the project's manifests generator, built and
-//! run, so that `config/` matches the new types at once.
+//! The `make manifests` step after every command that changes what it writes (`create api`,
+//! `create webhook`, `delete`, `edit`): the project's manifests generator, built and run, so
+//! that `config/` matches the code at once.
 
 use std::io::Write;
 use std::path::Path;
@@ -7,6 +8,26 @@ use std::process::Command;
 
 use super::error::ScaffoldError;
 use super::tree;
+
+/// Runs `change` (a command's scaffolding) in the project `dir`, then `make manifests` when
+/// `make`: should `make manifests` fail, the project goes back as it was before `change`, so
+/// the command leaves all of its work or none.
+pub fn then_manifests<T>(
+    dir: &Path,
+    make: bool,
+    progress: &mut dyn Write,
+    change: impl FnOnce() -> Result<T, ScaffoldError>,
+) -> Result<T, ScaffoldError> {
+    let snapshot = make.then(|| Snapshot::take(dir)).transpose()?;
+    let done = change()?;
+    if let Some(snapshot) = snapshot
+        && let Err(error) = manifests(dir, progress)
+    {
+        snapshot.restore();
+        return Err(error);
+    }
+    Ok(done)
+}
 
 /// Runs `make manifests` in `dir` (`$MAKE` overrides `make`), its output going to this
 /// process's stdout and stderr.

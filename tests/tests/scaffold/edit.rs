@@ -25,7 +25,7 @@ fn a_project_edited_to_multigroup_and_trimmed_keeps_building() {
                 "create api --group batch --version v1 --kind Cluster --namespaced=false --make=false",
             ),
             &words(
-                "create webhook --group batch --version v1 --kind CronJob --defaulting --conversion --spoke v2",
+                "create webhook --group batch --version v1 --kind CronJob --defaulting --conversion --spoke v2 --make=false",
             ),
         ],
     );
@@ -42,7 +42,7 @@ fn a_project_edited_to_multigroup_and_trimmed_keeps_building() {
     .expect("lib.rs declares it");
 
     project
-        .kubesmith(&words("edit --multigroup"))
+        .kubesmith(&words("edit --multigroup --make=false"))
         .unwrap_or_else(|error| panic!("{error:#}"));
     assert!(project.file("src/api/batch/v1/cronjob.rs").is_file());
     assert!(!project.file("src/api/v1").exists());
