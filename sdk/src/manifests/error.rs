@@ -28,6 +28,14 @@ pub enum Error {
         /// What differs.
         reason: String,
     },
+    /// The webhooks of a Kind are declared with settings the API server refuses.
+    #[error("the webhooks of {kind}: {}", .problems.join("; "))]
+    Webhook {
+        /// The Kind, `group/version Kind`.
+        kind: String,
+        /// What is wrong.
+        problems: Vec<String>,
+    },
     /// Rendering YAML failed.
     #[error("rendering {path}: {reason}")]
     Render {

@@ -161,6 +161,14 @@ impl Manifests {
             let text = yaml::documents(&path, &documents.iter().collect::<Vec<_>>())?;
             files.insert(path, text);
         }
+        if let Some((kind, problems)) = self
+            .webhooks
+            .iter()
+            .map(|webhooks| (webhooks.kind_name(), webhooks.settings().problems()))
+            .find(|(_, problems)| !problems.is_empty())
+        {
+            return Err(Error::Webhook { kind, problems });
+        }
         let (mutating, validating) = configurations(&self.webhooks, &ClientConfig::Service);
         let mut documents: Vec<serde_json::Value> = Vec::new();
         if let Some(mutating) = &mutating {

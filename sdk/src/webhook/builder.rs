@@ -2,11 +2,14 @@
 //! line, like controllers.
 
 use std::marker::PhantomData;
+use std::time::Duration;
 
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use serde::Serialize;
 
 use super::admission::{AdmissionHandler, Defaulter, Validator, defaulting, validating};
 use super::configuration::AdmissionWebhooks;
+use super::settings::FailurePolicy;
 use crate::Kind;
 
 /// Builds the validating handler once it is known whether deletes are validated.
@@ -34,6 +37,8 @@ pub struct Webhook<K: Kind> {
     defaulter: Option<AdmissionHandler>,
     validator: Option<ValidatingHandler>,
     validate_deletes: bool,
+    /// The configuration data: the paths and how the API server calls them.
+    admission: AdmissionWebhooks,
     kind: PhantomData<fn() -> K>,
 }
 
@@ -50,6 +55,7 @@ impl<K: Kind + Serialize> Webhook<K> {
             defaulter: None,
             validator: None,
             validate_deletes: false,
+            admission: AdmissionWebhooks::for_kind::<K>(),
             kind: PhantomData,
         }
     }
@@ -74,9 +80,59 @@ impl<K: Kind + Serialize> Webhook<K> {
         self
     }
 
+    /// What the API server does when the webhooks cannot be called (`failurePolicy`;
+    /// default [`FailurePolicy::Fail`]).
+    pub fn failure_policy(mut self, policy: FailurePolicy) -> Self {
+        self.admission = self.admission.failure_policy(policy);
+        self
+    }
+
+    /// How long the API server waits for an answer (`timeoutSeconds`: whole seconds, 1 to 30).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.admission = self.admission.timeout(timeout);
+        self
+    }
+
+    /// Only objects in namespaces whose labels match `selector` (`namespaceSelector`).
+    pub fn namespace_selector(mut self, selector: LabelSelector) -> Self {
+        self.admission = self.admission.namespace_selector(selector);
+        self
+    }
+
+    /// Only objects whose labels match `selector` (`objectSelector`).
+    pub fn object_selector(mut self, selector: LabelSelector) -> Self {
+        self.admission = self.admission.object_selector(selector);
+        self
+    }
+
+    /// Only requests for which the CEL `expression` holds (`matchConditions`, named `name`).
+    pub fn match_condition(mut self, name: &str, expression: &str) -> Self {
+        self.admission = self.admission.match_condition(name, expression);
+        self
+    }
+
+    /// The defaulter is called again when a later mutating webhook changed the object
+    /// (`reinvocationPolicy: IfNeeded`).
+    pub fn reinvoke_if_needed(mut self) -> Self {
+        self.admission = self.admission.reinvoke_if_needed();
+        self
+    }
+
+    /// Serve the defaulter at `path` instead of `/mutate-<group>-<version>-<kind>`.
+    pub fn custom_mutate_path(mut self, path: &str) -> Self {
+        self.admission = self.admission.custom_mutate_path(path);
+        self
+    }
+
+    /// Serve the validator at `path` instead of `/validate-<group>-<version>-<kind>`.
+    pub fn custom_validate_path(mut self, path: &str) -> Self {
+        self.admission = self.admission.custom_validate_path(path);
+        self
+    }
+
     /// The webhooks as data: paths and configurations, for `make manifests` and envtest.
     pub fn manifest(&self) -> AdmissionWebhooks {
-        let mut webhooks = AdmissionWebhooks::for_kind::<K>();
+        let mut webhooks = self.admission.clone();
         if self.defaulter.is_some() {
             webhooks = webhooks.defaulting();
         }

@@ -3,15 +3,20 @@
 //! writes these with the in-cluster Service as the client config; envtest installs them with a
 //! local URL. One source for both, and for the server's routes.
 
+use std::time::Duration;
+
 use k8s_openapi::api::admissionregistration::v1::{
-    MutatingWebhook, MutatingWebhookConfiguration, RuleWithOperations, ServiceReference,
-    ValidatingWebhook, ValidatingWebhookConfiguration, WebhookClientConfig,
+    MatchCondition, MutatingWebhook, MutatingWebhookConfiguration, RuleWithOperations,
+    ServiceReference, ValidatingWebhook, ValidatingWebhookConfiguration, WebhookClientConfig,
 };
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
     CustomResourceConversion, ServiceReference as CrdServiceReference,
     WebhookClientConfig as CrdClientConfig, WebhookConversion,
 };
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use super::settings::{AdmissionSettings, FailurePolicy};
 
 /// Name of the mutating configuration, as kubebuilder's kustomize tree expects it.
 pub const MUTATING_CONFIGURATION: &str = "mutating-webhook-configuration";
@@ -109,7 +114,7 @@ pub(crate) fn served_path(service_path: Option<&str>, url: Option<&str>) -> Opti
 /// assert_eq!(webhooks.mutate_path(), "/mutate-apps-v1-deployment");
 /// assert_eq!(webhooks.validate_path(), "/validate-apps-v1-deployment");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 #[must_use]
 pub struct AdmissionWebhooks {
     group: String,
@@ -119,6 +124,7 @@ pub struct AdmissionWebhooks {
     defaulting: bool,
     validating: bool,
     validate_delete: bool,
+    settings: AdmissionSettings,
 }
 
 impl AdmissionWebhooks {
@@ -133,7 +139,77 @@ impl AdmissionWebhooks {
             defaulting: false,
             validating: false,
             validate_delete: false,
+            settings: AdmissionSettings::default(),
         }
+    }
+
+    /// What the API server does when the webhooks cannot be called (`failurePolicy`).
+    pub fn failure_policy(mut self, policy: FailurePolicy) -> Self {
+        self.settings.failure_policy = policy;
+        self
+    }
+
+    /// How long the API server waits for an answer (`timeoutSeconds`: whole seconds, 1 to
+    /// 30; the API server's default is 10).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.settings.timeout = Some(timeout);
+        self
+    }
+
+    /// Only objects in namespaces whose labels match (`namespaceSelector`).
+    pub fn namespace_selector(mut self, selector: LabelSelector) -> Self {
+        self.settings.namespace_selector = Some(selector);
+        self
+    }
+
+    /// Only objects whose labels match (`objectSelector`).
+    pub fn object_selector(mut self, selector: LabelSelector) -> Self {
+        self.settings.object_selector = Some(selector);
+        self
+    }
+
+    /// Only requests for which the CEL `expression` holds (`matchConditions`, named `name`;
+    /// the API server evaluates them before calling the webhook).
+    pub fn match_condition(mut self, name: &str, expression: &str) -> Self {
+        self.settings.match_conditions.push(MatchCondition {
+            name: name.into(),
+            expression: expression.into(),
+        });
+        self
+    }
+
+    /// The mutating webhook is called again when a later mutating webhook changed the object
+    /// (`reinvocationPolicy: IfNeeded`).
+    pub fn reinvoke_if_needed(mut self) -> Self {
+        self.settings.reinvoke = true;
+        self
+    }
+
+    /// Serve the mutating webhook at `path` instead of the derived one.
+    pub fn custom_mutate_path(mut self, path: &str) -> Self {
+        self.settings.mutate_path = Some(path.into());
+        self
+    }
+
+    /// Serve the validating webhook at `path` instead of the derived one.
+    pub fn custom_validate_path(mut self, path: &str) -> Self {
+        self.settings.validate_path = Some(path.into());
+        self
+    }
+
+    /// How the API server calls them.
+    pub fn settings(&self) -> &AdmissionSettings {
+        &self.settings
+    }
+
+    /// The Kind they are for, `group/version Kind`, for messages.
+    pub fn kind_name(&self) -> String {
+        let group = if self.group.is_empty() {
+            "core"
+        } else {
+            &self.group
+        };
+        format!("{group}/{} {}", self.version, self.kind)
     }
 
     /// A mutating (defaulting) webhook on create and update.
@@ -165,14 +241,17 @@ impl AdmissionWebhooks {
         self.validating
     }
 
-    /// Where the mutating webhook is served: `/mutate-<group, dots as dashes>-<version>-<kind>`.
+    /// Where the mutating webhook is served: `/mutate-<group, dots as dashes>-<version>-<kind>`
+    /// unless [`custom_mutate_path`](Self::custom_mutate_path) says otherwise.
     pub fn mutate_path(&self) -> String {
-        self.path("mutate")
+        (self.settings.mutate_path.clone()).unwrap_or_else(|| self.path("mutate"))
     }
 
-    /// Where the validating webhook is served: `/validate-<group, dots as dashes>-<version>-<kind>`.
+    /// Where the validating webhook is served:
+    /// `/validate-<group, dots as dashes>-<version>-<kind>` unless
+    /// [`custom_validate_path`](Self::custom_validate_path) says otherwise.
     pub fn validate_path(&self) -> String {
-        self.path("validate")
+        (self.settings.validate_path.clone()).unwrap_or_else(|| self.path("validate"))
     }
 
     fn path(&self, action: &str) -> String {
@@ -237,6 +316,11 @@ macro_rules! webhook_configuration {
 
 webhook_configuration!(MutatingWebhookConfiguration, ValidatingWebhookConfiguration);
 
+/// The `matchConditions` of `settings`, `None` when there are none.
+fn conditions(settings: &AdmissionSettings) -> Option<Vec<MatchCondition>> {
+    (!settings.match_conditions.is_empty()).then(|| settings.match_conditions.clone())
+}
+
 /// The two configurations for `webhooks`, reached through `client`, webhooks sorted by name;
 /// `None` where empty.
 pub fn configurations(
@@ -250,28 +334,43 @@ pub fn configurations(
     let mut mutating: Vec<MutatingWebhook> = webhooks
         .iter()
         .filter(|webhook| webhook.defaulting)
-        .map(|webhook| MutatingWebhook {
-            admission_review_versions: review_versions(),
-            client_config: client.admission(webhook.mutate_path()),
-            failure_policy: Some("Fail".into()),
-            name: webhook.name('m'),
-            rules: webhook.rules(false),
-            side_effects: "None".into(),
-            ..MutatingWebhook::default()
+        .map(|webhook| {
+            let settings = &webhook.settings;
+            MutatingWebhook {
+                admission_review_versions: review_versions(),
+                client_config: client.admission(webhook.mutate_path()),
+                failure_policy: Some(settings.failure_policy.as_str().into()),
+                match_conditions: conditions(settings),
+                name: webhook.name('m'),
+                namespace_selector: settings.namespace_selector.clone(),
+                object_selector: settings.object_selector.clone(),
+                reinvocation_policy: settings.reinvoke.then(|| "IfNeeded".into()),
+                rules: webhook.rules(false),
+                side_effects: "None".into(),
+                timeout_seconds: settings.timeout_seconds(),
+                ..MutatingWebhook::default()
+            }
         })
         .collect();
     mutating.sort_by(|a, b| a.name.cmp(&b.name));
     let mut validating: Vec<ValidatingWebhook> = webhooks
         .iter()
         .filter(|webhook| webhook.validating)
-        .map(|webhook| ValidatingWebhook {
-            admission_review_versions: review_versions(),
-            client_config: client.admission(webhook.validate_path()),
-            failure_policy: Some("Fail".into()),
-            name: webhook.name('v'),
-            rules: webhook.rules(webhook.validate_delete),
-            side_effects: "None".into(),
-            ..ValidatingWebhook::default()
+        .map(|webhook| {
+            let settings = &webhook.settings;
+            ValidatingWebhook {
+                admission_review_versions: review_versions(),
+                client_config: client.admission(webhook.validate_path()),
+                failure_policy: Some(settings.failure_policy.as_str().into()),
+                match_conditions: conditions(settings),
+                name: webhook.name('v'),
+                namespace_selector: settings.namespace_selector.clone(),
+                object_selector: settings.object_selector.clone(),
+                rules: webhook.rules(webhook.validate_delete),
+                side_effects: "None".into(),
+                timeout_seconds: settings.timeout_seconds(),
+                ..ValidatingWebhook::default()
+            }
         })
         .collect();
     validating.sort_by(|a, b| a.name.cmp(&b.name));

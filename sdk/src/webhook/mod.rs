@@ -34,6 +34,7 @@ mod conversion;
 mod error;
 mod local;
 mod server;
+mod settings;
 
 pub use admission::{AdmissionContext, Defaulter, Validator, Warnings};
 pub use builder::Webhook;
@@ -55,3 +56,4 @@ pub use server::{
     DEFAULT_WEBHOOK_PORT, DEFAULT_WEBHOOK_READ_TIMEOUT, MAX_REQUEST_BODY_BYTES, RegistrationError,
     WebhookServer, WebhookServerOptions, default_cert_dir,
 };
+pub use settings::{AdmissionSettings, FailurePolicy, MAX_WEBHOOK_TIMEOUT};

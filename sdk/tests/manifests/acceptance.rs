@@ -461,7 +461,9 @@ async fn role_namespace(env: &Environment) {
 }
 
 /// Creates every document of a generated file with `dryRun=All`: the API server validates
-/// it without keeping it (a failing webhook configuration would block other tests).
+/// it without keeping it (a failing webhook configuration would block other tests). Each is
+/// created under a name of its own, so that an object another test of this binary installed
+/// for real (`manager-role`) does not answer `AlreadyExists` first.
 async fn dry_run_create(env: &Environment, file: &std::path::Path) -> usize {
     let text = std::fs::read_to_string(file).expect("read manifest");
     let documents: Vec<DynamicObject> =
@@ -472,7 +474,7 @@ async fn dry_run_create(env: &Environment, file: &std::path::Path) -> usize {
         ..PostParams::default()
     };
     for document in &documents {
-        let types = document.types.as_ref().expect("apiVersion and kind");
+        let types = document.types.clone().expect("apiVersion and kind");
         let (group, version) = types
             .api_version
             .split_once('/')
@@ -485,7 +487,9 @@ async fn dry_run_create(env: &Environment, file: &std::path::Path) -> usize {
             Some(namespace) => Api::namespaced_with(client.clone(), namespace, &resource),
             None => Api::all_with(client.clone(), &resource),
         };
-        if let Err(error) = api.create(&params, document).await {
+        let mut document = document.clone();
+        document.metadata.name = document.metadata.name.map(|name| format!("{name}-dry-run"));
+        if let Err(error) = api.create(&params, &document).await {
             panic!(
                 "{} {:?} rejected: {error}",
                 types.kind, document.metadata.name

@@ -10,10 +10,11 @@ mod golden;
 mod operator;
 mod reference;
 
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use kubesmith::envtest::{Environment, SharedEnvironment};
 use kubesmith::manifests::Manifests;
 use kubesmith::rbac::Rule;
-use kubesmith::webhook::AdmissionWebhooks;
+use kubesmith::webhook::{AdmissionWebhooks, FailurePolicy};
 
 /// One control plane for every acceptance test, isolated by namespace.
 static SHARED: SharedEnvironment = SharedEnvironment::new(Environment::builder);
@@ -88,7 +89,24 @@ fn manifests(root: &std::path::Path) -> Manifests {
         .webhook(
             AdmissionWebhooks::for_kind::<api::CronJob>()
                 .defaulting()
-                .validating(),
+                .validating()
+                .reinvoke_if_needed(),
         )
-        .webhook(AdmissionWebhooks::for_kind::<api::widget::v1::Widget>().validating_deletes())
+        .webhook(widget_webhooks())
+}
+
+/// The Widget's validating webhook with every setting of how the API server calls it.
+fn widget_webhooks() -> AdmissionWebhooks {
+    let selector = |key: &str, value: &str| LabelSelector {
+        match_labels: Some([(key.to_string(), value.to_string())].into()),
+        ..LabelSelector::default()
+    };
+    AdmissionWebhooks::for_kind::<api::widget::v1::Widget>()
+        .validating_deletes()
+        .failure_policy(FailurePolicy::Ignore)
+        .timeout(std::time::Duration::from_secs(5))
+        .namespace_selector(selector("widgets.kubesmith.dev/checked", "true"))
+        .object_selector(selector("tier", "production"))
+        .match_condition("not-a-dry-run", "!request.dryRun")
+        .custom_validate_path("/validate-widgets")
 }

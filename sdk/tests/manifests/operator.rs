@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use k8s_openapi::api::admissionregistration::v1::ValidatingWebhookConfiguration;
 use k8s_openapi::api::core::v1::{ConfigMap, PodTemplate, Secret};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use kube::api::PostParams;
 use kube::{Api, ResourceExt};
 use kubesmith::controller::Controller;
@@ -171,4 +172,105 @@ async fn installed_validating(env: &kubesmith::envtest::Environment) -> Vec<Stri
         })
         .map(|configuration| configuration.name_any())
         .collect()
+}
+
+/// Refuses every PodTemplate it is called for.
+struct RefuseAll;
+
+impl Validator<PodTemplate> for RefuseAll {
+    async fn validate_create(
+        &self,
+        _template: &PodTemplate,
+        _ctx: &AdmissionContext,
+    ) -> Result<Warnings, WebhookError> {
+        Err(WebhookError::denied("the webhook was called"))
+    }
+}
+
+#[tokio::test]
+async fn the_api_server_calls_a_webhook_only_for_what_its_selector_and_conditions_match() {
+    let env = shared().await;
+    let namespace = env.create_namespace("selected").await.expect("namespace");
+    let webhook = Webhook::<PodTemplate>::new()
+        .validator(RefuseAll)
+        .object_selector(LabelSelector {
+            match_labels: Some([("checked".to_string(), "yes".to_string())].into()),
+            ..LabelSelector::default()
+        })
+        .match_condition(
+            "not-exempt",
+            "!has(object.metadata.annotations) || !('exempt' in object.metadata.annotations)",
+        )
+        .timeout(Duration::from_secs(5))
+        .custom_validate_path("/validate-templates");
+    let running = env
+        .start_operator(Operator::new("selected", "kubesmith.dev").webhook(webhook))
+        .await
+        .expect("the operator starts");
+    let templates: Api<PodTemplate> = Api::namespaced(env.client().expect("client"), &namespace);
+    let template = |name: &str, labels: serde_json::Value, annotations: serde_json::Value| {
+        serde_json::from_value::<PodTemplate>(serde_json::json!({
+            "metadata": { "name": name, "labels": labels, "annotations": annotations },
+            "template": { "spec": { "containers": [{ "name": "app", "image": "app" }] } },
+        }))
+        .expect("a PodTemplate")
+    };
+    let create = |object: PodTemplate| {
+        let templates = templates.clone();
+        async move { templates.create(&PostParams::default(), &object).await }
+    };
+    // Not selected by its labels: the webhook is not called.
+    create(template(
+        "unlabelled",
+        serde_json::json!({}),
+        serde_json::json!({}),
+    ))
+    .await
+    .expect("admitted without the webhook");
+    // Selected, and no condition excludes it: called (at its custom path), and refused.
+    let refused = create(template(
+        "checked",
+        serde_json::json!({ "checked": "yes" }),
+        serde_json::json!({}),
+    ))
+    .await;
+    let Err(kube::Error::Api(status)) = refused else {
+        panic!("the webhook was not called: {refused:?}");
+    };
+    assert!(
+        status.message.contains("the webhook was called"),
+        "{status:?}"
+    );
+    // Selected, but the match condition excludes it.
+    create(template(
+        "exempt",
+        serde_json::json!({ "checked": "yes" }),
+        serde_json::json!({ "exempt": "true" }),
+    ))
+    .await
+    .expect("admitted: the match condition excludes it");
+    running.stop().await.expect("a clean stop");
+}
+
+#[test]
+fn settings_the_api_server_refuses_fail_make_manifests() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let operator = Operator::new("refused", "kubesmith.dev").webhook(
+        Webhook::<PodTemplate>::new()
+            .validator(RefuseAll)
+            .timeout(Duration::from_secs(45))
+            .match_condition("twice", "true")
+            .match_condition("twice", "true"),
+    );
+    let error = operator
+        .manifests(dir.path())
+        .render()
+        .expect_err("refused settings");
+    let message = error.to_string();
+    assert!(
+        message.contains("the webhooks of core/v1 PodTemplate"),
+        "{message}"
+    );
+    assert!(message.contains("whole seconds from 1 to 30"), "{message}");
+    assert!(message.contains("\"twice\" is declared twice"), "{message}");
 }

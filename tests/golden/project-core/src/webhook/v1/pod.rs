@@ -2,10 +2,11 @@
 //! - defaulting: fills in what a Pod leaves out, before it is validated and stored;
 //!
 //! served by the manager (`crate::operator` lists them); `make manifests` writes their
-//! configurations. The API server calls them for every Pod it admits, the manager's
-//! own included.
+//! configurations. The API server calls them for every Pod it admits but the manager's
+//! own (labelled `control-plane: controller-manager`), which must not wait on the manager.
 
 use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
 use kube::ResourceExt;
 use kubesmith::webhook::{AdmissionContext, Defaulter, Webhook, WebhookError};
 
@@ -13,9 +14,24 @@ use kubesmith::webhook::{AdmissionContext, Defaulter, Webhook, WebhookError};
 /// with your defaults).
 pub const DEFAULTED_ANNOTATION: &str = "project-core.testproject.org/defaulted";
 
-/// The admission webhooks of Pod v1.
+/// The admission webhooks of Pod v1. Narrow them further with
+/// `.namespace_selector(..)` or `.match_condition(..)`.
 pub fn webhook() -> Webhook<Pod> {
-    Webhook::new().defaulter(PodDefaulter)
+    Webhook::new()
+        .defaulter(PodDefaulter)
+        .object_selector(not_the_manager())
+}
+
+/// Every object but the manager's own (`config/manager/manager.yaml` labels them).
+fn not_the_manager() -> LabelSelector {
+    LabelSelector {
+        match_expressions: Some(vec![LabelSelectorRequirement {
+            key: "control-plane".into(),
+            operator: "NotIn".into(),
+            values: Some(vec!["controller-manager".into()]),
+        }]),
+        ..LabelSelector::default()
+    }
 }
 
 /// Fills in the fields a Pod leaves out.
