@@ -204,10 +204,15 @@ impl Operator {
     pub fn self_managed_certificates(mut self, certificates: SelfManagedCertificates) -> Self {
         #[cfg(feature = "manifests")]
         {
+            // The Secret's rule moves to kustomize's `system`; the webhook configurations
+            // and CRDs are cluster-scoped, and so stay their rules.
             let rules: Vec<Rule> = certificates
                 .rbac_rules()
                 .into_iter()
-                .map(|rule| rule.in_namespace(crate::webhook::WEBHOOK_SERVICE_NAMESPACE))
+                .map(|rule| match rule.namespace {
+                    Some(_) => rule.in_namespace(crate::webhook::WEBHOOK_SERVICE_NAMESPACE),
+                    None => rule,
+                })
                 .collect();
             self.describe(move |manifests| manifests.rules(rules.clone()));
         }

@@ -14,7 +14,9 @@ use kubesmith::envtest::{TestManager, eventually};
 use kubesmith::manager::ManagerOptions;
 use kubesmith::operator::Operator;
 use kubesmith::reconcile::{Action, Context, ReconcileError, Reconciler};
-use kubesmith::webhook::{AdmissionContext, Validator, Warnings, Webhook, WebhookError};
+use kubesmith::webhook::{
+    AdmissionContext, SelfManagedCertificates, Validator, Warnings, Webhook, WebhookError,
+};
 
 use crate::shared;
 
@@ -273,4 +275,40 @@ fn settings_the_api_server_refuses_fail_make_manifests() {
     );
     assert!(message.contains("whole seconds from 1 to 30"), "{message}");
     assert!(message.contains("\"twice\" is declared twice"), "{message}");
+}
+
+#[test]
+fn self_managed_certificates_are_granted_their_secret_in_system_and_the_rest_cluster_wide() {
+    let operator = Operator::new("certified", "kubesmith.dev").self_managed_certificates(
+        SelfManagedCertificates::new("certified-webhook-server-cert", "certified-system")
+            .mutating_configuration("certified-mutating-webhook-configuration")
+            .conversion_crd("widgets.shop.kubesmith.dev"),
+    );
+    let documents: Vec<serde_json::Value> =
+        serde_saphyr::from_multiple(&role(operator)).expect("role.yaml parses");
+    let of_kind = |kind: &str| {
+        documents
+            .iter()
+            .find(|document| document["kind"] == kind)
+            .unwrap_or_else(|| panic!("no {kind} in {documents:?}"))
+    };
+    let resources = |document: &serde_json::Value| -> Vec<String> {
+        document["rules"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|rule| rule["resources"].as_array().cloned().unwrap_or_default())
+            .filter_map(|resource| resource.as_str().map(String::from))
+            .collect()
+    };
+    let role = of_kind("Role");
+    assert_eq!(role["metadata"]["namespace"], "system");
+    assert_eq!(resources(role), ["secrets"]);
+    let cluster_role = resources(of_kind("ClusterRole"));
+    for resource in ["mutatingwebhookconfigurations", "customresourcedefinitions"] {
+        assert!(
+            cluster_role.contains(&resource.to_string()),
+            "{cluster_role:?}"
+        );
+    }
 }
