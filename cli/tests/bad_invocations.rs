@@ -656,11 +656,30 @@ const CASES: &[Case] = &[
         "create api --group apps --version v1 --kind Pod --resource=false --make=false",
         &["Pod apps/v1 is neither", "create the API first"],
     ),
+    // Another project's Kind.
+    case(
+        Fresh,
+        "create api --group shop --version v1 --kind Widget --external-api-path widgets::v1 --external-api-domain example.com --make=false",
+        &[
+            "--external-api-path names another project's types",
+            "pass --resource=false",
+        ],
+    ),
+    case(
+        Fresh,
+        "create api --group shop --version v1 --kind Widget --resource=false --external-api-path widgets/v1 --external-api-domain example.com --make=false",
+        &["--external-api-path", "widgets/v1", "such as widgets::v1"],
+    ),
+    case(
+        Fresh,
+        "create api --group shop --version v1 --kind Widget --resource=false --external-api-path widgets::v1 --make=false",
+        &["--external-api-domain"],
+    ),
     case(
         Fresh,
         "create webhook --group core --version v1 --kind Pod --conversion --spoke v2",
         &[
-            "Pod is Kubernetes' own Kind",
+            "Pod is not this project's Kind",
             "--conversion is for this project's Kinds",
         ],
     ),

@@ -31,8 +31,21 @@ pub struct ApiOptions {
     pub resource: bool,
     /// Scaffold the controller.
     pub controller: bool,
+    /// For a Kind of another project (`--external-api-path`): the Rust module of its type
+    /// (`widgets::v1`) and the domain of its group (`--external-api-domain`).
+    pub external: Option<ExternalApi>,
     /// Overwrite files this command wrote before.
     pub force: bool,
+}
+
+/// Where the types of another project's Kind are (`--external-api-path`,
+/// `--external-api-domain`): kubebuilder's external APIs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalApi {
+    /// The Rust module that holds the type (`widgets::v1`, from a crate the project depends on).
+    pub path: String,
+    /// The domain its group is qualified with (`example.com`).
+    pub domain: String,
 }
 
 /// Scaffolds the API of `options` into the project in `dir`: every file or none.
@@ -76,6 +89,9 @@ pub fn create_api(
 
 /// Checks the options against the names' rules and the project; returns the resource to add.
 fn check(project: &Project, options: &ApiOptions) -> Result<Resource, ScaffoldError> {
+    if let Some(external) = &options.external {
+        return check_external(project, options, external);
+    }
     if !options.resource
         && let Some(core) = core_kinds::find(&options.group, &options.version, &options.kind)
         && project
@@ -181,6 +197,8 @@ fn check(project: &Project, options: &ApiOptions) -> Result<Resource, ScaffoldEr
         api,
         controller: options.controller,
         domain: project.domain.clone(),
+        external: false,
+        cluster_scoped: false,
         group: options.group.clone(),
         kind: options.kind.clone(),
         path: format!(
@@ -193,6 +211,68 @@ fn check(project: &Project, options: &ApiOptions) -> Result<Resource, ScaffoldEr
             options.version,
             options.kind.to_ascii_lowercase()
         ),
+        plural,
+        version: options.version.clone(),
+        webhooks: None,
+    })
+}
+
+/// Checks a controller for another project's Kind, whose types are at `external.path`;
+/// returns the resource to add.
+fn check_external(
+    project: &Project,
+    options: &ApiOptions,
+    external: &ExternalApi,
+) -> Result<Resource, ScaffoldError> {
+    if options.resource {
+        return Err(ScaffoldError::Usage(
+            "--external-api-path names another project's types: pass --resource=false (this project does not define them)".into(),
+        ));
+    }
+    if !options.controller {
+        return Err(ScaffoldError::Usage(
+            "nothing to scaffold: --resource=false and --controller=false; drop one of them".into(),
+        ));
+    }
+    names::check_group(&options.group, &external.domain)?;
+    names::check_version(&options.version)?;
+    names::check_kind(&options.kind)?;
+    names::check_rust_path(&external.path)?;
+    let plural = options
+        .plural
+        .clone()
+        .unwrap_or_else(|| names::plural(&options.kind.to_ascii_lowercase()));
+    names::check_plural(&plural)?;
+    if project.namespaced && !options.namespaced {
+        return Err(ScaffoldError::Usage(format!(
+            "{} would be cluster-scoped, but this project's manager is confined to its namespace (init --namespaced) and cannot watch it; drop --namespaced=false",
+            options.kind
+        )));
+    }
+    if let Some(existing) = project.resource(&options.group, &options.version, &options.kind) {
+        if !existing.external || existing.domain != external.domain {
+            return Err(ScaffoldError::Usage(format!(
+                "{} {}/{} is in PROJECT already, and not as another project's Kind of {}",
+                options.kind, options.group, options.version, external.domain
+            )));
+        }
+        if existing.controller && !options.force {
+            return Err(ScaffoldError::DuplicateController {
+                group: options.group.clone(),
+                version: options.version.clone(),
+                kind: options.kind.clone(),
+            });
+        }
+    }
+    Ok(Resource {
+        api: None,
+        controller: true,
+        domain: external.domain.clone(),
+        external: true,
+        cluster_scoped: !options.namespaced,
+        group: options.group.clone(),
+        kind: options.kind.clone(),
+        path: external.path.clone(),
         plural,
         version: options.version.clone(),
         webhooks: None,
@@ -297,7 +377,7 @@ fn scaffold_controller(plan: &mut Plan<'_>, vars: &ResourceVars) -> Result<(), S
         plan.step("controller", vars, Mode::Create)?;
         e2e::add_sample(plan, vars)?;
     } else {
-        plan.step("controller-core", vars, Mode::Create)?;
+        plan.step("controller-other-kind", vars, Mode::Create)?;
     }
     let header = &vars.project.header;
     let group = vars.qualified_group.clone();

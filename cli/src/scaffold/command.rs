@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{ArgAction, Args, Subcommand};
 
-use super::api::{ApiOptions, create_api};
+use super::api::{ApiOptions, ExternalApi, create_api};
 use super::changes::Applied;
 use super::delete::{Target, delete_api, delete_webhook};
 use super::edit::{EditOptions, edit};
@@ -88,7 +88,7 @@ pub struct Gvk {
 /// Arguments of `create api`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  kubesmith create api --group batch --version v1 --kind CronJob\n  kubesmith create api --group batch --version v1 --kind Cluster --namespaced=false\n  kubesmith create api --group batch --version v2 --kind CronJob --controller=false\n  kubesmith create api --group batch --version v1 --kind CronJob --make=false\n  kubesmith create api --group apps --version v1 --kind Deployment --resource=false"
+    after_help = "Examples:\n  kubesmith create api --group batch --version v1 --kind CronJob\n  kubesmith create api --group batch --version v1 --kind Cluster --namespaced=false\n  kubesmith create api --group batch --version v2 --kind CronJob --controller=false\n  kubesmith create api --group batch --version v1 --kind CronJob --make=false\n  kubesmith create api --group apps --version v1 --kind Deployment --resource=false\n  kubesmith create api --group shop --version v1 --kind Widget --resource=false --external-api-path widgets::v1 --external-api-domain example.com"
 )]
 pub struct ApiArgs {
     /// Which Kind.
@@ -107,6 +107,13 @@ pub struct ApiArgs {
     /// Scaffold the controller (src/controller) and its test.
     #[arg(long, default_value_t = true, action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub controller: bool,
+    /// With --resource=false: the Rust module of another project's Kind, from a crate this
+    /// project depends on (e.g. widgets::v1); its group is qualified with --external-api-domain.
+    #[arg(long, requires = "external_api_domain")]
+    pub external_api_path: Option<String>,
+    /// The domain of the external Kind's group (e.g. example.com for shop.example.com).
+    #[arg(long, requires = "external_api_path")]
+    pub external_api_domain: Option<String>,
     /// Scaffold files this command wrote before again, overwriting them.
     #[arg(long)]
     pub force: bool,
@@ -346,6 +353,10 @@ impl CreateCommand {
                     namespaced: args.namespaced,
                     resource: args.resource,
                     controller: args.controller,
+                    external: args.external_api_path.as_ref().map(|path| ExternalApi {
+                        path: path.clone(),
+                        domain: args.external_api_domain.clone().unwrap_or_default(),
+                    }),
                     force: args.force,
                 };
                 let applied = make::then_manifests(dir, args.make, progress, || {

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::api::{ApiOptions, create_api};
+use super::api::{ApiOptions, ExternalApi, create_api};
 use super::error::ScaffoldError;
 use super::init::{InitOptions, init};
 use super::plan::BOILERPLATE;
@@ -79,17 +79,20 @@ pub fn replay(
             continue;
         }
         // The scope of a controller-only version is its Kind's.
-        let namespaced = resource
-            .api
-            .as_ref()
-            .or_else(|| {
-                project
-                    .resources
-                    .iter()
-                    .filter(|other| other.group == resource.group && other.kind == resource.kind)
-                    .find_map(|other| other.api.as_ref())
-            })
-            .is_none_or(|api| api.namespaced);
+        let namespaced = !resource.cluster_scoped
+            && resource
+                .api
+                .as_ref()
+                .or_else(|| {
+                    project
+                        .resources
+                        .iter()
+                        .filter(|other| {
+                            other.group == resource.group && other.kind == resource.kind
+                        })
+                        .find_map(|other| other.api.as_ref())
+                })
+                .is_none_or(|api| api.namespaced);
         let options = ApiOptions {
             group: resource.group.clone(),
             version: resource.version.clone(),
@@ -98,6 +101,10 @@ pub fn replay(
             namespaced,
             resource: resource.api.is_some(),
             controller: resource.controller,
+            external: resource.external.then(|| ExternalApi {
+                path: resource.path.clone(),
+                domain: resource.domain.clone(),
+            }),
             force: false,
         };
         create_api(into, &options, templates)?;

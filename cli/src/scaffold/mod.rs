@@ -22,6 +22,7 @@
 //!     namespaced: true,
 //!     resource: true,
 //!     controller: true,
+//!     external: None,
 //!     force: false,
 //! };
 //! let applied = create_api(std::path::Path::new("."), &options, &Templates::new())?;

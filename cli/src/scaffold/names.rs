@@ -206,6 +206,36 @@ pub fn check_plural(plural: &str) -> Result<(), ScaffoldError> {
     Ok(())
 }
 
+/// A Rust module path (`widgets::v1`, `::widgets::api::v1`): identifiers joined by `::`,
+/// none of them a keyword but `crate` as the first.
+///
+/// ```
+/// use kubesmith_cli::scaffold::names::check_rust_path;
+/// assert!(check_rust_path("widgets::v1").is_ok());
+/// assert!(check_rust_path("widgets/v1").is_err());
+/// assert!(check_rust_path("widgets::type").is_err());
+/// ```
+pub fn check_rust_path(path: &str) -> Result<(), ScaffoldError> {
+    let segments: Vec<&str> = path.trim_start_matches("::").split("::").collect();
+    let identifier = |segment: &str| {
+        segment.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && segment
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    let valid = segments.iter().enumerate().all(|(at, segment)| {
+        identifier(segment) && (!syn_keyword(segment) || (at == 0 && *segment == "crate"))
+    });
+    if !valid {
+        return Err(invalid(
+            "--external-api-path",
+            path,
+            "the Rust module of the type, such as widgets::v1 (a crate the project depends on)",
+        ));
+    }
+    Ok(())
+}
+
 fn syn_keyword(word: &str) -> bool {
     RUST_KEYWORDS.contains(&word)
 }

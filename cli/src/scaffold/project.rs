@@ -60,6 +60,14 @@ pub struct Resource {
     pub controller: bool,
     /// The domain the group is qualified with.
     pub domain: String,
+    /// A Kind of another project (its types from another crate, its CRD not this project's):
+    /// `create api --resource=false --external-api-path ...`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub external: bool,
+    /// An external Kind that is cluster-scoped (its scope is recorded here, as there is no
+    /// `api`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub cluster_scoped: bool,
     /// The group (short).
     pub group: String,
     /// The Kind.
@@ -158,6 +166,8 @@ impl Resource {
             api: None,
             controller: false,
             domain: core_kinds::CORE_DOMAIN.into(),
+            external: false,
+            cluster_scoped: false,
             group: core.group.into(),
             kind: core.kind.into(),
             path: core.module.into(),

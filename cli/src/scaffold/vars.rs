@@ -173,8 +173,11 @@ pub struct ResourceVars {
     pub file_prefix: String,
     /// The same for object names: `<group>-` in multigroup projects, else empty.
     pub name_prefix: String,
-    /// Whether the Kind is an API of this project (else a Kind of Kubernetes itself).
+    /// Whether the Kind is an API of this project (else a Kind of Kubernetes itself or of
+    /// another project).
     pub owned: bool,
+    /// Whether the Kind is another project's (`--external-api-path`).
+    pub external: bool,
     /// The module of the Kind's type, as this crate's code names it
     /// (`crate::api::v1::cronjob`, `k8s_openapi::api::apps::v1`).
     pub types_module: String,
@@ -192,9 +195,15 @@ impl ResourceVars {
         let core = resource.core_kind();
         let namespaced = match core {
             Some(core) => core.namespaced,
+            None if resource.external => !resource.cluster_scoped,
             None => resource.api.as_ref().is_none_or(|api| api.namespaced),
         };
         let (qualified_group, types_module, test_types_module) = match core {
+            None if resource.external => (
+                format!("{}.{}", resource.group, resource.domain),
+                resource.path.clone(),
+                resource.path.clone(),
+            ),
             Some(core) => (
                 if core.api_group.is_empty() {
                     "core".to_string()
@@ -211,7 +220,8 @@ impl ResourceVars {
             ),
         };
         ResourceVars {
-            owned: core.is_none(),
+            owned: core.is_none() && !resource.external,
+            external: resource.external,
             sample_fields: core
                 .and_then(|core| super::core_kinds::sample_fields(core.group, core.kind)),
             types_module,

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::api::module_docs;
 use super::changes::{Applied, ChangeSet};
-use super::core_kinds::{self, CoreKind};
+use super::core_kinds;
 use super::e2e;
 use super::error::ScaffoldError;
 use super::names;
@@ -72,8 +72,8 @@ pub fn create_webhook(
     templates: &Templates,
 ) -> Result<Applied, ScaffoldError> {
     let mut project = Project::read(dir)?;
-    let (resource, webhooks) = match core_kind(&project, options) {
-        Some(core) => check_core(&project, options, core)?,
+    let (resource, webhooks) = match other_kind(&project, options) {
+        Some(resource) => check_other_kind(options, resource)?,
         None => {
             let webhooks = check(&project, options)?;
             let resource = project
@@ -103,7 +103,7 @@ pub fn create_webhook(
         if vars.resource.owned {
             "webhook"
         } else {
-            "webhook-core"
+            "webhook-other-kind"
         },
         &vars,
         Mode::Create,
@@ -161,26 +161,35 @@ fn missing_api(options: &WebhookOptions) -> ScaffoldError {
     }
 }
 
-/// The Kind of Kubernetes itself the options name, unless the project has an API of that name.
-fn core_kind(project: &Project, options: &WebhookOptions) -> Option<&'static CoreKind> {
-    core_kinds::find(&options.group, &options.version, &options.kind).filter(|core| {
-        project
-            .resource(core.group, core.version, core.kind)
-            .is_none_or(|own| own.api.is_none())
-    })
+/// The resource of a Kind the project does not own that the options name: a Kind of
+/// Kubernetes itself (unless the project has an API of that name), or another project's Kind
+/// added with `create api --external-api-path`.
+fn other_kind(project: &Project, options: &WebhookOptions) -> Option<Resource> {
+    if let Some(external) = project
+        .resource(&options.group, &options.version, &options.kind)
+        .filter(|resource| resource.external)
+    {
+        return Some(external.clone());
+    }
+    let core = core_kinds::find(&options.group, &options.version, &options.kind)?;
+    match project.resource(core.group, core.version, core.kind) {
+        Some(own) if own.api.is_some() => None,
+        Some(existing) => Some(existing.clone()),
+        None => Some(Resource::of_core_kind(core)),
+    }
 }
 
-/// Checks webhooks for `core`, a Kind of Kubernetes itself: admission only (its versions
-/// are Kubernetes' to convert). Returns its resource and its webhooks after this command.
-fn check_core(
-    project: &Project,
+/// Checks webhooks for `resource`, a Kind the project does not own: admission only (its
+/// versions are converted by whoever serves them). Returns it and its webhooks after this
+/// command.
+fn check_other_kind(
     options: &WebhookOptions,
-    core: &CoreKind,
+    resource: Resource,
 ) -> Result<(Resource, WebhookInfo), ScaffoldError> {
     if options.conversion || !options.spokes.is_empty() {
         return Err(ScaffoldError::Usage(format!(
-            "{} is Kubernetes' own Kind: the API server converts its versions; --conversion is for this project's Kinds",
-            core.kind
+            "{} is not this project's Kind: whoever serves it converts its versions; --conversion is for this project's Kinds",
+            resource.kind
         )));
     }
     if !(options.defaulting || options.validation) {
@@ -188,10 +197,6 @@ fn check_core(
             "nothing to scaffold: pass --defaulting and/or --programmatic-validation".into(),
         ));
     }
-    let resource = project
-        .resource(core.group, core.version, core.kind)
-        .cloned()
-        .unwrap_or_else(|| Resource::of_core_kind(core));
     let webhooks = merge(&resource, options)?;
     Ok((resource, webhooks))
 }

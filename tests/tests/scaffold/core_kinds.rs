@@ -3,9 +3,11 @@
 //! `core/v1 Pod`) beside a Kind of its own: it builds without a warning, passes `make lint`, and
 //! its own tests pass against envtest — the Deployment controller reconciles a Deployment, the
 //! API server calls the Pod defaulting webhook on a Pod create and the Deployment validating
-//! webhook on a Deployment create. `alpha generate` reproduces it from PROJECT.
+//! webhook on a Deployment create. `alpha generate` reproduces it from PROJECT. And a
+//! controller for another project's Kind (`--external-api-path`), whose types come from a crate
+//! the project depends on: once the user installs its CRD in the test, it reconciles.
 
-use super::{build, golden, lint_and_test, tree};
+use super::{build, golden, lint_and_test, scaffold, tree};
 
 #[test]
 fn a_project_for_core_kinds_builds_lints_and_passes_its_tests() {
@@ -48,4 +50,148 @@ fn a_project_for_core_kinds_builds_lints_and_passes_its_tests() {
         .expect("alpha generate");
     let regenerated = tree(&project.file("target/regenerated/src"));
     assert_eq!(regenerated, tree(&project.file("src")));
+}
+
+/// The crate of another project's Kind: `Widget` in `shop.example.com/v1`, a kube
+/// `CustomResource`.
+const WIDGETS_LIB: &str = r#"//! Another project's API: `Widget` in `shop.example.com/v1`.
+pub mod v1 {
+    use kube::CustomResource;
+    use schemars::JsonSchema;
+    use serde::{Deserialize, Serialize};
+
+    /// What a Widget asks for.
+    #[derive(CustomResource, Serialize, Deserialize, Clone, Debug, Default, JsonSchema)]
+    #[kube(group = "shop.example.com", version = "v1", kind = "Widget", namespaced)]
+    pub struct WidgetSpec {
+        /// How many.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub size: Option<i32>,
+    }
+}
+"#;
+
+#[test]
+fn a_controller_for_another_projects_kind_builds_and_reconciles() {
+    let project = scaffold("project-external", &["--domain", "testproject.org"], &[]);
+    // The other project's crate, a path dependency of this one (as a user adds it), on the
+    // same kube, k8s-openapi, schemars and serde as the project.
+    let manifest = project.file("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).expect("Cargo.toml");
+    let shared: String = text
+        .lines()
+        .filter(|line| {
+            [
+                "kube = ",
+                "k8s-openapi = ",
+                "schemars = ",
+                "serde = ",
+                "serde_json = ",
+            ]
+            .iter()
+            .any(|dependency| line.starts_with(dependency))
+        })
+        .map(|line| format!("{line}\n"))
+        .collect();
+    std::fs::create_dir_all(project.file("widgets/src")).expect("the widgets crate");
+    std::fs::write(
+        project.file("widgets/Cargo.toml"),
+        format!(
+            "[package]\nname = \"widgets\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n[dependencies]\n{shared}"
+        ),
+    )
+    .expect("widgets/Cargo.toml");
+    std::fs::write(project.file("widgets/src/lib.rs"), WIDGETS_LIB).expect("widgets/src/lib.rs");
+    std::fs::write(
+        &manifest,
+        text.replacen(
+            "[dependencies]\n",
+            "[dependencies]\nwidgets = { path = \"widgets\" }\n",
+            1,
+        ),
+    )
+    .expect("the dependency");
+
+    project
+        .kubesmith(&[
+            "create",
+            "api",
+            "--group",
+            "shop",
+            "--version",
+            "v1",
+            "--kind",
+            "Widget",
+            "--resource=false",
+            "--external-api-path",
+            "widgets::v1",
+            "--external-api-domain",
+            "example.com",
+            "--make=false",
+        ])
+        .unwrap_or_else(|error| panic!("{error:#}"));
+    let role_rules =
+        std::fs::read_to_string(project.file("src/controller/widget.rs")).expect("the controller");
+    assert!(
+        role_rules.contains("use widgets::v1::Widget;"),
+        "{role_rules}"
+    );
+
+    project
+        .kubesmith(&[
+            "create",
+            "webhook",
+            "--group",
+            "shop",
+            "--version",
+            "v1",
+            "--kind",
+            "Widget",
+            "--defaulting",
+            "--make=false",
+        ])
+        .unwrap_or_else(|error| panic!("{error:#}"));
+
+    // What the scaffolded test leaves to the user: the CRD, and a sample.
+    let test_file = project.file("tests/widget_controller.rs");
+    let test = std::fs::read_to_string(&test_file).expect("the controller test");
+    assert!(
+        test.contains("#[ignore = \"TODO(user): install the CRD of Widget"),
+        "{test}"
+    );
+    let test = test
+        .replace(
+            "    Environment::builder().crd_directory(",
+            "    Environment::builder().crd(Widget::crd()).crd_directory(",
+        )
+        .replace(
+            "#[ignore = \"TODO(user): install the CRD of Widget and fill in sample()\"]\n",
+            "",
+        )
+        .replace(
+            "        \"metadata\": { \"name\": \"sample\" },\n",
+            "        \"metadata\": { \"name\": \"sample\" },\n        \"spec\": { \"size\": 3 },\n",
+        )
+        .replace("use kube::Api;", "use kube::{Api, CustomResourceExt};");
+    std::fs::write(&test_file, test).expect("the user's edits");
+
+    build(&project);
+    let role = std::fs::read_to_string(project.file("config/rbac/role.yaml")).expect("role.yaml");
+    assert!(
+        role.contains("- shop.example.com\n") && role.contains("- widgets\n"),
+        "{role}"
+    );
+    let stdout = lint_and_test(&project);
+    assert!(
+        stdout.contains("test widget_is_reconciled ... ok"),
+        "the Widget controller test did not pass:\n{stdout}"
+    );
+
+    project
+        .kubesmith(&["alpha", "generate", "--output", "target/regenerated"])
+        .expect("alpha generate");
+    assert_eq!(
+        tree(&project.file("target/regenerated/src")),
+        tree(&project.file("src"))
+    );
 }
