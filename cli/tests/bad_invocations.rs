@@ -234,6 +234,16 @@ const CASES: &[Case] = &[
     // init: names and options.
     case(
         Empty,
+        "init --domain example.com --project-name demo --license-file /nonexistent/header.txt",
+        &["reading /nonexistent/header.txt"],
+    ),
+    case(
+        Empty,
+        "init --domain example.com --project-name demo --license none --license-file header.txt",
+        &["--license-file", "cannot be used with", "--license"],
+    ),
+    case(
+        Empty,
         "init --domain example.com --project-name Demo",
         &["invalid project name \"Demo\"", PROJECT_NAME_EXPECTED],
     ),

@@ -143,18 +143,58 @@ fn deleting_an_edited_api_is_refused_until_forced() {
 #[test]
 fn an_edited_shared_file_keeps_its_edits_when_an_api_goes() {
     let (_temp, dir) = project(&[INIT, CRONJOB]);
-    let main = dir.join("src/main.rs");
-    let text = std::fs::read_to_string(&main).expect("main.rs");
-    let edited = text.replace("fn main()", "// Started by systemd.\nfn main()");
+    let lib = dir.join("src/lib.rs");
+    let text = std::fs::read_to_string(&lib).expect("lib.rs");
+    assert!(text.contains("controller::cronjob::controller()"), "{text}");
+    let edited = text.replace(
+        "pub fn operator() -> Operator {",
+        "// Started by systemd.\npub fn operator() -> Operator {",
+    );
     assert_ne!(edited, text);
-    std::fs::write(&main, &edited).expect("an edit");
+    std::fs::write(&lib, &edited).expect("an edit");
     kubesmith_ok(
         &dir,
         "delete api --group batch --version v1 --kind CronJob --make=false",
     );
-    let after = std::fs::read_to_string(&main).expect("main.rs");
+    let after = std::fs::read_to_string(&lib).expect("lib.rs");
     assert!(after.contains("// Started by systemd."));
     assert!(!after.contains("cronjob"), "{after}");
+}
+
+#[test]
+fn a_license_file_heads_every_rust_file_and_survives_a_replay() {
+    let temp = tempfile::tempdir().expect("a temporary directory");
+    let header = temp.path().join("header.txt");
+    std::fs::write(
+        &header,
+        "Copyright YEAR Example Corp. All rights reserved.\n",
+    )
+    .expect("the header");
+    let dir = temp.path().join("demo");
+    std::fs::create_dir(&dir).expect("the project directory");
+    kubesmith_ok(&dir, &format!("{INIT} --license-file {}", header.display()));
+    kubesmith_ok(&dir, CRONJOB);
+    let project = std::fs::read_to_string(dir.join("PROJECT")).expect("PROJECT");
+    assert!(project.contains("license: custom"), "{project}");
+    for file in [
+        "src/main.rs",
+        "src/controller/cronjob.rs",
+        "tests/cronjob_controller.rs",
+    ] {
+        let text = std::fs::read_to_string(dir.join(file)).expect("a Rust file");
+        assert!(
+            text.starts_with("// Copyright 2026 Example Corp. All rights reserved.\n"),
+            "{file}: {text}"
+        );
+    }
+    let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).expect("Cargo.toml");
+    assert!(!manifest.contains("license ="), "{manifest}");
+    // Replayed from PROJECT and hack/boilerplate.rs.txt: the same files.
+    kubesmith_ok(&dir, "alpha generate --output target/regenerated");
+    assert_eq!(
+        differences(&dir.join("target/regenerated/src"), &dir.join("src")),
+        Vec::<String>::new()
+    );
 }
 
 #[test]

@@ -12,7 +12,7 @@ use super::delete::{Target, delete_api, delete_webhook};
 use super::edit::{EditOptions, edit};
 use super::error::ScaffoldError;
 use super::generate;
-use super::init::{InitOptions, init};
+use super::init::{CUSTOM_LICENSE, InitOptions, init, license_file_header};
 use super::make;
 use super::project::WebhookCertificates;
 use super::templates::Templates;
@@ -23,7 +23,7 @@ use crate::Error;
 /// Arguments of `init`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  kubesmith init --domain example.com\n  kubesmith init --domain example.com --project-name guestbook --owner \"The Guestbook Authors\"\n  kubesmith init --domain example.com --multigroup --namespaced\n  kubesmith init --domain example.com --webhook-certs self-managed"
+    after_help = "Examples:\n  kubesmith init --domain example.com\n  kubesmith init --domain example.com --project-name guestbook --owner \"The Guestbook Authors\"\n  kubesmith init --domain example.com --license-file hack/header.txt\n  kubesmith init --domain example.com --multigroup --namespaced\n  kubesmith init --domain example.com --webhook-certs self-managed"
 )]
 pub struct InitArgs {
     /// The domain API groups are qualified with (group `batch` → `batch.<domain>`).
@@ -38,6 +38,10 @@ pub struct InitArgs {
     /// The license of the scaffolded code: a header on every Rust file, or none.
     #[arg(long, default_value = "apache2", value_parser = ["apache2", "none"])]
     pub license: String,
+    /// The license header to put on every Rust file instead, from a file (`YEAR` in it becomes
+    /// this year); PROJECT records the license as custom.
+    #[arg(long, conflicts_with = "license")]
+    pub license_file: Option<PathBuf>,
     /// Confine the manager to its own namespace (a Role instead of a ClusterRole).
     #[arg(long)]
     pub namespaced: bool,
@@ -315,13 +319,21 @@ impl InitArgs {
             domain: self.domain.clone(),
             project_name: self.project_name.clone(),
             owner: self.owner.clone(),
-            license: self.license.clone(),
+            license: if self.license_file.is_some() {
+                CUSTOM_LICENSE.into()
+            } else {
+                self.license.clone()
+            },
             namespaced: self.namespaced,
             multigroup: self.multigroup,
             webhook_certificates: WebhookCertificates::parse(&self.webhook_certs)?,
             dependency,
             year: None,
-            boilerplate: None,
+            boilerplate: self
+                .license_file
+                .as_deref()
+                .map(|file| license_file_header(file, None))
+                .transpose()?,
             force: self.force,
         };
         let applied = init(dir, &options, &Templates::new())?;

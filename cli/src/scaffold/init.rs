@@ -63,12 +63,17 @@ pub fn init(
         .owner
         .clone()
         .unwrap_or_else(|| format!("The {project_name} Authors"));
-    if options.license != "apache2" && options.license != "none" {
+    if !["apache2", "none", CUSTOM_LICENSE].contains(&options.license.as_str()) {
         return Err(ScaffoldError::InvalidName {
             what: "license".into(),
             value: options.license.clone(),
-            expected: "apache2 or none".into(),
+            expected: "apache2, none or custom (with --license-file)".into(),
         });
+    }
+    if options.license == CUSTOM_LICENSE && options.boilerplate.is_none() {
+        return Err(ScaffoldError::Usage(
+            "a custom license needs its header: pass --license-file <file>".into(),
+        ));
     }
     let project = Project {
         cli_version: KUBESMITH_VERSION.to_string(),
@@ -87,7 +92,7 @@ pub fn init(
 
     let mut plan = Plan::new(dir, options.force, templates);
     let mut header = String::new();
-    if options.license == "apache2" {
+    if options.license != "none" {
         match &options.boilerplate {
             Some(text) => plan.changes.create(plan::BOILERPLATE, text.clone())?,
             None => {
@@ -125,6 +130,31 @@ fn directory_name(dir: &Path) -> Result<String, ScaffoldError> {
                 absolute.display()
             ))
         })
+}
+
+/// The `license` of a project whose header comes from `init --license-file`.
+pub const CUSTOM_LICENSE: &str = "custom";
+
+/// The header of `init --license-file`: the file's text, `YEAR` in it replaced by `year`
+/// (controller-gen's `headerFile` convention). An empty file is refused.
+pub fn license_file_header(path: &Path, year: Option<i32>) -> Result<String, ScaffoldError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ScaffoldError::Io {
+        action: "reading",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if text.trim().is_empty() {
+        return Err(ScaffoldError::Usage(format!(
+            "{} is empty; a license file holds the header to put on every Rust file",
+            path.display()
+        )));
+    }
+    let year = year.unwrap_or_else(current_year).to_string();
+    let mut header = text.replace("YEAR", &year);
+    if !header.ends_with('\n') {
+        header.push('\n');
+    }
+    Ok(header)
 }
 
 /// The year of `SOURCE_DATE_EPOCH` when set (reproducible builds), else of the clock.

@@ -174,6 +174,9 @@ fn a_controller_for_another_projects_kind_builds_and_reconciles() {
         )
         .replace("use kube::Api;", "use kube::{Api, CustomResourceExt};");
     std::fs::write(&test_file, test).expect("the user's edits");
+    let formatted = project.make(&["fmt"], &[]).expect("make fmt");
+    kubesmith_e2e::scaffolded::check_success("make fmt", &formatted)
+        .unwrap_or_else(|error| panic!("{error:#}"));
 
     build(&project);
     let role = std::fs::read_to_string(project.file("config/rbac/role.yaml")).expect("role.yaml");
