@@ -666,6 +666,20 @@ const CASES: &[Case] = &[
         "create api --group apps --version v1 --kind Pod --resource=false --make=false",
         &["Pod apps/v1 is neither", "create the API first"],
     ),
+    // Further controllers by name.
+    case(
+        WithApi,
+        "create api --group batch --version v1 --kind CronJob --resource=false --controller-name cron_backup --make=false",
+        &[
+            "--controller-name adds a further controller",
+            "CronJob batch/v1 is neither",
+        ],
+    ),
+    case(
+        Fresh,
+        "create api --group apps --version v1 --kind Deployment --resource=false --controller-name Backup --make=false",
+        &["--controller-name", "Backup", "such as deployment_backup"],
+    ),
     // Another project's Kind.
     case(
         Fresh,

@@ -247,7 +247,12 @@ fn edit_multigroup_moves_the_kinds_with_their_edits_and_rewrites_module_paths() 
 #[test]
 fn alpha_generate_reproduces_the_golden_projects_byte_for_byte() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/golden");
-    for name in ["project", "project-multigroup", "project-self-managed"] {
+    for name in [
+        "project",
+        "project-multigroup",
+        "project-self-managed",
+        "project-core",
+    ] {
         let temp = tempfile::tempdir().expect("a temporary directory");
         let output = temp.path().join("generated");
         kubesmith_ok(
@@ -284,4 +289,34 @@ fn alpha_generate_leaves_user_edits_to_the_diff() {
     let again = kubesmith(&dir, "alpha generate", &[]);
     assert_eq!(again.status.code(), Some(1));
     kubesmith_ok(&dir, "alpha generate --force");
+}
+
+#[test]
+fn deleting_a_core_kinds_controllers_and_creating_them_again_gives_the_same_tree() {
+    const DEPLOYMENT: &str =
+        "create api --group apps --version v1 --kind Deployment --resource=false --make=false";
+    const BACKUP: &str = "create api --group apps --version v1 --kind Deployment --resource=false --controller-name deployment_backup --make=false";
+    let (_temp, dir) = project(&[INIT, CRONJOB, DEPLOYMENT, BACKUP]);
+    let before = snapshot(&dir);
+    // A second controller of the same name is refused.
+    let again = kubesmith(&dir, BACKUP, &[]);
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("Deployment (deployment_backup)"),
+        "{again:?}"
+    );
+    kubesmith_ok(
+        &dir,
+        "delete api --group apps --version v1 --kind Deployment --make=false",
+    );
+    for gone in [
+        "src/controller/deployment.rs",
+        "src/controller/deployment_backup.rs",
+        "tests/deployment_backup_controller.rs",
+    ] {
+        assert!(!dir.join(gone).exists(), "{gone} is left");
+    }
+    kubesmith_ok(&dir, DEPLOYMENT);
+    kubesmith_ok(&dir, BACKUP);
+    assert_eq!(tree_changes(&before, &snapshot(&dir)), Vec::<String>::new());
 }

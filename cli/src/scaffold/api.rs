@@ -34,6 +34,9 @@ pub struct ApiOptions {
     /// For a Kind of another project (`--external-api-path`): the Rust module of its type
     /// (`widgets::v1`) and the domain of its group (`--external-api-domain`).
     pub external: Option<ExternalApi>,
+    /// A further controller of a Kind the project does not own, by this name
+    /// (`--controller-name`): its own module, reconciler and test.
+    pub controller_name: Option<String>,
     /// Overwrite files this command wrote before.
     pub force: bool,
 }
@@ -67,6 +70,9 @@ pub fn create_api(
         ProjectVars::new(&project, &header, &Dependency::Registry),
         &resource,
     );
+    if let Some(name) = &options.controller_name {
+        vars = vars.named_controller(name);
+    }
     vars.storage = storage;
 
     let mut plan = Plan::new(dir, options.force, templates);
@@ -80,6 +86,9 @@ pub fn create_api(
         Some(existing) => {
             existing.api = existing.api.take().or(resource.api);
             existing.controller |= resource.controller;
+            existing.controller_names.extend(resource.controller_names);
+            existing.controller_names.sort();
+            existing.controller_names.dedup();
         }
         None => project.resources.push(resource),
     }
@@ -99,6 +108,12 @@ fn check(project: &Project, options: &ApiOptions) -> Result<Resource, ScaffoldEr
             .is_none_or(|own| own.api.is_none())
     {
         return check_core(project, options, core);
+    }
+    if options.controller_name.is_some() {
+        return Err(ScaffoldError::Usage(format!(
+            "--controller-name adds a further controller to a Kind of Kubernetes itself or of another project; {} {}/{} is neither (its one controller reports its status)",
+            options.kind, options.group, options.version
+        )));
     }
     names::check_group(&options.group, &project.domain)?;
     names::check_version(&options.version)?;
@@ -196,6 +211,7 @@ fn check(project: &Project, options: &ApiOptions) -> Result<Resource, ScaffoldEr
     Ok(Resource {
         api,
         controller: options.controller,
+        controller_names: Vec::new(),
         domain: project.domain.clone(),
         external: false,
         cluster_scoped: false,
@@ -249,24 +265,18 @@ fn check_external(
             options.kind
         )));
     }
-    if let Some(existing) = project.resource(&options.group, &options.version, &options.kind) {
-        if !existing.external || existing.domain != external.domain {
-            return Err(ScaffoldError::Usage(format!(
-                "{} {}/{} is in PROJECT already, and not as another project's Kind of {}",
-                options.kind, options.group, options.version, external.domain
-            )));
-        }
-        if existing.controller && !options.force {
-            return Err(ScaffoldError::DuplicateController {
-                group: options.group.clone(),
-                version: options.version.clone(),
-                kind: options.kind.clone(),
-            });
-        }
+    let existing = project.resource(&options.group, &options.version, &options.kind);
+    if existing.is_some_and(|existing| !existing.external || existing.domain != external.domain) {
+        return Err(ScaffoldError::Usage(format!(
+            "{} {}/{} is in PROJECT already, and not as another project's Kind of {}",
+            options.kind, options.group, options.version, external.domain
+        )));
     }
+    check_no_controller_yet(existing, options)?;
     Ok(Resource {
         api: None,
-        controller: true,
+        controller: options.controller_name.is_none(),
+        controller_names: options.controller_name.iter().cloned().collect(),
         domain: external.domain.clone(),
         external: true,
         cluster_scoped: !options.namespaced,
@@ -306,21 +316,44 @@ fn check_core(
             core.kind, core.plural
         )));
     }
-    if project
-        .resource(core.group, core.version, core.kind)
-        .is_some_and(|existing| existing.controller)
-        && !options.force
-    {
-        return Err(ScaffoldError::DuplicateController {
-            group: core.group.into(),
-            version: core.version.into(),
-            kind: core.kind.into(),
-        });
-    }
+    check_no_controller_yet(
+        project.resource(core.group, core.version, core.kind),
+        options,
+    )?;
     Ok(Resource {
-        controller: true,
+        controller: options.controller_name.is_none(),
+        controller_names: options.controller_name.iter().cloned().collect(),
         ..Resource::of_core_kind(core)
     })
+}
+
+/// Refuses a controller `existing` has already (the Kind's own, or one of that
+/// `--controller-name`), unless `--force`.
+fn check_no_controller_yet(
+    existing: Option<&Resource>,
+    options: &ApiOptions,
+) -> Result<(), ScaffoldError> {
+    if let Some(name) = &options.controller_name {
+        names::check_controller_name(name)?;
+    }
+    let Some(existing) = existing else {
+        return Ok(());
+    };
+    let present = match &options.controller_name {
+        Some(name) => existing.controller_names.contains(name),
+        None => existing.controller,
+    };
+    if present && !options.force {
+        return Err(ScaffoldError::DuplicateController {
+            group: existing.group.clone(),
+            version: existing.version.clone(),
+            kind: options.controller_name.as_ref().map_or_else(
+                || existing.kind.clone(),
+                |name| format!("{} ({name})", existing.kind),
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// The types, the sample, the roles and their wiring.
@@ -384,17 +417,20 @@ fn scaffold_controller(plan: &mut Plan<'_>, vars: &ResourceVars) -> Result<(), S
     let module_dir = format!("src/controller/{}", vars.group_dir)
         .trim_end_matches('/')
         .to_string();
-    plan.declare_module(&module_dir, &vars.kind_lower, header, &|dir| {
+    plan.declare_module(&module_dir, &vars.controller_module, header, &|dir| {
         module_docs(dir, &group)
     })?;
 
-    let module = format!("controller::{}{}", vars.group_module, vars.kind_lower);
+    let module = format!(
+        "controller::{}{}",
+        vars.group_module, vars.controller_module
+    );
     plan.changes.insert(
         OPERATOR_FILE,
         OPERATOR_MARKER,
         &format!(
             ".controller({module}::controller(), {module}::{}Reconciler)",
-            vars.kind
+            vars.controller_type
         ),
     )
 }

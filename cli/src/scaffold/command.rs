@@ -118,6 +118,10 @@ pub struct ApiArgs {
     /// The domain of the external Kind's group (e.g. example.com for shop.example.com).
     #[arg(long, requires = "external_api_path")]
     pub external_api_domain: Option<String>,
+    /// With --resource=false: a further controller of a Kind of Kubernetes itself or of another
+    /// project, by this name (e.g. deployment_backup): its own module, reconciler and test.
+    #[arg(long)]
+    pub controller_name: Option<String>,
     /// Scaffold files this command wrote before again, overwriting them.
     #[arg(long)]
     pub force: bool,
@@ -369,6 +373,7 @@ impl CreateCommand {
                         path: path.clone(),
                         domain: args.external_api_domain.clone().unwrap_or_default(),
                     }),
+                    controller_name: args.controller_name.clone(),
                     force: args.force,
                 };
                 let applied = make::then_manifests(dir, args.make, progress, || {

@@ -75,7 +75,7 @@ pub fn replay(
     };
     init(into, &options, templates)?;
     for resource in &project.resources {
-        if resource.api.is_none() && !resource.controller {
+        if resource.api.is_none() && !resource.controller && resource.controller_names.is_empty() {
             continue;
         }
         // The scope of a controller-only version is its Kind's.
@@ -105,9 +105,22 @@ pub fn replay(
                 path: resource.path.clone(),
                 domain: resource.domain.clone(),
             }),
+            controller_name: None,
             force: false,
         };
-        create_api(into, &options, templates)?;
+        if options.resource || options.controller {
+            create_api(into, &options, templates)?;
+        }
+        // Then its further controllers, by name.
+        for name in &resource.controller_names {
+            let named = ApiOptions {
+                resource: false,
+                controller: true,
+                controller_name: Some(name.clone()),
+                ..options.clone()
+            };
+            create_api(into, &named, templates)?;
+        }
     }
     for resource in &project.resources {
         let Some(webhooks) = &resource.webhooks else {

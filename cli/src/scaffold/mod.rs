@@ -23,6 +23,7 @@
 //!     resource: true,
 //!     controller: true,
 //!     external: None,
+//!     controller_name: None,
 //!     force: false,
 //! };
 //! let applied = create_api(std::path::Path::new("."), &options, &Templates::new())?;

@@ -236,6 +236,44 @@ pub fn check_rust_path(path: &str) -> Result<(), ScaffoldError> {
     Ok(())
 }
 
+/// A controller name (`--controller-name`): a lower-case Rust identifier with underscores
+/// (`deployment_backup`), the controller's module, metrics label and log name.
+pub fn check_controller_name(name: &str) -> Result<(), ScaffoldError> {
+    let valid = name.len() <= 63
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !name.ends_with('_')
+        && !syn_keyword(name);
+    if !valid {
+        return Err(invalid(
+            "--controller-name",
+            name,
+            "a lower-case name with underscores such as deployment_backup (it names a Rust module)",
+        ));
+    }
+    Ok(())
+}
+
+/// `deployment_backup` as a type name: `DeploymentBackup`.
+///
+/// ```
+/// assert_eq!(kubesmith_cli::scaffold::names::upper_camel_case("deployment_backup"), "DeploymentBackup");
+/// ```
+pub fn upper_camel_case(snake: &str) -> String {
+    snake
+        .split('_')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars
+                .next()
+                .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
 fn syn_keyword(word: &str) -> bool {
     RUST_KEYWORDS.contains(&word)
 }

@@ -58,6 +58,10 @@ pub struct Resource {
     /// Whether a controller was scaffolded.
     #[serde(default, skip_serializing_if = "is_false")]
     pub controller: bool,
+    /// Further controllers of this Kind, by name (`create api --controller-name`), for Kinds
+    /// the project does not own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub controller_names: Vec<String>,
     /// The domain the group is qualified with.
     pub domain: String,
     /// A Kind of another project (its types from another crate, its CRD not this project's):
@@ -165,6 +169,7 @@ impl Resource {
         Resource {
             api: None,
             controller: false,
+            controller_names: Vec::new(),
             domain: core_kinds::CORE_DOMAIN.into(),
             external: false,
             cluster_scoped: false,

@@ -178,6 +178,16 @@ pub struct ResourceVars {
     pub owned: bool,
     /// Whether the Kind is another project's (`--external-api-path`).
     pub external: bool,
+    /// The controller's module and file name: the lower-case Kind, or its `--controller-name`.
+    pub controller_module: String,
+    /// The controller's type prefix (`{controller_type}Reconciler`): the Kind, or its
+    /// `--controller-name` in UpperCamelCase.
+    pub controller_type: String,
+    /// The `--controller-name` of a further controller of the Kind (its declaration is
+    /// `.named(...)`), `None` for the Kind's own.
+    pub controller_name: Option<String>,
+    /// The name the manager knows the controller by (metrics, logs).
+    pub controller_label: String,
     /// The module of the Kind's type, as this crate's code names it
     /// (`crate::api::v1::cronjob`, `k8s_openapi::api::apps::v1`).
     pub types_module: String,
@@ -221,6 +231,10 @@ impl ResourceVars {
         };
         ResourceVars {
             owned: core.is_none() && !resource.external,
+            controller_module: resource.kind.to_ascii_lowercase(),
+            controller_type: resource.kind.clone(),
+            controller_name: None,
+            controller_label: resource.kind.to_ascii_lowercase(),
             external: resource.external,
             sample_fields: core
                 .and_then(|core| super::core_kinds::sample_fields(core.group, core.kind)),
@@ -258,6 +272,17 @@ impl ResourceVars {
             },
             project,
         }
+    }
+}
+
+impl ResourceVars {
+    /// The variables of the further controller `name` of the Kind (`--controller-name`).
+    pub fn named_controller(mut self, name: &str) -> Self {
+        self.controller_module = name.to_string();
+        self.controller_type = names::upper_camel_case(name);
+        self.controller_name = Some(name.to_string());
+        self.controller_label = name.to_string();
+        self
     }
 }
 

@@ -1,5 +1,6 @@
-//! A project with a controller and webhooks for Kinds of Kubernetes itself (`create api
-//! --resource=false` for `apps/v1 Deployment`, `create webhook` for `apps/v1 Deployment` and
+//! A project with controllers and webhooks for Kinds of Kubernetes itself (`create api
+//! --resource=false` for `apps/v1 Deployment`, twice: the second `--controller-name
+//! deployment_backup`, `create webhook` for `apps/v1 Deployment` and
 //! `core/v1 Pod`) beside a Kind of its own: it builds without a warning, passes `make lint`, and
 //! its own tests pass against envtest — the Deployment controller reconciles a Deployment, the
 //! API server calls the Pod defaulting webhook on a Pod create and the Deployment validating
@@ -32,6 +33,8 @@ fn a_project_for_core_kinds_builds_lints_and_passes_its_tests() {
     for test in [
         "test captain_is_reconciled_to_ready ... ok",
         "test deployment_is_reconciled ... ok",
+        // A second controller of Deployments, by name.
+        "test deployment_backup_is_reconciled ... ok",
         // One in each webhook test binary: Deployment's and Pod's.
         "test the_api_server_calls_the_webhooks ... ok",
     ] {

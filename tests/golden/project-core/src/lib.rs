@@ -30,6 +30,10 @@ pub fn operator() -> Operator {
             controller::deployment::controller(),
             controller::deployment::DeploymentReconciler,
         )
+        .controller(
+            controller::deployment_backup::controller(),
+            controller::deployment_backup::DeploymentBackupReconciler,
+        )
         .webhook(webhook::v1::deployment::webhook())
         .webhook(webhook::v1::pod::webhook())
     // +kubesmith:scaffold:operator

@@ -3,4 +3,5 @@
 
 pub mod captain;
 pub mod deployment;
+pub mod deployment_backup;
 // +kubesmith:scaffold:modules
