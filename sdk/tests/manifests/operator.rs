@@ -121,8 +121,11 @@ impl Validator<PodTemplate> for RefuseByName {
 async fn a_test_starts_the_declared_operator_with_its_webhooks_installed() {
     let env = shared().await;
     let namespace = env.create_namespace("started").await.expect("namespace");
-    let operator = Operator::new("started", "kubesmith.dev")
-        .webhook(Webhook::<PodTemplate>::new().validator(RefuseByName));
+    let operator = Operator::new("started", "kubesmith.dev").webhook(
+        Webhook::<PodTemplate>::new()
+            .validator(RefuseByName)
+            .namespace_selector(only(&namespace)),
+    );
     let running = env
         .start_operator(operator)
         .await
@@ -140,12 +143,15 @@ async fn a_test_starts_the_declared_operator_with_its_webhooks_installed() {
         panic!("the webhook was not called: {refused:?}");
     };
     assert!(status.message.contains("refused by name"), "{status:?}");
-    let installed = installed_validating(env).await;
+    let installed = installed_validating(env, &namespace).await;
     assert_eq!(installed.len(), 1, "{installed:?}");
 
     // Stopped: the configuration is gone with the server, so nothing calls a dead port.
     running.stop().await.expect("a clean stop");
-    assert_eq!(installed_validating(env).await, Vec::<String>::new());
+    assert_eq!(
+        installed_validating(env, &namespace).await,
+        Vec::<String>::new()
+    );
     template.metadata.name = Some("refused-2".into());
     templates
         .create(&PostParams::default(), &template)
@@ -153,8 +159,26 @@ async fn a_test_starts_the_declared_operator_with_its_webhooks_installed() {
         .expect("created without the webhook");
 }
 
-/// The validating configurations installed for the `started` operator's PodTemplate webhook.
-async fn installed_validating(env: &kubesmith::envtest::Environment) -> Vec<String> {
+/// Only objects in `namespace`: the tests of this binary run side by side on one control
+/// plane, and the API server calls every installed configuration that matches.
+fn only(namespace: &str) -> LabelSelector {
+    LabelSelector {
+        match_labels: Some(
+            [(
+                "kubernetes.io/metadata.name".to_string(),
+                namespace.to_string(),
+            )]
+            .into(),
+        ),
+        ..LabelSelector::default()
+    }
+}
+
+/// The validating configurations installed for a webhook confined to `namespace`.
+async fn installed_validating(
+    env: &kubesmith::envtest::Environment,
+    namespace: &str,
+) -> Vec<String> {
     let configurations: Api<ValidatingWebhookConfiguration> =
         Api::all(env.client().expect("client"));
     configurations
@@ -164,13 +188,11 @@ async fn installed_validating(env: &kubesmith::envtest::Environment) -> Vec<Stri
         .items
         .into_iter()
         .filter(|configuration| {
-            configuration.webhooks.iter().flatten().any(|webhook| {
-                webhook
-                    .rules
-                    .iter()
-                    .flatten()
-                    .any(|rule| rule.resources.iter().flatten().any(|r| r == "podtemplates"))
-            })
+            configuration
+                .webhooks
+                .iter()
+                .flatten()
+                .any(|webhook| webhook.namespace_selector.as_ref() == Some(&only(namespace)))
         })
         .map(|configuration| configuration.name_any())
         .collect()
@@ -195,6 +217,7 @@ async fn the_api_server_calls_a_webhook_only_for_what_its_selector_and_condition
     let namespace = env.create_namespace("selected").await.expect("namespace");
     let webhook = Webhook::<PodTemplate>::new()
         .validator(RefuseAll)
+        .namespace_selector(only(&namespace))
         .object_selector(LabelSelector {
             match_labels: Some([("checked".to_string(), "yes".to_string())].into()),
             ..LabelSelector::default()
