@@ -193,8 +193,8 @@ pub struct ResourceVars {
     pub types_module: String,
     /// The same, as the crate's tests name it (`::project::api::v1::cronjob`).
     pub test_types_module: String,
-    /// For a Kind of Kubernetes itself: the fields of a sample object besides `metadata`
-    /// (lines of a `json!` object), when kubesmith knows one.
+    /// For a Kind the project does not own: the fields of a sample object besides
+    /// `metadata` (lines of a `json!` object), when kubesmith knows one.
     pub sample_fields: Option<&'static str>,
 }
 
@@ -236,8 +236,12 @@ impl ResourceVars {
             controller_name: None,
             controller_label: resource.kind.to_ascii_lowercase(),
             external: resource.external,
-            sample_fields: core
-                .and_then(|core| super::core_kinds::sample_fields(core.group, core.kind)),
+            // Another project's Kind: its CRD comes from its crate, and an empty spec is the
+            // sample (the user adds what the CRD requires).
+            sample_fields: match core {
+                Some(core) => super::core_kinds::sample_fields(core.group, core.kind),
+                None => resource.external.then_some(r#"        "spec": {},"#),
+            },
             types_module,
             test_types_module,
             qualified_group,

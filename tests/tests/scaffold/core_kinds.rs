@@ -6,7 +6,7 @@
 //! API server calls the Pod defaulting webhook on a Pod create and the Deployment validating
 //! webhook on a Deployment create. `alpha generate` reproduces it from PROJECT. And a
 //! controller for another project's Kind (`--external-api-path`), whose types come from a crate
-//! the project depends on: once the user installs its CRD in the test, it reconciles.
+//! the project depends on: its test installs the Kind's CRD from that crate, and it reconciles.
 
 use super::{build, golden, lint_and_test, scaffold, tree};
 
@@ -155,31 +155,11 @@ fn a_controller_for_another_projects_kind_builds_and_reconciles() {
         ])
         .unwrap_or_else(|error| panic!("{error:#}"));
 
-    // What the scaffolded test leaves to the user: the CRD, and a sample.
-    let test_file = project.file("tests/widget_controller.rs");
-    let test = std::fs::read_to_string(&test_file).expect("the controller test");
-    assert!(
-        test.contains("#[ignore = \"TODO(user): install the CRD of Widget"),
-        "{test}"
-    );
-    let test = test
-        .replace(
-            "    Environment::builder().crd_directory(",
-            "    Environment::builder().crd(Widget::crd()).crd_directory(",
-        )
-        .replace(
-            "#[ignore = \"TODO(user): install the CRD of Widget and fill in sample()\"]\n",
-            "",
-        )
-        .replace(
-            "        \"metadata\": { \"name\": \"sample\" },\n",
-            "        \"metadata\": { \"name\": \"sample\" },\n        \"spec\": { \"size\": 3 },\n",
-        )
-        .replace("use kube::Api;", "use kube::{Api, CustomResourceExt};");
-    std::fs::write(&test_file, test).expect("the user's edits");
-    let formatted = project.make(&["fmt"], &[]).expect("make fmt");
-    kubesmith_e2e::scaffolded::check_success("make fmt", &formatted)
-        .unwrap_or_else(|error| panic!("{error:#}"));
+    // The scaffolded test installs the Kind's CRD from its crate and creates a Widget.
+    let test = std::fs::read_to_string(project.file("tests/widget_controller.rs"))
+        .expect("the controller test");
+    assert!(test.contains(".crd(Widget::crd())"), "{test}");
+    assert!(!test.contains("#[ignore"), "{test}");
 
     build(&project);
     let role = std::fs::read_to_string(project.file("config/rbac/role.yaml")).expect("role.yaml");
