@@ -140,13 +140,7 @@ impl Operator {
     /// The admission webhooks of one Kind and version: the manager serves them (unless
     /// `ENABLE_WEBHOOKS=false`), and `make manifests` writes their configurations.
     pub fn webhook<K: Kind + Serialize>(mut self, webhook: Webhook<K>) -> Self {
-        let admission = AdmissionWebhooks::from(&webhook);
-        #[cfg(feature = "manifests")]
-        {
-            let admission = admission.clone();
-            self.describe(move |manifests| manifests.webhook(admission.clone()));
-        }
-        self.admission.push(admission);
+        self.admission.push(AdmissionWebhooks::from(&webhook));
         self.webhooks.push(Box::new(move |manager: &mut Manager| {
             manager.add_webhook(webhook)
         }));
@@ -159,13 +153,7 @@ impl Operator {
     where
         H: Kind + Serialize + DeserializeOwned,
     {
-        let crd = conversion.crd_name();
-        #[cfg(feature = "manifests")]
-        {
-            let crd = crd.clone();
-            self.describe(move |manifests| manifests.conversion_of(&crd));
-        }
-        self.conversions.push(crd);
+        self.conversions.push(conversion.crd_name());
         self.webhooks.push(Box::new(move |manager: &mut Manager| {
             manager.add_conversion(conversion)
         }));
@@ -276,11 +264,19 @@ impl Operator {
     /// (`operator().manifests(..).main()` is the whole `src/bin/manifests.rs`).
     #[cfg(feature = "manifests")]
     pub fn manifests(self, root: impl Into<std::path::PathBuf>) -> Manifests {
-        self.descriptions
+        let manifests = self
+            .descriptions
             .iter()
             .fold(Manifests::new(root), |manifests, describe| {
                 describe(manifests)
-            })
+            });
+        let manifests = self
+            .admission
+            .into_iter()
+            .fold(manifests, |manifests, webhooks| manifests.webhook(webhooks));
+        self.conversions
+            .iter()
+            .fold(manifests, |manifests, crd| manifests.conversion_of(crd))
     }
 
     #[cfg(feature = "manifests")]
