@@ -134,7 +134,8 @@ enum Reason {
 /// carries an API status (`kube::Error::Api`, `kube::core::Status`) is returned as that status;
 /// [`WebhookError::invalid`] gives the client an `Invalid` status with field paths.
 pub struct WebhookError {
-    reason: Reason,
+    // Boxed: a `Result` carrying the error stays small.
+    reason: Box<Reason>,
     warnings: Vec<String>,
 }
 
@@ -152,13 +153,36 @@ impl WebhookError {
     /// ```
     pub fn invalid<K: Resource<DynamicType = ()>>(object: &K, causes: Vec<FieldError>) -> Self {
         WebhookError {
-            reason: Reason::Invalid {
+            reason: Box::new(Reason::Invalid {
                 kind: K::kind(&()).into_owned(),
                 group: K::group(&()).into_owned(),
                 name: object.meta().name.clone().unwrap_or_default(),
                 causes,
-            },
+            }),
             warnings: Vec::new(),
+        }
+    }
+
+    /// `object` is invalid if `causes` names any field ([`invalid`](Self::invalid)), valid
+    /// otherwise: a validator collects every problem, then returns them all at once with `?`.
+    ///
+    /// ```
+    /// use k8s_openapi::api::core::v1::ConfigMap;
+    /// use kubesmith::webhook::{FieldError, WebhookError};
+    /// let cm = ConfigMap::default();
+    /// assert!(WebhookError::invalid_if_any(&cm, Vec::new()).is_ok());
+    /// let problems = vec![FieldError::required("data.mode", "")];
+    /// let error = WebhookError::invalid_if_any(&cm, problems).unwrap_err();
+    /// assert_eq!(error.status().code, 422);
+    /// ```
+    pub fn invalid_if_any<K: Resource<DynamicType = ()>>(
+        object: &K,
+        causes: Vec<FieldError>,
+    ) -> Result<(), Self> {
+        if causes.is_empty() {
+            Ok(())
+        } else {
+            Err(WebhookError::invalid(object, causes))
         }
     }
 
@@ -166,7 +190,7 @@ impl WebhookError {
     pub fn denied(message: impl Into<String>) -> Self {
         let message: String = message.into();
         WebhookError {
-            reason: Reason::Denied(message.into()),
+            reason: Box::new(Reason::Denied(message.into())),
             warnings: Vec::new(),
         }
     }
@@ -174,7 +198,7 @@ impl WebhookError {
     /// Answers with `status` as it is.
     pub fn from_status(status: Status) -> Self {
         WebhookError {
-            reason: Reason::Status(status),
+            reason: Box::new(Reason::Status(status)),
             warnings: Vec::new(),
         }
     }
@@ -192,7 +216,7 @@ impl WebhookError {
 
     /// The API status the client gets.
     pub fn status(&self) -> Status {
-        match &self.reason {
+        match self.reason.as_ref() {
             Reason::Status(status) => status.clone(),
             Reason::Invalid {
                 kind,
@@ -262,7 +286,7 @@ fn invalid_status(kind: &str, group: &str, name: &str, causes: &[FieldError]) ->
 impl<E: std::error::Error + Send + Sync + 'static> From<E> for WebhookError {
     fn from(error: E) -> Self {
         WebhookError {
-            reason: Reason::Denied(Box::new(error)),
+            reason: Box::new(Reason::Denied(Box::new(error))),
             warnings: Vec::new(),
         }
     }

@@ -17,10 +17,9 @@ static ENV: SharedEnvironment =
 async fn the_api_server_calls_the_webhooks() -> Result<(), Box<dyn std::error::Error>> {
     let env = ENV.get().await?;
     let operator = env.start_operator(::project_multigroup::operator()).await?;
-    let client = env.client()?;
 
     let namespace = env.create_namespace("frigate").await?;
-    let frigates: Api<Frigate> = Api::namespaced(client.clone(), &namespace);
+    let frigates: Api<Frigate> = Api::namespaced(env.client()?, &namespace);
 
     // A blank `foo` is refused, with the field named.
     let blank = Frigate::new(

@@ -21,18 +21,13 @@ async fn the_api_server_calls_the_webhooks() -> Result<(), Box<dyn std::error::E
     let operator = env
         .start_operator(::project_self_managed::operator())
         .await?;
-    let client = env.client()?;
 
     let namespace = env.create_namespace("captain").await?;
-    let captains: Api<Captain> = Api::namespaced(client.clone(), &namespace);
+    let captains: Api<Captain> = Api::namespaced(env.client()?, &namespace);
 
     // Created without `foo`: the defaulting webhook fills it in.
-    let created = captains
-        .create(
-            &PostParams::default(),
-            &Captain::new("defaulted", CaptainSpec::default()),
-        )
-        .await?;
+    let defaulted = Captain::new("defaulted", CaptainSpec::default());
+    let created = captains.create(&PostParams::default(), &defaulted).await?;
     assert_eq!(created.spec.foo.as_deref(), Some(captain::DEFAULT_FOO));
 
     // A blank `foo` is refused, with the field named.
@@ -57,7 +52,7 @@ async fn the_api_server_calls_the_webhooks() -> Result<(), Box<dyn std::error::E
         },
     );
     captains.create(&PostParams::default(), &hub).await?;
-    let spoke: Api<v2::captain::Captain> = Api::namespaced(client.clone(), &namespace);
+    let spoke: Api<v2::captain::Captain> = Api::namespaced(env.client()?, &namespace);
     let read = spoke.get("converted").await?;
     assert_eq!(read.spec.foo.as_deref(), Some("bar"));
 

@@ -32,17 +32,12 @@ static ENV: SharedEnvironment =
 async fn the_api_server_calls_the_webhooks() -> Result<(), Box<dyn std::error::Error>> {
     let env = ENV.get().await?;
     let operator = env.start_operator(::project::operator()).await?;
-    let client = env.client()?;
 
-    let admirals: Api<Admiral> = Api::all(client.clone());
+    let admirals: Api<Admiral> = Api::all(env.client()?);
 
     // Created without `foo`: the defaulting webhook fills it in.
-    let created = admirals
-        .create(
-            &PostParams::default(),
-            &Admiral::new("defaulted", AdmiralSpec::default()),
-        )
-        .await?;
+    let defaulted = Admiral::new("defaulted", AdmiralSpec::default());
+    let created = admirals.create(&PostParams::default(), &defaulted).await?;
     assert_eq!(created.spec.foo.as_deref(), Some(admiral::DEFAULT_FOO));
 
     operator.stop().await?;

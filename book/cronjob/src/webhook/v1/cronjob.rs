@@ -111,11 +111,8 @@ impl Validator<CronJob> for CronJobValidator {
         {
             warnings.push("spec.startingDeadlineSeconds below 10 may skip runs: the controller can start a run a few seconds late".into());
         }
-        if problems.is_empty() {
-            Ok(warnings)
-        } else {
-            Err(WebhookError::invalid(cron_job, problems))
-        }
+        WebhookError::invalid_if_any(cron_job, problems)?;
+        Ok(warnings)
     }
 }
 // ANCHOR_END: validator

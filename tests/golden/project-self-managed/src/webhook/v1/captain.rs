@@ -66,10 +66,7 @@ impl Validator<Captain> for CaptainValidator {
         {
             problems.push(FieldError::invalid("spec.foo", value, "must not be blank"));
         }
-        if problems.is_empty() {
-            Ok(Warnings::new())
-        } else {
-            Err(WebhookError::invalid(captain, problems))
-        }
+        WebhookError::invalid_if_any(captain, problems)?;
+        Ok(Warnings::new())
     }
 }

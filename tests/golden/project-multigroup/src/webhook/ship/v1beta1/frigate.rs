@@ -34,10 +34,7 @@ impl Validator<Frigate> for FrigateValidator {
         {
             problems.push(FieldError::invalid("spec.foo", value, "must not be blank"));
         }
-        if problems.is_empty() {
-            Ok(Warnings::new())
-        } else {
-            Err(WebhookError::invalid(frigate, problems))
-        }
+        WebhookError::invalid_if_any(frigate, problems)?;
+        Ok(Warnings::new())
     }
 }
