@@ -21,7 +21,12 @@
 //! | `controller_runtime_webhook_requests_total` | webhook, code | webhook requests answered, by path and HTTP status |
 //! | `controller_runtime_webhook_latency_seconds` | webhook | time to answer a webhook request |
 //! | `controller_runtime_webhook_requests_in_flight` | webhook | webhook requests being answered now |
+//! | `process_cpu_seconds_total` | | CPU time the manager used (user and system) |
+//! | `process_resident_memory_bytes`, `process_virtual_memory_bytes` | | the manager's memory |
+//! | `process_open_fds`, `process_max_fds` | | file descriptors open, and the limit |
+//! | `process_start_time_seconds` | | when the manager started (Unix time) |
 
+mod process;
 mod registry;
 pub mod server;
 

@@ -125,7 +125,8 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    /// A fresh registry holding the controller-runtime metric families.
+    /// A fresh registry holding the controller-runtime metric families and the process's own
+    /// (CPU, memory, file descriptors).
     pub fn new() -> Self {
         let metrics = Metrics {
             registry: Arc::default(),
@@ -229,6 +230,7 @@ impl Metrics {
                 "Webhook requests being answered now, by webhook path",
                 metrics.webhook_in_flight.clone(),
             );
+            registry.register_collector(Box::new(super::process::ProcessCollector));
         }
         metrics
     }

@@ -246,3 +246,34 @@ async fn the_metrics_api_and_the_result_label_values_are_on_the_page() {
     names.extend(public_consts("sdk/src/metrics/server.rs"));
     assert_on_page(PAGE, "metrics API items", names);
 }
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn the_process_families_on_the_page_are_served() {
+    let text = page(PAGE);
+    let section = text
+        .split("## The process")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("a section on the process's families");
+    let names: Vec<&str> = section
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|name| name.starts_with("process_"))
+        .collect();
+    assert!(names.len() >= 6, "{names:?}");
+    let scrape = scrape();
+    for name in names {
+        let line = scrape
+            .lines()
+            .find(|line| line.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("{name} is on the page but not served:\n{scrape}"));
+        let value: f64 = line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|value| value.parse().ok())
+            .unwrap_or_else(|| panic!("{line}"));
+        assert!(value > 0.0, "{line}");
+    }
+}
