@@ -323,6 +323,14 @@ const CASES: &[Case] = &[
             "use --webhook-certs cert-manager or a cluster-wide manager",
         ],
     ),
+    case(
+        Empty,
+        "init --domain example.com --project-name demo --plugins grafana,helmet",
+        &[
+            "unknown plugin \"helmet\"",
+            "this kubesmith knows grafana (grafana.kubesmith.dev/v1-alpha",
+        ],
+    ),
     // init where a project is.
     case(
         Fresh,
@@ -1236,6 +1244,49 @@ const CASES: &[Case] = &[
             "possible values: cert-manager, self-managed",
         ],
     ),
+    case(
+        Fresh,
+        "edit --plugins nope",
+        &["unknown plugin \"nope\"", "this kubesmith knows grafana"],
+    ),
+    case(
+        Fresh,
+        "edit --plugins grafana",
+        &[
+            "nothing to change",
+            "--plugins with a plugin it does not use",
+        ],
+    )
+    .edits(&[Replace(
+        "PROJECT",
+        "projectName:",
+        "plugins:\n  grafana.kubesmith.dev/v1-alpha: {}\nprojectName:",
+    )]),
+    // A PROJECT listing a plugin this CLI does not know: re-scaffolding it would leave the
+    // plugin's files out, so the commands that do refuse.
+    case(
+        WithApi,
+        "delete api --group batch --version v1 --kind CronJob --make=false",
+        &[
+            "unknown plugin \"helm.example.com/v9\"",
+            "needs the kubesmith that added it",
+        ],
+    )
+    .edits(&[Replace(
+        "PROJECT",
+        "projectName:",
+        "plugins:\n  helm.example.com/v9: {}\nprojectName:",
+    )]),
+    case(
+        WithApi,
+        "alpha generate",
+        &["unknown plugin \"helm.example.com/v9\""],
+    )
+    .edits(&[Replace(
+        "PROJECT",
+        "projectName:",
+        "plugins:\n  helm.example.com/v9: {}\nprojectName:",
+    )]),
     case(Empty, "alpha generate", NOT_A_PROJECT),
     case(
         Fresh,

@@ -14,6 +14,7 @@ use super::error::ScaffoldError;
 use super::generate;
 use super::init::{CUSTOM_LICENSE, InitOptions, init, license_file_header};
 use super::make;
+use super::plugins;
 use super::project::WebhookCertificates;
 use super::templates::Templates;
 use super::vars::Dependency;
@@ -23,7 +24,7 @@ use crate::Error;
 /// Arguments of `init`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  kubesmith init --domain example.com\n  kubesmith init --domain example.com --project-name guestbook --owner \"The Guestbook Authors\"\n  kubesmith init --domain example.com --license-file hack/header.txt\n  kubesmith init --domain example.com --multigroup --namespaced\n  kubesmith init --domain example.com --webhook-certs self-managed"
+    after_help = "Examples:\n  kubesmith init --domain example.com\n  kubesmith init --domain example.com --project-name guestbook --owner \"The Guestbook Authors\"\n  kubesmith init --domain example.com --license-file hack/header.txt\n  kubesmith init --domain example.com --multigroup --namespaced\n  kubesmith init --domain example.com --webhook-certs self-managed\n  kubesmith init --domain example.com --plugins grafana"
 )]
 pub struct InitArgs {
     /// The domain API groups are qualified with (group `batch` → `batch.<domain>`).
@@ -57,6 +58,10 @@ pub struct InitArgs {
     /// builds, kubesmith development).
     #[arg(long, env = "KUBESMITH_PATH")]
     pub kubesmith_path: Option<PathBuf>,
+    /// Plugins to use beyond the base layout, comma-separated: grafana (dashboards of the
+    /// manager's metrics). PROJECT records them; `kubesmith edit --plugins` adds them later.
+    #[arg(long, value_delimiter = ',')]
+    pub plugins: Vec<String>,
     /// Overwrite files that exist (README.md, .gitignore, ...); PROJECT, Makefile and
     /// src/main.rs are never overwritten.
     #[arg(long)]
@@ -190,7 +195,7 @@ pub struct DeleteArgs {
 /// Project-wide options to change.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  kubesmith edit --multigroup\n  kubesmith edit --namespaced\n  kubesmith edit --namespaced=false\n  kubesmith edit --webhook-certs self-managed --make=false"
+    after_help = "Examples:\n  kubesmith edit --multigroup\n  kubesmith edit --namespaced\n  kubesmith edit --namespaced=false\n  kubesmith edit --webhook-certs self-managed --make=false\n  kubesmith edit --plugins grafana"
 )]
 pub struct EditArgs {
     /// Confine the manager to its own namespace (or, with =false, let it watch the cluster).
@@ -203,6 +208,9 @@ pub struct EditArgs {
     /// manager's own; config/certmanager goes away).
     #[arg(long, value_parser = ["cert-manager", "self-managed"])]
     pub webhook_certs: Option<String>,
+    /// Plugins to add, comma-separated: grafana (dashboards of the manager's metrics).
+    #[arg(long, value_delimiter = ',')]
+    pub plugins: Vec<String>,
     /// Overwrite or delete generated files even when they were edited since.
     #[arg(long)]
     pub force: bool,
@@ -280,6 +288,7 @@ impl EditArgs {
                 .as_deref()
                 .map(WebhookCertificates::parse)
                 .transpose()?,
+            plugins: self.plugins.clone(),
             force: self.force,
         };
         let applied = make::then_manifests(dir, self.make, progress, || {
@@ -338,6 +347,7 @@ impl InitArgs {
                 .as_deref()
                 .map(|file| license_file_header(file, None))
                 .transpose()?,
+            plugins: plugins::selected(&self.plugins)?,
             force: self.force,
         };
         let applied = init(dir, &options, &Templates::new())?;

@@ -1,14 +1,15 @@
 //! `kubesmith edit`: project-wide options changed after `init` — `--namespaced` (the manager
 //! confined to its namespace, or not), `--webhook-certs` (cert-manager's or the manager's own
-//! webhook certificates) and `--multigroup` (one module per API group). Turning
-//! multigroup on moves the existing Kinds' files into their group's directories and rewrites
-//! the module paths in every Rust file of the project.
+//! webhook certificates), `--multigroup` (one module per API group) and `--plugins` (plugins
+//! added to the project). Turning multigroup on moves the existing Kinds' files into their
+//! group's directories and rewrites the module paths in every Rust file of the project.
 
 use std::path::Path;
 
 use super::changes::Applied;
 use super::error::ScaffoldError;
 use super::moves::Moves;
+use super::plugins;
 use super::project::{Project, WebhookCertificates};
 use super::templates::Templates;
 use super::transition;
@@ -22,6 +23,8 @@ pub struct EditOptions {
     pub multigroup: Option<bool>,
     /// Where the webhook serving certificate comes from.
     pub webhook_certificates: Option<WebhookCertificates>,
+    /// Plugins to add, by name or key.
+    pub plugins: Vec<String>,
     /// Delete or overwrite generated files edited since.
     pub force: bool,
 }
@@ -66,10 +69,13 @@ pub fn edit(
     if let Some(certificates) = options.webhook_certificates {
         to.webhook_certificates = certificates;
     }
+    for (key, settings) in plugins::selected(&options.plugins)? {
+        to.plugins.entry(key).or_insert(settings);
+    }
     to.check_options()?;
     if to == from {
         return Err(ScaffoldError::Usage(
-            "nothing to change: the project has these options already; pass --namespaced, --multigroup or --webhook-certs with the other value".into(),
+            "nothing to change: the project has these options and plugins already; pass --namespaced, --multigroup or --webhook-certs with the other value, or --plugins with a plugin it does not use".into(),
         ));
     }
     let moves = if to.multigroup && !from.multigroup {

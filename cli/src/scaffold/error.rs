@@ -105,6 +105,16 @@ pub enum ScaffoldError {
         /// The versions the Kind has.
         known: String,
     },
+    /// A plugin this CLI does not know, named by `--plugins` or listed in PROJECT.
+    #[error(
+        "unknown plugin {name:?}: this kubesmith knows {known}; a project whose PROJECT lists another plugin needs the kubesmith that added it"
+    )]
+    UnknownPlugin {
+        /// The name or key given.
+        name: String,
+        /// The plugins known, with their keys.
+        known: String,
+    },
     /// Options that do not go together.
     #[error("{0}")]
     Usage(String),

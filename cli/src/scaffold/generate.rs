@@ -10,6 +10,7 @@ use super::api::{ApiOptions, ExternalApi, create_api};
 use super::error::ScaffoldError;
 use super::init::{InitOptions, init};
 use super::plan::BOILERPLATE;
+use super::plugins;
 use super::project::{PROJECT_FILE, Project};
 use super::templates::Templates;
 use super::vars::Dependency;
@@ -71,6 +72,7 @@ pub fn replay(
         dependency: inherited.dependency.clone(),
         year: None,
         boilerplate: inherited.boilerplate.clone(),
+        plugins: project.plugins.clone(),
         force: false,
     };
     init(into, &options, templates)?;
@@ -160,6 +162,7 @@ pub fn alpha_generate(
     templates: &Templates,
 ) -> Result<PathBuf, ScaffoldError> {
     let project = Project::read(dir)?;
+    plugins::check_known(&project)?;
     let output = dir.join(output);
     let io = |action, source| ScaffoldError::Io {
         action,
@@ -176,10 +179,16 @@ pub fn alpha_generate(
     if occupied {
         std::fs::remove_dir_all(&output).map_err(|source| io("removing", source))?;
     }
+    // The outermost directory this command creates, removed again on failure.
+    let created = output
+        .ancestors()
+        .take_while(|ancestor| !ancestor.exists())
+        .last()
+        .map(Path::to_path_buf);
     std::fs::create_dir_all(&output).map_err(|source| io("creating", source))?;
     let inherited = Inherited::read(dir);
     if let Err(error) = replay(&project, &inherited, &output, templates) {
-        let _ = std::fs::remove_dir_all(&output);
+        let _ = std::fs::remove_dir_all(created.as_deref().unwrap_or(&output));
         return Err(error);
     }
     Ok(output)

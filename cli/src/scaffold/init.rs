@@ -1,12 +1,14 @@
 //! `kubesmith init`: a new project — Cargo manifest, PROJECT, Makefile, Dockerfile, the
 //! manager's `main`, the manifests generator and the kustomize `config/` tree.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::changes::Applied;
 use super::error::ScaffoldError;
 use super::names;
 use super::plan::{self, Mode, Plan};
+use super::plugins;
 use super::project::{LAYOUT, PROJECT_FILE, Project, WebhookCertificates};
 use super::templates::Templates;
 use super::vars::{Dependency, KUBESMITH_VERSION, ProjectVars};
@@ -35,6 +37,9 @@ pub struct InitOptions {
     /// The license header text to use as it is, instead of rendering one (what `alpha
     /// generate` takes over from the project it re-creates).
     pub boilerplate: Option<String>,
+    /// The plugins to use beyond the base layout, by key, with their settings (see
+    /// [`plugins::selected`]).
+    pub plugins: BTreeMap<String, serde_json::Value>,
     /// Overwrite files that exist (never PROJECT, Makefile or src/main.rs).
     pub force: bool,
 }
@@ -85,6 +90,7 @@ pub fn init(
         owner: options.owner.clone().unwrap_or_default(),
         license: options.license.clone(),
         webhook_certificates: options.webhook_certificates,
+        plugins: options.plugins.clone(),
         resources: Vec::new(),
         version: "3".to_string(),
     };
@@ -110,6 +116,7 @@ pub fn init(
     }
     let vars = ProjectVars::new(&project, &header, &options.dependency);
     plan.step("init", &vars, Mode::Create)?;
+    plugins::scaffold_all(&mut plan, &project, &vars)?;
     plan.changes.create(PROJECT_FILE, project.render()?)?;
     plan.apply()
 }
@@ -203,6 +210,7 @@ mod tests {
             dependency,
             year: Some(2026),
             boilerplate: None,
+            plugins: BTreeMap::new(),
             webhook_certificates: WebhookCertificates::CertManager,
             force: false,
         };

@@ -46,6 +46,7 @@ pub mod make;
 pub mod moves;
 pub mod names;
 pub mod plan;
+pub mod plugins;
 pub mod project;
 pub mod templates;
 pub mod transition;

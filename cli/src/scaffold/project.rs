@@ -2,6 +2,7 @@
 //! fields kubebuilder users know: version, domain, projectName, layout, multigroup, namespaced,
 //! resources).
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -30,6 +31,10 @@ pub struct Project {
     /// The manager watches and is granted access to its own namespace only.
     #[serde(default, skip_serializing_if = "is_false")]
     pub namespaced: bool,
+    /// The plugins the project uses beyond the base layout, by key, with their settings
+    /// (`grafana.kubesmith.dev/v1-alpha: {}`); see [`super::plugins`].
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub plugins: BTreeMap<String, serde_json::Value>,
     /// The project's name.
     pub project_name: String,
     /// The owner named in license headers.

@@ -277,3 +277,65 @@ async fn the_process_families_on_the_page_are_served() {
         assert!(value > 0.0, "{line}");
     }
 }
+
+/// The metric names a PromQL expression selects: each identifier followed by `{`.
+fn selected_metrics(expr: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for (at, _) in expr.match_indices('{') {
+        let name: String = expr[..at]
+            .chars()
+            .rev()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ':')
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        if !name.is_empty() {
+            names.push(name);
+        }
+    }
+    names
+}
+
+#[tokio::test]
+async fn the_grafana_plugins_dashboards_query_only_served_families() {
+    use kubesmith_cli::scaffold::plugins::grafana::dashboards::DASHBOARDS;
+    let scrape = scrape();
+    let registered = registered();
+    let typed: Vec<(&str, &str)> = scrape
+        .lines()
+        .filter_map(|line| line.strip_prefix("# TYPE "))
+        .filter_map(|rest| rest.split_once(' '))
+        .collect();
+    let mut checked = 0;
+    for dashboard in DASHBOARDS {
+        for panel in dashboard.panels {
+            for (expr, _) in panel.queries {
+                let names = selected_metrics(expr);
+                assert!(!names.is_empty(), "{expr} selects no metric");
+                for name in names {
+                    // Served now, or registered (a family without series yet is not).
+                    let served = typed.iter().any(|(family, kind)| match *kind {
+                        "counter" => name == format!("{family}_total"),
+                        "histogram" => name == format!("{family}_bucket"),
+                        _ => name == *family,
+                    }) || registered.iter().any(|family| match family.kind.as_str() {
+                        "histogram" => name == format!("{}_bucket", family.name),
+                        _ => name == family.name,
+                    });
+                    assert!(
+                        served,
+                        "{} queries {name}, which a manager does not serve:\n{scrape}",
+                        dashboard.file
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 20, "only {checked} selections found");
+    assert!(
+        page(PAGE).contains("kubesmith edit --plugins grafana"),
+        "{PAGE} does not say how to get the dashboards"
+    );
+}
