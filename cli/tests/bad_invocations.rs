@@ -328,7 +328,7 @@ const CASES: &[Case] = &[
         "init --domain example.com --project-name demo --plugins grafana,helmet",
         &[
             "unknown plugin \"helmet\"",
-            "this kubesmith knows grafana (grafana.kubesmith.dev/v1-alpha",
+            "grafana (grafana.kubesmith.dev/v1-alpha",
         ],
     ),
     // init where a project is.
@@ -1247,7 +1247,10 @@ const CASES: &[Case] = &[
     case(
         Fresh,
         "edit --plugins nope",
-        &["unknown plugin \"nope\"", "this kubesmith knows grafana"],
+        &[
+            "unknown plugin \"nope\"",
+            "this kubesmith knows deploy-image",
+        ],
     ),
     case(
         Fresh,
@@ -1287,6 +1290,66 @@ const CASES: &[Case] = &[
         "projectName:",
         "plugins:\n  helm.example.com/v9: {}\nprojectName:",
     )]),
+    // Plugins named where they do not take part, and the deploy-image plugin's flags.
+    case(
+        Empty,
+        "init --domain example.com --project-name demo --plugins deploy-image",
+        &[
+            "the deploy-image plugin scaffolds one Kind",
+            "create api --plugins deploy-image",
+        ],
+    ),
+    case(
+        Fresh,
+        "create api --group cache --version v1 --kind Memcached --plugins grafana",
+        &[
+            "the grafana plugin is added to a project",
+            "kubesmith edit --plugins grafana",
+        ],
+    ),
+    case(
+        Fresh,
+        "create api --group cache --version v1 --kind Memcached --plugins deploy-image",
+        &["needs the image to run", "pass --image"],
+    ),
+    case(
+        Fresh,
+        "create api --group cache --version v1 --kind Memcached --image memcached:1.6",
+        &[
+            "belong to the deploy-image plugin",
+            "add --plugins deploy-image",
+        ],
+    ),
+    case(
+        Fresh,
+        "create api --group cache --version v1 --kind Memcached --plugins deploy-image --image memcached:1.6 --namespaced=false",
+        &["must be namespaced", "drop --namespaced=false"],
+    ),
+    case(
+        WithApi,
+        "create api --group batch --version v1 --kind CronJob --resource=false --controller=true --force --plugins deploy-image --image memcached:1.6 --make=false",
+        &["scaffolds a Kind's types and its controller together"],
+    ),
+    case(
+        Fresh,
+        "create api --group cache --version v1 --kind Memcached --plugins deploy-image --image memcached:1.6 --run-as-user 0",
+        &["--run-as-user 0 is root", "runs as non-root"],
+    ),
+    case(
+        Fresh,
+        "create api --group cache --version v1 --kind Memcached --plugins deploy-image --image memcached:1.6 --image-container-port 0",
+        &["invalid value '0' for '--image-container-port"],
+    ),
+    case(
+        Fresh,
+        "create api --group cache --version v1 --kind Memcached --plugins deploy-image --image memcached@@:1.6!",
+        &["invalid --image \"memcached@@:1.6!\"", "an image reference"],
+    ),
+    case(
+        Fresh,
+        "create api --group cache --version v1 --kind Memcached --plugins deploy-image --image memcached:1.6 --image-container-command memcached,,-v",
+        &["invalid --image-container-command", "none empty"],
+    ),
     case(Empty, "alpha generate", NOT_A_PROJECT),
     case(
         Fresh,

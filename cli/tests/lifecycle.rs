@@ -320,3 +320,44 @@ fn deleting_a_core_kinds_controllers_and_creating_them_again_gives_the_same_tree
     kubesmith_ok(&dir, BACKUP);
     assert_eq!(tree_changes(&before, &snapshot(&dir)), Vec::<String>::new());
 }
+
+#[test]
+fn a_deploy_image_kind_and_the_grafana_plugin_survive_deletes_edits_and_replays() {
+    const MEMCACHED: &str = "create api --group batch --version v1alpha1 --kind Memcached --plugins deploy-image --image memcached:1.6 --image-container-port 11211 --run-as-user 1001 --make=false";
+    let (_temp, dir) = project(&[INIT, CRONJOB, MEMCACHED]);
+    let before = snapshot(&dir);
+    let project_file = std::fs::read_to_string(dir.join("PROJECT")).expect("PROJECT");
+    assert!(
+        project_file.contains("deploy-image.kubesmith.dev/v1-alpha:")
+            && project_file.contains("image: memcached:1.6"),
+        "{project_file}"
+    );
+    let controller =
+        std::fs::read_to_string(dir.join("src/controller/memcached.rs")).expect("the controller");
+    assert!(controller.contains(".owns::<Deployment>()"), "{controller}");
+    // Deleted: the plugin's record goes with the Kind; re-created: the same tree.
+    kubesmith_ok(
+        &dir,
+        "delete api --group batch --version v1alpha1 --kind Memcached --make=false",
+    );
+    let (_fresh, without) = project(&[INIT, CRONJOB]);
+    assert_eq!(differences(&without, &dir), Vec::<String>::new());
+    kubesmith_ok(&dir, MEMCACHED);
+    assert_eq!(tree_changes(&before, &snapshot(&dir)), Vec::<String>::new());
+    // Another plugin added by edit: the Kind's files stay as the plugin wrote them, and a
+    // replay of the whole project reproduces every file.
+    kubesmith_ok(&dir, "edit --plugins grafana --make=false");
+    let edited = snapshot(&dir);
+    assert!(edited.contains_key(Path::new("grafana/controller-runtime-metrics.json")));
+    assert_eq!(
+        edited.get(Path::new("src/controller/memcached.rs")),
+        before.get(Path::new("src/controller/memcached.rs"))
+    );
+    kubesmith_ok(&dir, "alpha generate --output ../generated");
+    let generated = dir.join("../generated");
+    let mut replayed = snapshot(&generated);
+    replayed.remove(Path::new(".kubesmith/scaffold.sha256"));
+    let mut current = edited;
+    current.remove(Path::new(".kubesmith/scaffold.sha256"));
+    assert_eq!(tree_changes(&current, &replayed), Vec::<String>::new());
+}

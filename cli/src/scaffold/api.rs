@@ -2,6 +2,7 @@
 //! sample and roles, wired into the operator's declaration, the kustomizations and the
 //! end-to-end suite; then `make manifests`.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::changes::Applied;
@@ -10,6 +11,7 @@ use super::e2e;
 use super::error::ScaffoldError;
 use super::names;
 use super::plan::{self, Mode, OPERATOR_FILE, OPERATOR_MARKER, Plan};
+use super::plugins;
 use super::project::{ApiInfo, PROJECT_FILE, Project, Resource};
 use super::templates::Templates;
 use super::vars::{Dependency, ProjectVars, ResourceVars};
@@ -37,6 +39,8 @@ pub struct ApiOptions {
     /// A further controller of a Kind the project does not own, by this name
     /// (`--controller-name`): its own module, reconciler and test.
     pub controller_name: Option<String>,
+    /// The plugins of Kinds that scaffold this one (`--plugins`), by key, with their options.
+    pub plugins: BTreeMap<String, serde_json::Value>,
     /// Overwrite files this command wrote before.
     pub force: bool,
 }
@@ -59,6 +63,15 @@ pub fn create_api(
 ) -> Result<Applied, ScaffoldError> {
     let mut project = Project::read(dir)?;
     let resource = check(&project, options)?;
+    let whole_kind = options.resource && options.controller;
+    if !options.plugins.is_empty() && !whole_kind {
+        return Err(ScaffoldError::Usage(
+            "a plugin of Kinds (--plugins) scaffolds a Kind's types and its controller together: drop --resource=false and --controller=false".into(),
+        ));
+    }
+    for key in options.plugins.keys() {
+        plugins::find(key)?.check_api(&resource)?;
+    }
     let storage = !project.resources.iter().any(|other| {
         other.group == resource.group
             && other.kind == resource.kind
@@ -81,6 +94,10 @@ pub fn create_api(
     }
     if options.controller {
         scaffold_controller(&mut plan, &vars)?;
+    }
+    for (key, plugin_options) in &options.plugins {
+        plugins::find(key)?.create_api(&mut plan, &vars, plugin_options)?;
+        plugins::record_resource(&mut project, key, &resource, plugin_options);
     }
     match project.resource_mut(&resource.group, &resource.version, &resource.kind) {
         Some(existing) => {

@@ -14,7 +14,7 @@ use super::error::ScaffoldError;
 use super::generate;
 use super::init::{CUSTOM_LICENSE, InitOptions, init, license_file_header};
 use super::make;
-use super::plugins;
+use super::plugins::{self, ApiPluginArgs};
 use super::project::WebhookCertificates;
 use super::templates::Templates;
 use super::vars::Dependency;
@@ -97,7 +97,7 @@ pub struct Gvk {
 /// Arguments of `create api`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  kubesmith create api --group batch --version v1 --kind CronJob\n  kubesmith create api --group batch --version v1 --kind Cluster --namespaced=false\n  kubesmith create api --group batch --version v2 --kind CronJob --controller=false\n  kubesmith create api --group batch --version v1 --kind CronJob --make=false\n  kubesmith create api --group apps --version v1 --kind Deployment --resource=false\n  kubesmith create api --group shop --version v1 --kind Widget --resource=false --external-api-path widgets::v1 --external-api-domain example.com"
+    after_help = "Examples:\n  kubesmith create api --group batch --version v1 --kind CronJob\n  kubesmith create api --group batch --version v1 --kind Cluster --namespaced=false\n  kubesmith create api --group batch --version v2 --kind CronJob --controller=false\n  kubesmith create api --group batch --version v1 --kind CronJob --make=false\n  kubesmith create api --group apps --version v1 --kind Deployment --resource=false\n  kubesmith create api --group shop --version v1 --kind Widget --resource=false --external-api-path widgets::v1 --external-api-domain example.com\n  kubesmith create api --group cache --version v1alpha1 --kind Memcached --plugins deploy-image --image memcached:1.6 --image-container-port 11211 --run-as-user 1001"
 )]
 pub struct ApiArgs {
     /// Which Kind.
@@ -127,6 +127,9 @@ pub struct ApiArgs {
     /// project, by this name (e.g. deployment_backup): its own module, reconciler and test.
     #[arg(long)]
     pub controller_name: Option<String>,
+    /// Plugins that scaffold this Kind, and their flags.
+    #[command(flatten)]
+    pub plugins: ApiPluginArgs,
     /// Scaffold files this command wrote before again, overwriting them.
     #[arg(long)]
     pub force: bool,
@@ -384,6 +387,7 @@ impl CreateCommand {
                         domain: args.external_api_domain.clone().unwrap_or_default(),
                     }),
                     controller_name: args.controller_name.clone(),
+                    plugins: args.plugins.options()?,
                     force: args.force,
                 };
                 let applied = make::then_manifests(dir, args.make, progress, || {

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::changes::{Applied, ChangeSet};
 use super::error::ScaffoldError;
+use super::plugins;
 use super::project::{Project, Resource};
 use super::templates::Templates;
 use super::transition;
@@ -78,6 +79,7 @@ pub fn delete_api(
     to.resources.retain(|r| {
         !(r.group == target.group && r.version == target.version && r.kind == target.kind)
     });
+    plugins::forget_resource(&mut to, resource);
     let mut changes = transition::plan(dir, &from, &to, force, templates)?;
     remove_generated_crd(&mut changes, &to, resource);
     transition::apply(changes)

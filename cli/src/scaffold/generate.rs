@@ -108,6 +108,7 @@ pub fn replay(
                 domain: resource.domain.clone(),
             }),
             controller_name: None,
+            plugins: plugins::resource_options(project, resource),
             force: false,
         };
         if options.resource || options.controller {
@@ -119,6 +120,7 @@ pub fn replay(
                 resource: false,
                 controller: true,
                 controller_name: Some(name.clone()),
+                plugins: BTreeMap::new(),
                 ..options.clone()
             };
             create_api(into, &named, templates)?;

@@ -24,6 +24,7 @@
 //!     controller: true,
 //!     external: None,
 //!     controller_name: None,
+//!     plugins: Default::default(),
 //!     force: false,
 //! };
 //! let applied = create_api(std::path::Path::new("."), &options, &Templates::new())?;

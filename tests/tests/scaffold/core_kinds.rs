@@ -1,10 +1,12 @@
 //! A project with controllers and webhooks for Kinds of Kubernetes itself (`create api
 //! --resource=false` for `apps/v1 Deployment`, twice: the second `--controller-name
 //! deployment_backup`, `create webhook` for `apps/v1 Deployment` and
-//! `core/v1 Pod`) beside a Kind of its own: it builds without a warning, passes `make lint`, and
-//! its own tests pass against envtest — the Deployment controller reconciles a Deployment, the
-//! API server calls the Pod defaulting webhook on a Pod create and the Deployment validating
-//! webhook on a Deployment create. `alpha generate` reproduces it from PROJECT. And a
+//! `core/v1 Pod`) beside a Kind of its own and a Kind of the deploy-image plugin (`Memcached`,
+//! with the grafana plugin's dashboards too): it builds without a warning, passes `make lint`,
+//! and its own tests pass against envtest — the Deployment controller reconciles a Deployment,
+//! the API server calls the Pod defaulting webhook on a Pod create and the Deployment
+//! validating webhook on a Deployment create, and the Memcached controller's Deployment is
+//! created, scaled and reported in conditions. `alpha generate` reproduces it from PROJECT. And a
 //! controller for another project's Kind (`--external-api-path`), whose types come from a crate
 //! the project depends on: its test installs the Kind's CRD from that crate, and it reconciles.
 
@@ -35,6 +37,8 @@ fn a_project_for_core_kinds_builds_lints_and_passes_its_tests() {
         "test deployment_is_reconciled ... ok",
         // A second controller of Deployments, by name.
         "test deployment_backup_is_reconciled ... ok",
+        // The deploy-image plugin's Kind: its Deployment, scaled, and its conditions.
+        "test memcached_runs_its_image_follows_its_size_and_reports_the_rollout ... ok",
         // One in each webhook test binary: Deployment's and Pod's.
         "test the_api_server_calls_the_webhooks ... ok",
     ] {
@@ -51,8 +55,10 @@ fn a_project_for_core_kinds_builds_lints_and_passes_its_tests() {
     project
         .kubesmith(&["alpha", "generate", "--output", "target/regenerated"])
         .expect("alpha generate");
-    let regenerated = tree(&project.file("target/regenerated/src"));
-    assert_eq!(regenerated, tree(&project.file("src")));
+    for dir in ["src", "grafana"] {
+        let regenerated = tree(&project.file(&format!("target/regenerated/{dir}")));
+        assert_eq!(regenerated, tree(&project.file(dir)), "{dir}");
+    }
 }
 
 /// The crate of another project's Kind: `Widget` in `shop.example.com/v1`, a kube

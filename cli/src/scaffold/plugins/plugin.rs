@@ -2,7 +2,19 @@
 
 use crate::scaffold::error::ScaffoldError;
 use crate::scaffold::plan::Plan;
-use crate::scaffold::vars::ProjectVars;
+use crate::scaffold::project::Resource;
+use crate::scaffold::vars::{ProjectVars, ResourceVars};
+
+/// Where a plugin takes part: in the project as a whole (`init --plugins`, `edit --plugins`)
+/// or in the Kinds it is named for (`create api --plugins`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Added to a project once; [`Plugin::scaffold`] writes its files.
+    Project,
+    /// Named by `create api` for one Kind; [`Plugin::create_api`] writes that Kind's part, and
+    /// PROJECT records the Kind with its options under the plugin's `resources`.
+    Api,
+}
 
 /// One plugin: its names and what it scaffolds.
 pub trait Plugin: Sync {
@@ -15,13 +27,39 @@ pub trait Plugin: Sync {
     /// One line for `--help` and error messages.
     fn summary(&self) -> &'static str;
 
+    /// Where it takes part.
+    fn scope(&self) -> Scope;
+
     /// Adds the plugin's files to `plan`, for a project that uses it: run by the command that
     /// adds the plugin and by every re-scaffold of the project. `settings` is what PROJECT
-    /// records for the plugin.
+    /// records for the plugin. Nothing, unless the plugin has files of the project's own.
     fn scaffold(
         &self,
-        plan: &mut Plan<'_>,
-        project: &ProjectVars,
-        settings: &serde_json::Value,
-    ) -> Result<(), ScaffoldError>;
+        _plan: &mut Plan<'_>,
+        _project: &ProjectVars,
+        _settings: &serde_json::Value,
+    ) -> Result<(), ScaffoldError> {
+        Ok(())
+    }
+
+    /// Refuses a Kind the plugin cannot scaffold (before anything is planned). Every Kind,
+    /// unless the plugin has a part in `create api`.
+    fn check_api(&self, _resource: &Resource) -> Result<(), ScaffoldError> {
+        Err(ScaffoldError::Usage(format!(
+            "the {} plugin is added to a project (init or edit --plugins {}), not to one Kind",
+            self.name(),
+            self.name()
+        )))
+    }
+
+    /// Adds the plugin's part of one Kind to `plan`, after the base layout's (replacing files
+    /// of it where the plugin has its own), with the options PROJECT records for the Kind.
+    fn create_api(
+        &self,
+        _plan: &mut Plan<'_>,
+        _resource: &ResourceVars,
+        _options: &serde_json::Value,
+    ) -> Result<(), ScaffoldError> {
+        Ok(())
+    }
 }

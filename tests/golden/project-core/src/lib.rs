@@ -26,6 +26,11 @@ pub fn operator() -> Operator {
             controller::captain::controller(),
             controller::captain::CaptainReconciler,
         )
+        .crd::<api::v1alpha1::memcached::Memcached>()
+        .controller(
+            controller::memcached::controller(),
+            controller::memcached::MemcachedReconciler,
+        )
         .controller(
             controller::deployment::controller(),
             controller::deployment::DeploymentReconciler,

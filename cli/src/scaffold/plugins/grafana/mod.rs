@@ -6,7 +6,7 @@
 
 pub mod dashboards;
 
-use super::plugin::Plugin;
+use super::plugin::{Plugin, Scope};
 use crate::scaffold::error::ScaffoldError;
 use crate::scaffold::plan::{Mode, Plan};
 use crate::scaffold::vars::ProjectVars;
@@ -26,6 +26,10 @@ impl Plugin for Grafana {
 
     fn summary(&self) -> &'static str {
         "Grafana dashboards of the manager's metrics"
+    }
+
+    fn scope(&self) -> Scope {
+        Scope::Project
     }
 
     fn scaffold(

@@ -2,4 +2,5 @@
 //! (`kubesmith create api` adds them).
 
 pub mod v1;
+pub mod v1alpha1;
 // +kubesmith:scaffold:modules

@@ -4,4 +4,5 @@
 pub mod captain;
 pub mod deployment;
 pub mod deployment_backup;
+pub mod memcached;
 // +kubesmith:scaffold:modules

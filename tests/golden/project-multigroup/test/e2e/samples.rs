@@ -1,5 +1,6 @@
 //! The controllers in the cluster: a sample of each Kind they reconcile is applied (with its
-//! spec's defaults) and reconciled to `Ready`, the condition the scaffolded reconcilers set.
+//! spec's defaults) and reconciled to `Ready`, the condition the scaffolded reconcilers set
+//! (`Available` for a Kind of the deploy-image plugin, whose pods must then run).
 //! `kubesmith create api` adds the sample of each new Kind; give them the specs your
 //! reconcilers need as they grow.
 
@@ -28,8 +29,8 @@ async fn a_sample_of_each_kind_is_reconciled_to_ready() -> Result<(), Error> {
         .await
 }
 
-/// Applies a `K` named `name` with the default spec and waits until it is `Ready` for its
-/// current generation.
+/// Applies a `K` named `name` with the default spec and waits until it is `Ready` (or
+/// `Available`) for its current generation.
 async fn reconciled<K>(cluster: &Cluster, name: &str) -> Result<(), Error>
 where
     K: Resource<DynamicType = ()>
@@ -50,7 +51,8 @@ where
     Ok(())
 }
 
-/// Whether `object` has the condition `Ready=True` for the generation it is at.
+/// Whether `object` has the condition `Ready=True` (or `Available=True`) for the generation
+/// it is at.
 fn is_ready<K: Resource + Serialize>(object: Option<&K>) -> bool {
     let Some(object) = object else {
         return false;
@@ -62,7 +64,7 @@ fn is_ready<K: Resource + Serialize>(object: Option<&K>) -> bool {
         .into_iter()
         .flatten()
         .any(|condition| {
-            condition["type"] == "Ready"
+            (condition["type"] == "Ready" || condition["type"] == "Available")
                 && condition["status"] == "True"
                 && condition["observedGeneration"].as_i64() == generation
         })
