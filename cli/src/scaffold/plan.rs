@@ -1,9 +1,11 @@
 //! What the commands share: rendering a step's templates into a [`ChangeSet`], declaring Rust
 //! modules along a path, and formatting Rust files the way `cargo fmt` would.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::{Mutex, PoisonError};
 
 use serde::Serialize;
 
@@ -113,9 +115,10 @@ impl<'t> Plan<'t> {
             .filter(|(path, _)| path.extension().is_some_and(|e| e == "rs"))
             .map(|(path, text)| (path.clone(), text.clone()))
             .collect();
-        for (path, text) in rust {
-            if let Some(formatted) = rustfmt(&text) {
-                self.changes.replace(path, formatted);
+        let texts: Vec<&str> = rust.iter().map(|(_, text)| text.as_str()).collect();
+        for ((path, _), formatted) in rust.iter().zip(format_all(&texts)) {
+            if let Some(formatted) = formatted {
+                self.changes.replace(path.clone(), formatted);
             }
         }
         Checksums::seal(&mut self.changes)?;
@@ -155,6 +158,44 @@ pub fn comment(text: &str) -> String {
     }
     out.push('\n');
     out
+}
+
+/// Each of `texts` formatted by [`rustfmt`], one rustfmt process per text but several at once
+/// (rustfmt formats one input from stdin, and files only with the modules they declare), each
+/// distinct text once per process: `delete` and `edit` re-scaffold a project twice, and most of
+/// the two scaffolds' files are the same.
+fn format_all(texts: &[&str]) -> Vec<Option<String>> {
+    static FORMATTED: Mutex<BTreeMap<String, Option<String>>> = Mutex::new(BTreeMap::new());
+    let known = |text: &str| {
+        FORMATTED
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(text)
+            .cloned()
+    };
+    let missing: Vec<&str> = texts
+        .iter()
+        .copied()
+        .filter(|text| known(text).is_none())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let workers = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk = missing.len().div_ceil(workers).max(1);
+    std::thread::scope(|scope| {
+        for texts in missing.chunks(chunk) {
+            scope.spawn(move || {
+                for text in texts {
+                    let formatted = rustfmt(text);
+                    FORMATTED
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .insert((*text).to_string(), formatted);
+                }
+            });
+        }
+    });
+    texts.iter().map(|text| known(text).flatten()).collect()
 }
 
 /// `text` formatted by `rustfmt` (`$RUSTFMT`, else from `PATH`) in edition 2024; `None` when
