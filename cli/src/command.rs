@@ -81,8 +81,8 @@ impl Cli {
                 writeln!(
                     out,
                     "kubesmith {version}\nruntime: kubesmith {version}\nproject layout: {layout}\nKubernetes (envtest default): {kubernetes}",
-                    version = crate::scaffold::vars::KUBESMITH_VERSION,
-                    layout = crate::scaffold::project::LAYOUT,
+                    version = crate::scaffold::model::vars::KUBESMITH_VERSION,
+                    layout = crate::scaffold::model::project::LAYOUT,
                     kubernetes = crate::envtest::DEFAULT_KUBERNETES_VERSION,
                 )?;
                 Ok(())

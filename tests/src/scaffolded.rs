@@ -11,7 +11,7 @@ use std::sync::{Mutex, PoisonError};
 use anyhow::{Context as _, bail};
 use clap::Parser as _;
 use kubesmith_cli::command::Cli;
-use kubesmith_cli::scaffold::tree::read_files;
+use kubesmith_cli::scaffold::engine::tree::read_files;
 use tempfile::TempDir;
 
 /// The root of this repository (the scaffolds' `--kubesmith-path`).

@@ -96,7 +96,7 @@ fn package_kubesmith(into: &Path) -> anyhow::Result<Vec<(String, PathBuf)>> {
         command.args(["--package", name]);
     }
     run(&mut command).context("packaging kubesmith's crates")?;
-    let version = kubesmith_cli::scaffold::vars::KUBESMITH_VERSION;
+    let version = kubesmith_cli::scaffold::model::vars::KUBESMITH_VERSION;
     let mut crates = Vec::new();
     for name in KUBESMITH_CRATES {
         let file = format!("{name}-{version}.crate");

@@ -6,19 +6,19 @@ use std::path::{Path, PathBuf};
 
 use clap::{ArgAction, Args, Subcommand};
 
-use super::api::{ApiOptions, ExternalApi, create_api};
-use super::changes::Applied;
-use super::delete::{Target, delete_api, delete_webhook};
-use super::edit::{EditOptions, edit};
+use super::engine::changes::Applied;
+use super::engine::templates::Templates;
 use super::error::ScaffoldError;
-use super::generate;
-use super::init::{CUSTOM_LICENSE, InitOptions, init, license_file_header};
+use super::layout::api::{ApiOptions, ExternalApi, create_api};
+use super::layout::init::{CUSTOM_LICENSE, InitOptions, init, license_file_header};
+use super::layout::webhook::{WebhookOptions, create_webhook};
+use super::lifecycle::delete::{Target, delete_api, delete_webhook};
+use super::lifecycle::edit::{EditOptions, edit};
+use super::lifecycle::generate;
 use super::make;
+use super::model::project::WebhookCertificates;
+use super::model::vars::Dependency;
 use super::plugins::{self, ApiPluginArgs};
-use super::project::WebhookCertificates;
-use super::templates::Templates;
-use super::vars::Dependency;
-use super::webhook::{WebhookOptions, create_webhook};
 use crate::Error;
 
 /// Arguments of `init`.

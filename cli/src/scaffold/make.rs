@@ -6,8 +6,8 @@ use std::io::Write;
 use std::path::Path;
 use std::process::Command;
 
+use super::engine::tree;
 use super::error::ScaffoldError;
-use super::tree;
 
 /// Runs `change` (a command's scaffolding) in the project `dir`, then `make manifests` when
 /// `make`: should `make manifests` fail, the project goes back as it was before `change`, so

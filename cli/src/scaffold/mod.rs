@@ -1,18 +1,28 @@
 //! The scaffolder: `kubesmith init`, `create api` and `create webhook`, and what keeps a
-//! project alive after them — `delete api`/`delete webhook`, `edit` and `alpha generate`,
-//! which re-scaffold the project from its record ([`generate`]) and move it from one record to
-//! another on top of the user's edits ([`transition`]).
+//! project alive after them — `delete api`/`delete webhook`, `edit` and `alpha generate`.
 //!
-//! Each command reads the project's [`project::Project`] record, checks every name and option
-//! ([`names`]), renders the embedded handlebars [`templates`] into a
-//! [`changes::ChangeSet`] in memory — new files, and insertions at
-//! `+kubesmith:scaffold:<name>` marker lines of existing ones — and only then writes: every
-//! file or none, and a failed `make manifests` afterwards undoes the whole change. A command
-//! that fails, for any reason, leaves the project as it was.
+//! The folders are its layers, each using only those below it:
+//!
+//! - [`model`]: the project's record (`PROJECT`), the rules for names, the names derived for
+//!   templates, and the Kinds of Kubernetes itself;
+//! - [`engine`]: the embedded handlebars templates and a command's [`engine::plan::Plan`] —
+//!   new files and insertions at `+kubesmith:scaffold:<name>` marker lines, in one
+//!   [`engine::changes::ChangeSet`] in memory, formatted, then written: every file or none;
+//! - [`plugins`]: what a project adds to the base layout (`--plugins`), each plugin in its own
+//!   folder;
+//! - [`layout`]: the base layout's commands, `init`, `create api` and `create webhook`, which
+//!   run the plugins the project uses;
+//! - [`lifecycle`]: re-scaffolding a project from its record ([`lifecycle::generate`]) and
+//!   moving it from one record to another on top of the user's edits
+//!   ([`lifecycle::transition`]): `delete`, `edit`, `alpha generate`;
+//!
+//! and, on top, the command line ([`command`]) and `make manifests` after a command ([`make`]),
+//! which undoes the whole change when it fails. A command that fails, for any reason, leaves
+//! the project as it was.
 //!
 //! ```no_run
-//! use kubesmith_cli::scaffold::api::{ApiOptions, create_api};
-//! use kubesmith_cli::scaffold::templates::Templates;
+//! use kubesmith_cli::scaffold::engine::templates::Templates;
+//! use kubesmith_cli::scaffold::layout::api::{ApiOptions, create_api};
 //!
 //! let options = ApiOptions {
 //!     group: "batch".into(),
@@ -32,25 +42,11 @@
 //! # Ok::<(), kubesmith_cli::scaffold::error::ScaffoldError>(())
 //! ```
 
-pub mod api;
-pub mod changes;
-pub mod checksums;
 pub mod command;
-pub mod core_kinds;
-pub mod delete;
-pub mod e2e;
-pub mod edit;
+pub mod engine;
 pub mod error;
-pub mod generate;
-pub mod init;
+pub mod layout;
+pub mod lifecycle;
 pub mod make;
-pub mod moves;
-pub mod names;
-pub mod plan;
+pub mod model;
 pub mod plugins;
-pub mod project;
-pub mod templates;
-pub mod transition;
-pub mod tree;
-pub mod vars;
-pub mod webhook;

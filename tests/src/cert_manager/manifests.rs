@@ -76,7 +76,7 @@ fn namespace_document() -> String {
 /// Copies the release's chart into `to`, its version set to [`VERSION`].
 fn copy_chart(source: &Source, to: &Path) -> anyhow::Result<()> {
     let from = source.chart_dir();
-    let files = kubesmith_cli::scaffold::tree::read_files(&from)
+    let files = kubesmith_cli::scaffold::engine::tree::read_files(&from)
         .with_context(|| format!("reading the chart in {}", from.display()))?;
     anyhow::ensure!(
         files.contains_key(Path::new("Chart.yaml")),

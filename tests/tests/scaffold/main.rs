@@ -105,5 +105,5 @@ fn kubectl() -> PathBuf {
 
 /// Every file under `dir` (relative path and text), to compare trees.
 fn tree(dir: &Path) -> BTreeMap<PathBuf, String> {
-    kubesmith_cli::scaffold::tree::read_files(dir).expect("the files of a directory")
+    kubesmith_cli::scaffold::engine::tree::read_files(dir).expect("the files of a directory")
 }

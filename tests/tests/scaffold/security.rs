@@ -56,7 +56,7 @@ fn findings(name: &str, vars: &[&str], edit: impl FnOnce(&Path)) -> Option<BTree
     if dir.exists() {
         std::fs::remove_dir_all(&dir).expect("emptying the copy");
     }
-    let files = kubesmith_cli::scaffold::tree::read_files(&project.file("config"))
+    let files = kubesmith_cli::scaffold::engine::tree::read_files(&project.file("config"))
         .expect("the project's config");
     for (path, text) in files {
         write(&dir.join("config").join(path), &text).expect("copying config/");

@@ -43,10 +43,10 @@ use std::collections::BTreeMap;
 use clap::Args;
 use serde_json::{Value, json};
 
+use super::engine::plan::Plan;
 use super::error::ScaffoldError;
-use super::plan::Plan;
-use super::project::{Project, Resource};
-use super::vars::ProjectVars;
+use super::model::project::{Project, Resource};
+use super::model::vars::ProjectVars;
 
 /// Every plugin this CLI knows.
 pub const REGISTRY: &[&dyn Plugin] = &[&deploy_image::DeployImage, &grafana::Grafana];

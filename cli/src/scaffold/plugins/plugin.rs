@@ -1,9 +1,9 @@
 //! The [`Plugin`] trait: what a plugin is to the commands that run it.
 
+use crate::scaffold::engine::plan::Plan;
 use crate::scaffold::error::ScaffoldError;
-use crate::scaffold::plan::Plan;
-use crate::scaffold::project::Resource;
-use crate::scaffold::vars::{ProjectVars, ResourceVars};
+use crate::scaffold::model::project::Resource;
+use crate::scaffold::model::vars::{ProjectVars, ResourceVars};
 
 /// Where a plugin takes part: in the project as a whole (`init --plugins`, `edit --plugins`)
 /// or in the Kinds it is named for (`create api --plugins`).

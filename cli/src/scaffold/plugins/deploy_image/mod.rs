@@ -11,10 +11,10 @@ use clap::Args;
 use serde_json::{Value, json};
 
 use super::plugin::{Plugin, Scope};
+use crate::scaffold::engine::plan::{Mode, Plan};
 use crate::scaffold::error::ScaffoldError;
-use crate::scaffold::plan::{Mode, Plan};
-use crate::scaffold::project::Resource;
-use crate::scaffold::vars::ResourceVars;
+use crate::scaffold::model::project::Resource;
+use crate::scaffold::model::vars::ResourceVars;
 
 /// The deploy-image plugin.
 #[derive(Debug, Clone, Copy)]

@@ -7,9 +7,9 @@
 pub mod dashboards;
 
 use super::plugin::{Plugin, Scope};
+use crate::scaffold::engine::plan::{Mode, Plan};
 use crate::scaffold::error::ScaffoldError;
-use crate::scaffold::plan::{Mode, Plan};
-use crate::scaffold::vars::ProjectVars;
+use crate::scaffold::model::vars::ProjectVars;
 
 /// The Grafana plugin.
 #[derive(Debug, Clone, Copy)]

@@ -4,12 +4,12 @@
 
 use std::path::{Path, PathBuf};
 
-use super::changes::{Applied, ChangeSet};
-use super::error::ScaffoldError;
-use super::plugins;
-use super::project::{Project, Resource};
-use super::templates::Templates;
 use super::transition;
+use crate::scaffold::engine::changes::{Applied, ChangeSet};
+use crate::scaffold::engine::templates::Templates;
+use crate::scaffold::error::ScaffoldError;
+use crate::scaffold::model::project::{Project, Resource};
+use crate::scaffold::plugins;
 
 /// Which version of which Kind.
 #[derive(Debug, Clone)]

@@ -4,14 +4,14 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::changes::Applied;
-use super::error::ScaffoldError;
-use super::names;
-use super::plan::{self, Mode, Plan};
-use super::plugins;
-use super::project::{LAYOUT, PROJECT_FILE, Project, WebhookCertificates};
-use super::templates::Templates;
-use super::vars::{Dependency, KUBESMITH_VERSION, ProjectVars};
+use crate::scaffold::engine::changes::Applied;
+use crate::scaffold::engine::plan::{self, Mode, Plan};
+use crate::scaffold::engine::templates::Templates;
+use crate::scaffold::error::ScaffoldError;
+use crate::scaffold::model::names;
+use crate::scaffold::model::project::{LAYOUT, PROJECT_FILE, Project, WebhookCertificates};
+use crate::scaffold::model::vars::{Dependency, KUBESMITH_VERSION, ProjectVars};
+use crate::scaffold::plugins;
 
 /// What `init` scaffolds.
 #[derive(Debug, Clone)]

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::error::ScaffoldError;
+use crate::scaffold::error::ScaffoldError;
 
 /// Directories left alone at the top of a project: build output and version control.
 const UNTRACKED: &[&str] = &["target", ".git"];

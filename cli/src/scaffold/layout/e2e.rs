@@ -9,9 +9,9 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::error::ScaffoldError;
-use super::plan::{Mode, Plan};
-use super::vars::ResourceVars;
+use crate::scaffold::engine::plan::{Mode, Plan};
+use crate::scaffold::error::ScaffoldError;
+use crate::scaffold::model::vars::ResourceVars;
 
 /// The suite's crate root, where its modules are declared.
 const MAIN: &str = "test/e2e/main.rs";

@@ -5,16 +5,16 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::changes::Applied;
-use super::core_kinds::{self, CoreKind};
 use super::e2e;
-use super::error::ScaffoldError;
-use super::names;
-use super::plan::{self, Mode, OPERATOR_FILE, OPERATOR_MARKER, Plan};
-use super::plugins;
-use super::project::{ApiInfo, PROJECT_FILE, Project, Resource};
-use super::templates::Templates;
-use super::vars::{Dependency, ProjectVars, ResourceVars};
+use crate::scaffold::engine::changes::Applied;
+use crate::scaffold::engine::plan::{self, Mode, OPERATOR_FILE, OPERATOR_MARKER, Plan};
+use crate::scaffold::engine::templates::Templates;
+use crate::scaffold::error::ScaffoldError;
+use crate::scaffold::model::core_kinds::{self, CoreKind};
+use crate::scaffold::model::names;
+use crate::scaffold::model::project::{ApiInfo, PROJECT_FILE, Project, Resource};
+use crate::scaffold::model::vars::{Dependency, ProjectVars, ResourceVars};
+use crate::scaffold::plugins;
 
 /// What `create api` scaffolds.
 #[derive(Debug, Clone)]

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use super::error::ScaffoldError;
+use crate::scaffold::error::ScaffoldError;
 
 /// A marker line code is inserted at: `// +kubesmith:scaffold:<name>` or
 /// `# +kubesmith:scaffold:<name>`.

@@ -11,8 +11,8 @@ use serde::Serialize;
 
 use super::changes::{Applied, ChangeSet};
 use super::checksums::Checksums;
-use super::error::ScaffoldError;
 use super::templates::Templates;
+use crate::scaffold::error::ScaffoldError;
 
 /// Where the license header of Rust files is kept (written by `init`, read by every command).
 pub const BOILERPLATE: &str = "hack/boilerplate.rs.txt";

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::project::Project;
+use crate::scaffold::model::project::Project;
 
 /// Files that move to another path, and the module paths that change with them.
 #[derive(Debug, Clone, Default)]

@@ -1,7 +1,7 @@
 //! The names a scaffold is built from — project, domain, group, version, Kind, plural — checked
 //! the way Kubernetes and Rust will check them, and the names derived from them.
 
-use super::error::ScaffoldError;
+use crate::scaffold::error::ScaffoldError;
 
 /// Rust keywords (strict, reserved and weak) a Kind's module name may not be.
 const RUST_KEYWORDS: &[&str] = &[
@@ -210,7 +210,7 @@ pub fn check_plural(plural: &str) -> Result<(), ScaffoldError> {
 /// none of them a keyword but `crate` as the first.
 ///
 /// ```
-/// use kubesmith_cli::scaffold::names::check_rust_path;
+/// use kubesmith_cli::scaffold::model::names::check_rust_path;
 /// assert!(check_rust_path("widgets::v1").is_ok());
 /// assert!(check_rust_path("widgets/v1").is_err());
 /// assert!(check_rust_path("widgets::type").is_err());
@@ -259,7 +259,7 @@ pub fn check_controller_name(name: &str) -> Result<(), ScaffoldError> {
 /// `deployment_backup` as a type name: `DeploymentBackup`.
 ///
 /// ```
-/// assert_eq!(kubesmith_cli::scaffold::names::upper_camel_case("deployment_backup"), "DeploymentBackup");
+/// assert_eq!(kubesmith_cli::scaffold::model::names::upper_camel_case("deployment_backup"), "DeploymentBackup");
 /// ```
 pub fn upper_camel_case(snake: &str) -> String {
     snake
@@ -281,7 +281,7 @@ fn syn_keyword(word: &str) -> bool {
 /// The English plural of a lower-case Kind name, as Kubernetes tools guess it.
 ///
 /// ```
-/// use kubesmith_cli::scaffold::names::plural;
+/// use kubesmith_cli::scaffold::model::names::plural;
 /// assert_eq!(plural("cronjob"), "cronjobs");
 /// assert_eq!(plural("policy"), "policies");
 /// assert_eq!(plural("ingress"), "ingresses");

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use super::changes::ChangeSet;
-use super::error::ScaffoldError;
-use super::project::PROJECT_FILE;
+use crate::scaffold::error::ScaffoldError;
+use crate::scaffold::model::project::PROJECT_FILE;
 
 /// Where the checksums are kept, relative to the project.
 pub const CHECKSUMS_FILE: &str = ".kubesmith/scaffold.sha256";

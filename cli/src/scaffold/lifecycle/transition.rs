@@ -11,15 +11,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::changes::{Applied, ChangeSet};
-use super::checksums::{CHECKSUMS_FILE, Checksums};
-use super::error::ScaffoldError;
 use super::generate::{Files, Inherited, scaffold_files};
 use super::moves::Moves;
-use super::plan::BOILERPLATE;
-use super::project::{PROJECT_FILE, Project};
-use super::templates::Templates;
-use super::tree;
+use crate::scaffold::engine::changes::{Applied, ChangeSet};
+use crate::scaffold::engine::checksums::{CHECKSUMS_FILE, Checksums};
+use crate::scaffold::engine::plan::BOILERPLATE;
+use crate::scaffold::engine::templates::Templates;
+use crate::scaffold::engine::tree;
+use crate::scaffold::error::ScaffoldError;
+use crate::scaffold::model::project::{PROJECT_FILE, Project};
 
 /// Files the comparison leaves alone: the record itself and what the project inherits.
 const OWN_FILES: &[&str] = &[PROJECT_FILE, CHECKSUMS_FILE, BOILERPLATE];

@@ -8,7 +8,7 @@
 use handlebars::Handlebars;
 use serde::Serialize;
 
-use super::error::ScaffoldError;
+use crate::scaffold::error::ScaffoldError;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/templates.rs"));

@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::core_kinds::{self, CoreKind};
-use super::error::ScaffoldError;
+use crate::scaffold::error::ScaffoldError;
 
 /// The layout this CLI writes and understands.
 pub const LAYOUT: &str = "kubesmith.dev/v1";
@@ -32,7 +32,7 @@ pub struct Project {
     #[serde(default, skip_serializing_if = "is_false")]
     pub namespaced: bool,
     /// The plugins the project uses beyond the base layout, by key, with their settings
-    /// (`grafana.kubesmith.dev/v1-alpha: {}`); see [`super::plugins`].
+    /// (`grafana.kubesmith.dev/v1-alpha: {}`), as the plugins module reads and writes them.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub plugins: BTreeMap<String, serde_json::Value>,
     /// The project's name.

@@ -6,13 +6,13 @@
 
 use std::path::Path;
 
-use super::changes::Applied;
-use super::error::ScaffoldError;
 use super::moves::Moves;
-use super::plugins;
-use super::project::{Project, WebhookCertificates};
-use super::templates::Templates;
 use super::transition;
+use crate::scaffold::engine::changes::Applied;
+use crate::scaffold::engine::templates::Templates;
+use crate::scaffold::error::ScaffoldError;
+use crate::scaffold::model::project::{Project, WebhookCertificates};
+use crate::scaffold::plugins;
 
 /// The options to change; `None` leaves one as it is.
 #[derive(Debug, Clone, Default)]

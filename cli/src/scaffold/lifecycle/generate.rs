@@ -6,15 +6,15 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::api::{ApiOptions, ExternalApi, create_api};
-use super::error::ScaffoldError;
-use super::init::{InitOptions, init};
-use super::plan::BOILERPLATE;
-use super::plugins;
-use super::project::{PROJECT_FILE, Project};
-use super::templates::Templates;
-use super::vars::Dependency;
-use super::webhook::{WebhookOptions, create_webhook};
+use crate::scaffold::engine::plan::BOILERPLATE;
+use crate::scaffold::engine::templates::Templates;
+use crate::scaffold::error::ScaffoldError;
+use crate::scaffold::layout::api::{ApiOptions, ExternalApi, create_api};
+use crate::scaffold::layout::init::{InitOptions, init};
+use crate::scaffold::layout::webhook::{WebhookOptions, create_webhook};
+use crate::scaffold::model::project::{PROJECT_FILE, Project};
+use crate::scaffold::model::vars::Dependency;
+use crate::scaffold::plugins;
 
 /// Every file of a scaffold, by path relative to the project.
 pub type Files = BTreeMap<PathBuf, String>;
@@ -208,7 +208,7 @@ pub fn scaffold_files(
         source,
     })?;
     replay(project, inherited, dir.path(), templates)?;
-    super::tree::read_files(dir.path())
+    crate::scaffold::engine::tree::read_files(dir.path())
 }
 
 #[cfg(test)]

@@ -9,15 +9,15 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::api::module_docs;
-use super::changes::{Applied, ChangeSet};
-use super::core_kinds;
 use super::e2e;
-use super::error::ScaffoldError;
-use super::names;
-use super::plan::{self, Mode, OPERATOR_FILE, OPERATOR_MARKER, Plan};
-use super::project::{PROJECT_FILE, Project, Resource, WebhookInfo};
-use super::templates::Templates;
-use super::vars::{Dependency, ProjectVars, ResourceVars};
+use crate::scaffold::engine::changes::{Applied, ChangeSet};
+use crate::scaffold::engine::plan::{self, Mode, OPERATOR_FILE, OPERATOR_MARKER, Plan};
+use crate::scaffold::engine::templates::Templates;
+use crate::scaffold::error::ScaffoldError;
+use crate::scaffold::model::core_kinds;
+use crate::scaffold::model::names;
+use crate::scaffold::model::project::{PROJECT_FILE, Project, Resource, WebhookInfo};
+use crate::scaffold::model::vars::{Dependency, ProjectVars, ResourceVars};
 
 /// What `create webhook` scaffolds.
 #[derive(Debug, Clone)]
