@@ -1350,6 +1350,24 @@ const CASES: &[Case] = &[
         "create api --group cache --version v1 --kind Memcached --plugins deploy-image --image memcached:1.6 --image-container-command memcached,,-v",
         &["invalid --image-container-command", "none empty"],
     ),
+    case(
+        Fresh,
+        "create api --group shop --version v1 --kind Widget --resource=false --external-api-path widgets::v1 --external-api-domain example.com --external-api-module widgets",
+        &[
+            "invalid --external-api-module \"widgets\"",
+            "<crate>@<version>",
+        ],
+    ),
+    case(
+        Fresh,
+        "create api --group shop --version v1 --kind Widget --resource=false --external-api-path gadgets::v1 --external-api-domain example.com --external-api-module widgets@0.3",
+        &["is the crate widgets, but --external-api-path gadgets::v1 starts with gadgets"],
+    ),
+    case(
+        Fresh,
+        "create api --group shop --version v1 --kind Widget --external-api-module widgets@0.3",
+        &["--external-api-path"],
+    ),
     case(Empty, "alpha generate", NOT_A_PROJECT),
     case(
         Fresh,

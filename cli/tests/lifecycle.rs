@@ -361,3 +361,31 @@ fn a_deploy_image_kind_and_the_grafana_plugin_survive_deletes_edits_and_replays(
     current.remove(Path::new(".kubesmith/scaffold.sha256"));
     assert_eq!(tree_changes(&current, &replayed), Vec::<String>::new());
 }
+
+#[test]
+fn an_external_kinds_crate_is_a_dependency_while_the_kind_is_in_the_project() {
+    const WIDGET: &str = "create api --group shop --version v1 --kind Widget --resource=false --external-api-path widgets::v1 --external-api-domain example.com --external-api-module widgets@0.3 --make=false";
+    let (_temp, dir) = project(&[INIT, CRONJOB]);
+    let (_fresh, without) = project(&[INIT, CRONJOB]);
+    kubesmith_ok(&dir, WIDGET);
+    let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).expect("Cargo.toml");
+    assert!(
+        manifest.contains("widgets = \"0.3\"\n# +kubesmith:scaffold:dependencies"),
+        "{manifest}"
+    );
+    let with_widget = snapshot(&dir);
+    kubesmith_ok(&dir, "alpha generate --output ../generated");
+    let replayed =
+        std::fs::read_to_string(dir.join("../generated/Cargo.toml")).expect("Cargo.toml");
+    assert_eq!(replayed, manifest);
+    kubesmith_ok(
+        &dir,
+        "delete api --group shop --version v1 --kind Widget --make=false",
+    );
+    assert_eq!(differences(&without, &dir), Vec::<String>::new());
+    kubesmith_ok(&dir, WIDGET);
+    assert_eq!(
+        tree_changes(&with_widget, &snapshot(&dir)),
+        Vec::<String>::new()
+    );
+}

@@ -123,6 +123,10 @@ pub struct ApiArgs {
     /// The domain of the external Kind's group (e.g. example.com for shop.example.com).
     #[arg(long, requires = "external_api_path")]
     pub external_api_domain: Option<String>,
+    /// With --external-api-path: the crate that holds the Kind, <crate>@<version> (e.g.
+    /// widgets@0.3), added to Cargo.toml's dependencies.
+    #[arg(long, requires = "external_api_path")]
+    pub external_api_module: Option<String>,
     /// With --resource=false: a further controller of a Kind of Kubernetes itself or of another
     /// project, by this name (e.g. deployment_backup): its own module, reconciler and test.
     #[arg(long)]
@@ -385,6 +389,7 @@ impl CreateCommand {
                     external: args.external_api_path.as_ref().map(|path| ExternalApi {
                         path: path.clone(),
                         domain: args.external_api_domain.clone().unwrap_or_default(),
+                        module: args.external_api_module.clone(),
                     }),
                     controller_name: args.controller_name.clone(),
                     plugins: args.plugins.options()?,

@@ -53,6 +53,9 @@ pub struct ExternalApi {
     pub path: String,
     /// The domain its group is qualified with (`example.com`).
     pub domain: String,
+    /// The crate that holds it, `<crate>@<version>` (`--external-api-module`): added to
+    /// `Cargo.toml`; `None` when the project depends on it already.
+    pub module: Option<String>,
 }
 
 /// Scaffolds the API of `options` into the project in `dir`: every file or none.
@@ -94,6 +97,17 @@ pub fn create_api(
     }
     if options.controller {
         scaffold_controller(&mut plan, &vars)?;
+    }
+    if let Some((name, version)) = resource
+        .module
+        .as_deref()
+        .and_then(|module| module.split_once('@'))
+    {
+        plan.changes.insert(
+            "Cargo.toml",
+            "dependencies",
+            &format!("{name} = \"{version}\""),
+        )?;
     }
     for (key, plugin_options) in &options.plugins {
         plugins::find(key)?.create_api(&mut plan, &vars, plugin_options)?;
@@ -234,6 +248,7 @@ fn check(project: &Project, options: &ApiOptions) -> Result<Resource, ScaffoldEr
         cluster_scoped: false,
         group: options.group.clone(),
         kind: options.kind.clone(),
+        module: None,
         path: format!(
             "api::{}{}::{}",
             if project.multigroup {
@@ -271,6 +286,9 @@ fn check_external(
     names::check_version(&options.version)?;
     names::check_kind(&options.kind)?;
     names::check_rust_path(&external.path)?;
+    if let Some(module) = &external.module {
+        names::check_external_module(module, &external.path)?;
+    }
     let plural = options
         .plural
         .clone()
@@ -299,6 +317,7 @@ fn check_external(
         cluster_scoped: !options.namespaced,
         group: options.group.clone(),
         kind: options.kind.clone(),
+        module: external.module.clone(),
         path: external.path.clone(),
         plural,
         version: options.version.clone(),

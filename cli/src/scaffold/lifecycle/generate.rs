@@ -106,6 +106,7 @@ pub fn replay(
             external: resource.external.then(|| ExternalApi {
                 path: resource.path.clone(),
                 domain: resource.domain.clone(),
+                module: resource.module.clone(),
             }),
             controller_name: None,
             plugins: plugins::resource_options(project, resource),

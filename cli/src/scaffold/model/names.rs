@@ -236,6 +236,51 @@ pub fn check_rust_path(path: &str) -> Result<(), ScaffoldError> {
     Ok(())
 }
 
+/// The crate of another project's Kind (`--external-api-module`): `<crate>@<version>`, as
+/// `cargo add` spells it, whose crate is the first segment of the Kind's Rust module
+/// (`--external-api-path`); returns the crate's name and version requirement.
+///
+/// ```
+/// use kubesmith_cli::scaffold::model::names::check_external_module;
+/// assert_eq!(
+///     check_external_module("cert-manager-types@0.3", "cert_manager_types::v1").unwrap(),
+///     ("cert-manager-types".to_string(), "0.3".to_string())
+/// );
+/// assert!(check_external_module("widgets", "widgets::v1").is_err());
+/// assert!(check_external_module("widgets@0.3", "gadgets::v1").is_err());
+/// assert!(check_external_module("wid gets@0.3", "wid_gets::v1").is_err());
+/// ```
+pub fn check_external_module(module: &str, path: &str) -> Result<(String, String), ScaffoldError> {
+    let expected = "<crate>@<version>, such as widgets@0.3, for the crate that --external-api-path starts with";
+    let (name, version) = module
+        .split_once('@')
+        .ok_or_else(|| invalid("--external-api-module", module, expected))?;
+    let name_valid = name.len() <= 64
+        && name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    let version_valid = !version.is_empty()
+        && version
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".^~=<>*+-, ".contains(c));
+    if !name_valid || !version_valid {
+        return Err(invalid("--external-api-module", module, expected));
+    }
+    let first = path
+        .trim_start_matches("::")
+        .split("::")
+        .next()
+        .unwrap_or_default();
+    if first != name.replace('-', "_") {
+        return Err(ScaffoldError::Usage(format!(
+            "--external-api-module {module} is the crate {name}, but --external-api-path {path} starts with {first}: the Kind's module must be in that crate ({}::...)",
+            name.replace('-', "_")
+        )));
+    }
+    Ok((name.to_string(), version.to_string()))
+}
+
 /// A controller name (`--controller-name`): a lower-case Rust identifier with underscores
 /// (`deployment_backup`), the controller's module, metrics label and log name.
 pub fn check_controller_name(name: &str) -> Result<(), ScaffoldError> {

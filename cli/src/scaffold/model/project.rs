@@ -81,6 +81,10 @@ pub struct Resource {
     pub group: String,
     /// The Kind.
     pub kind: String,
+    /// The crate of another project's Kind, `<crate>@<version>`
+    /// (`--external-api-module`), a dependency in `Cargo.toml`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module: Option<String>,
     /// The Rust module of the types.
     pub path: String,
     /// The resource name.
@@ -180,6 +184,7 @@ impl Resource {
             cluster_scoped: false,
             group: core.group.into(),
             kind: core.kind.into(),
+            module: None,
             path: core.module.into(),
             plural: core.plural.into(),
             version: core.version.into(),
