@@ -123,7 +123,7 @@ pub struct ApiArgs {
     /// The domain of the external Kind's group (e.g. example.com for shop.example.com).
     #[arg(long, requires = "external_api_path")]
     pub external_api_domain: Option<String>,
-    /// With --external-api-path: the crate that holds the Kind, <crate>@<version> (e.g.
+    /// With --external-api-path: the crate that holds the Kind, `<crate>@<version>` (e.g.
     /// widgets@0.3), added to Cargo.toml's dependencies.
     #[arg(long, requires = "external_api_path")]
     pub external_api_module: Option<String>,
