@@ -30,6 +30,13 @@ pub fn target_dir() -> PathBuf {
     crate::machine::cache_dir().join("scaffolds")
 }
 
+/// The `CARGO_ARGS` make variable for image builds of tests that check what the image does
+/// rather than how small it is: the project's release profile without LTO and with 16 codegen
+/// units, which rebuilds a one-line change about 3× faster (the manager is ~20 % larger). The
+/// image test that checks the image's size builds with the project's own profile.
+pub const QUICK_IMAGE_CARGO_ARGS: &str =
+    "CARGO_ARGS=--config=profile.release.lto=false --config=profile.release.codegen-units=16";
+
 /// A scaffolded project: in a temporary directory (removed on drop) or in a kept one.
 #[derive(Debug)]
 pub struct Scaffold {

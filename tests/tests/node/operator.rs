@@ -124,6 +124,7 @@ impl<'a> Deployable<'a> {
             ),
             format!("E2E_TIMEOUT={}", timeout(E2E_TIMEOUT).as_secs()),
             format!("E2E_IMG={}", self.image()),
+            kubesmith_e2e::scaffolded::QUICK_IMAGE_CARGO_ARGS.to_string(),
         ];
         let mut args = vec![target];
         args.extend(vars.iter().map(String::as_str));

@@ -4,7 +4,9 @@
 //! `kubesmith`) and from a registry (kubesmith's packaged crates and the other dependencies
 //! vendored, through the project's own `.cargo/config.toml`). The images hold one static
 //! manager, run as 65532, start on a read-only root without capabilities, and docker-buildx
-//! cross-compiles them for linux/amd64 and linux/arm64.
+//! cross-compiles them for linux/amd64 and linux/arm64. The build from a path uses the
+//! project's own release profile and checks the image's size; the others check what the image
+//! is and build with [`QUICK_IMAGE_CARGO_ARGS`].
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
@@ -12,7 +14,7 @@ use std::sync::{Mutex, PoisonError};
 use kubesmith_e2e::images::{self, distroless, rust};
 use kubesmith_e2e::podman::Podman;
 use kubesmith_e2e::prerequisite::require_ok;
-use kubesmith_e2e::scaffolded::{Scaffold, check_success};
+use kubesmith_e2e::scaffolded::{QUICK_IMAGE_CARGO_ARGS, Scaffold, check_success};
 
 use kubesmith_e2e::scaffolded::kept_dir;
 
@@ -175,7 +177,7 @@ fn make_docker_build_takes_kubesmith_from_a_registry_through_the_projects_cargo_
     );
 
     let image = "localhost/published:registry";
-    make_image(&project, "docker-build", image, &[]);
+    make_image(&project, "docker-build", image, &[QUICK_IMAGE_CARGO_ARGS]);
     check_image(image);
 }
 
@@ -191,7 +193,11 @@ fn make_docker_buildx_cross_compiles_static_images_for_amd64_and_arm64() {
         project,
         "docker-buildx",
         image,
-        &["PLATFORMS=linux/amd64,linux/arm64", "PUSH=false"],
+        &[
+            "PLATFORMS=linux/amd64,linux/arm64",
+            "PUSH=false",
+            QUICK_IMAGE_CARGO_ARGS,
+        ],
     );
 
     // Each platform's image, by the digest the manifest list names (`podman create --platform`
