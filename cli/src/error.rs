@@ -12,6 +12,9 @@ pub enum Error {
     /// An `envtest` command failed.
     #[error(transparent)]
     Envtest(#[from] crate::envtest::Error),
+    /// `alpha helm-chart` could not make the chart (nothing was written).
+    #[error(transparent)]
+    Helm(#[from] crate::helm::HelmError),
     /// A scaffolding command refused or failed (nothing was changed).
     #[error(transparent)]
     Scaffold(#[from] crate::scaffold::error::ScaffoldError),

@@ -11,6 +11,8 @@
 //!   [`envtest::AssetManager`].
 //! - [`api_diff`] — `kubesmith api diff`: the project's CRDs compared with a git ref or a
 //!   directory, every change classified breaking or safe; `--check` fails on unrecorded breaks.
+//! - [`helm`] — `kubesmith alpha helm-chart`: a Helm chart made from the project's rendered
+//!   manifests (`dist/install.yaml`), its settings in `values.yaml`.
 //! - [`command`] — the clap definition of the command line.
 //!
 //! Every command returns [`Error`]; its messages say what was expected and what was found.
@@ -19,6 +21,7 @@ pub mod api_diff;
 pub mod command;
 pub mod envtest;
 mod error;
+pub mod helm;
 pub mod scaffold;
 
 pub use error::Error;

@@ -1375,7 +1375,51 @@ const CASES: &[Case] = &[
         &["out is not empty", "pass --force to replace it"],
     )
     .edits(&[Write("out/notes.txt", "keep me\n")]),
+    // The helm plugin and its chart.
+    case(
+        Fresh,
+        "edit --plugins helm --make=false",
+        &[
+            "clashes with your edits",
+            "Makefile",
+            "`+kubesmith:scaffold:` markers",
+        ],
+    )
+    .edits(&[DeleteLines(
+        "Makefile",
+        "+kubesmith:scaffold:build-installer",
+    )]),
+    case(
+        Fresh,
+        "alpha helm-chart",
+        &["dist/install.yaml not found", "make build-installer"],
+    ),
+    case(Fresh, "alpha helm-chart", &["dist/install.yaml", "as YAML"])
+        .edits(&[Write("dist/install.yaml", "kind: [unclosed\n")]),
+    case(Fresh, "alpha helm-chart", &["has no Deployment"]).edits(&[Write(
+        "dist/install.yaml",
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: p-system\n",
+    )]),
+    case(
+        Fresh,
+        "alpha helm-chart",
+        &[
+            "dist/chart/values.yaml lacks values",
+            "webhook.enable",
+            "--force",
+        ],
+    )
+    .edits(&[
+        Write("dist/install.yaml", HELM_INSTALL),
+        Write(
+            "dist/chart/values.yaml",
+            "manager:\n  image: {repository: op, tag: v1}\n  replicas: 1\n  resources: {}\n",
+        ),
+    ]),
 ];
+
+/// Rendered manifests with a manager and a webhook configuration, for `alpha helm-chart`.
+const HELM_INSTALL: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: p-controller-manager\n  namespace: p-system\nspec:\n  template:\n    spec:\n      containers:\n      - name: manager\n        image: op:v1\n---\napiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\nmetadata:\n  name: p-validating-webhook-configuration\n";
 
 /// A new temporary directory holding the (empty) work directory.
 fn work_dir() -> (TempDir, PathBuf) {

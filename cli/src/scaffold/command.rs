@@ -232,6 +232,8 @@ pub enum AlphaCommand {
     /// Re-scaffold the project from PROJECT with this CLI into a fresh directory, to review an
     /// upgrade as a diff (your code is not touched).
     Generate(GenerateArgs),
+    /// Write a Helm chart (dist/chart) from the rendered manifests (dist/install.yaml).
+    HelmChart(crate::helm::HelmChartArgs),
 }
 
 /// Where to re-scaffold.
@@ -298,12 +300,21 @@ impl EditArgs {
             plugins: self.plugins.clone(),
             force: self.force,
         };
-        let applied = make::then_manifests(dir, self.make, progress, || {
+        // `make manifests`, then what the added plugins run once (helm: build-installer).
+        let mut targets = vec!["manifests"];
+        for name in &self.plugins {
+            targets.extend(plugins::find(name)?.make_targets());
+        }
+        targets.dedup();
+        let run: &[&str] = if self.make { &targets } else { &[] };
+        let applied = make::then_targets(dir, run, progress, || {
             edit(dir, &options, &Templates::new())
         })?;
         report(out, &applied)?;
-        if !self.make {
+        if !self.make && targets.len() == 1 {
             writeln!(out, "Next: write the manifests with `make manifests`")?;
+        } else if !self.make {
+            writeln!(out, "Next: run `make {}`", targets.join(" "))?;
         }
         Ok(())
     }
@@ -324,6 +335,7 @@ impl AlphaCommand {
                 )?;
                 Ok(())
             }
+            AlphaCommand::HelmChart(args) => args.run(dir, out),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The `make manifests` step after every command that changes what it writes (`create api`,
 //! `create webhook`, `delete`, `edit`): the project's manifests generator, built and run, so
-//! that `config/` matches the code at once.
+//! that `config/` matches the code at once; and `make build-installer` after `edit --plugins
+//! helm`, which writes the chart.
 
 use std::io::Write;
 use std::path::Path;
@@ -18,10 +19,30 @@ pub fn then_manifests<T>(
     progress: &mut dyn Write,
     change: impl FnOnce() -> Result<T, ScaffoldError>,
 ) -> Result<T, ScaffoldError> {
-    let snapshot = make.then(|| Snapshot::take(dir)).transpose()?;
+    then_targets(
+        dir,
+        if make { &["manifests"] } else { &[] },
+        progress,
+        change,
+    )
+}
+
+/// Runs `change` in the project `dir`, then `make <target>` for each of `targets`: should one
+/// fail, the project goes back as it was before `change`.
+pub fn then_targets<T>(
+    dir: &Path,
+    targets: &[&str],
+    progress: &mut dyn Write,
+    change: impl FnOnce() -> Result<T, ScaffoldError>,
+) -> Result<T, ScaffoldError> {
+    let snapshot = (!targets.is_empty())
+        .then(|| Snapshot::take(dir))
+        .transpose()?;
     let done = change()?;
     if let Some(snapshot) = snapshot
-        && let Err(error) = manifests(dir, progress)
+        && let Err(error) = targets
+            .iter()
+            .try_for_each(|target| run(dir, target, progress))
     {
         snapshot.restore();
         return Err(error);
@@ -29,17 +50,17 @@ pub fn then_manifests<T>(
     Ok(done)
 }
 
-/// Runs `make manifests` in `dir` (`$MAKE` overrides `make`), its output going to this
+/// Runs `make <target>` in `dir` (`$MAKE` overrides `make`), its output going to this
 /// process's stdout and stderr.
-pub fn manifests(dir: &Path, progress: &mut dyn Write) -> Result<(), ScaffoldError> {
+pub fn run(dir: &Path, target: &str, progress: &mut dyn Write) -> Result<(), ScaffoldError> {
     let make = std::env::var("MAKE").unwrap_or_else(|_| "make".into());
-    let command = format!("{make} manifests");
+    let command = format!("{make} {target}");
     let _ = writeln!(
         progress,
         "running {command} (the first build of a project takes minutes)"
     );
     let status = Command::new(&make)
-        .arg("manifests")
+        .arg(target)
         .current_dir(dir)
         .status()
         .map_err(|error| ScaffoldError::Make {

@@ -6,7 +6,8 @@
 //! and its own tests pass against envtest — the Deployment controller reconciles a Deployment,
 //! the API server calls the Pod defaulting webhook on a Pod create and the Deployment
 //! validating webhook on a Deployment create, and the Memcached controller's Deployment is
-//! created, scaled and reported in conditions. `alpha generate` reproduces it from PROJECT. And a
+//! created, scaled and reported in conditions. `alpha generate` reproduces it from PROJECT, and
+//! the helm plugin's chart installs what `make build-installer` does (module `helm`). And a
 //! controller for another project's Kind (`--external-api-path`), whose types come from a crate
 //! the project depends on: its test installs the Kind's CRD from that crate, and it reconciles.
 
@@ -59,6 +60,12 @@ fn a_project_for_core_kinds_builds_lints_and_passes_its_tests() {
         let regenerated = tree(&project.file(&format!("target/regenerated/{dir}")));
         assert_eq!(regenerated, tree(&project.file(dir)), "{dir}");
     }
+
+    super::helm::check_chart(
+        "a_project_for_core_kinds_builds_lints_and_passes_its_tests",
+        &project,
+        "project-core-system",
+    );
 }
 
 /// The crate of another project's Kind: `Widget` in `shop.example.com/v1`, a kube

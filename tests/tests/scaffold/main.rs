@@ -6,7 +6,8 @@
 //! docker-buildx` make static nonroot images with podman; a security scanner finds only the
 //! documented choices in the rendered manifests; a project with self-managed webhook
 //! certificates needs no cert-manager; a project with a controller and webhooks for
-//! Kubernetes' own Kinds (Deployment, Pod) passes its own tests. The book's tutorial project
+//! Kubernetes' own Kinds (Deployment, Pod) passes its own tests, and its Helm chart renders
+//! what its `make build-installer` writes. The book's tutorial project
 //! passes its own lint and tests. A project resolved afresh, with the newest compatible
 //! dependencies, compiles without a warning.
 //!
@@ -19,6 +20,7 @@ mod deploy;
 mod e2e_suite;
 mod edit;
 mod fresh_dependencies;
+mod helm;
 mod image;
 mod lifecycle;
 mod local;

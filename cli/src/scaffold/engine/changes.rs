@@ -88,6 +88,11 @@ impl ChangeSet {
         &self.created
     }
 
+    /// The files written with the user's edits merged in ([`Self::generated_as`]).
+    pub fn merged(&self) -> impl Iterator<Item = &PathBuf> {
+        self.generated.keys()
+    }
+
     /// The files to delete, relative paths.
     pub fn removed(&self) -> &BTreeSet<PathBuf> {
         &self.removed

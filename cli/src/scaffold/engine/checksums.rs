@@ -49,13 +49,15 @@ impl Checksums {
         self.sums.get(path) == Some(&sha256(content))
     }
 
-    /// Records every file `changes` writes whole (but PROJECT, which every command
-    /// rewrites) and forgets those it deletes, then plans the checksum file itself.
+    /// Records every file `changes` writes whole or with the user's edits merged in (but
+    /// PROJECT, which every command rewrites) and forgets those it deletes, then plans the
+    /// checksum file itself.
     pub fn seal(changes: &mut ChangeSet) -> Result<(), ScaffoldError> {
         let mut checksums = Checksums::read(changes.root());
         let record = changes
             .created()
             .iter()
+            .chain(changes.merged())
             .filter(|path| path.as_path() != Path::new(PROJECT_FILE))
             .cloned()
             .collect::<Vec<_>>();

@@ -103,6 +103,11 @@ pub fn plan_with_moves(
                     None if force => changes.replace(path.clone(), target.clone()),
                     None => conflicts.push(path.clone()),
                 }
+                // A checksum that was the old scaffold's text becomes the new one's, as if
+                // the project had been scaffolded this way (the user's edits still show).
+                if checksums.matches(path, base) {
+                    changes.generated_as(path.clone(), target.clone());
+                }
             }
             _ => {}
         }

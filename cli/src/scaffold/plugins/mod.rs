@@ -34,6 +34,7 @@
 
 pub mod deploy_image;
 pub mod grafana;
+pub mod helm;
 mod plugin;
 
 pub use plugin::{Plugin, Scope};
@@ -49,7 +50,7 @@ use super::model::project::{Project, Resource};
 use super::model::vars::ProjectVars;
 
 /// Every plugin this CLI knows.
-pub const REGISTRY: &[&dyn Plugin] = &[&deploy_image::DeployImage, &grafana::Grafana];
+pub const REGISTRY: &[&dyn Plugin] = &[&deploy_image::DeployImage, &grafana::Grafana, &helm::Helm];
 
 /// The plugin `name`, by its short name or its key.
 pub fn find(name: &str) -> Result<&'static dyn Plugin, ScaffoldError> {

@@ -52,6 +52,12 @@ pub trait Plugin: Sync {
         )))
     }
 
+    /// The make targets to run once after the plugin is added to a project (besides `make
+    /// manifests`), e.g. the one that writes its generated files.
+    fn make_targets(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// Adds the plugin's part of one Kind to `plan`, after the base layout's (replacing files
     /// of it where the plugin has its own), with the options PROJECT records for the Kind.
     fn create_api(

@@ -1,0 +1,51 @@
+//! `helm.kubesmith.dev/v1-alpha`: a Helm chart of the project in `dist/chart`, made from the
+//! rendered manifests by `kubesmith alpha helm-chart` (see [`crate::helm`]). The plugin puts
+//! that command into `make build-installer`, so the chart follows `dist/install.yaml` each
+//! time it is written; `edit --plugins helm` runs `make build-installer` once to write it.
+
+use super::plugin::{Plugin, Scope};
+use crate::scaffold::engine::plan::Plan;
+use crate::scaffold::error::ScaffoldError;
+use crate::scaffold::model::vars::ProjectVars;
+
+/// The Helm plugin.
+#[derive(Debug, Clone, Copy)]
+pub struct Helm;
+
+/// The Makefile's marker in the recipe of `build-installer`.
+const BUILD_INSTALLER: &str = "build-installer";
+
+/// The recipe line the plugin adds to `build-installer`.
+const WRITE_CHART: &str = "\t$(KUBESMITH) alpha helm-chart";
+
+impl Plugin for Helm {
+    fn name(&self) -> &'static str {
+        "helm"
+    }
+
+    fn key(&self) -> &'static str {
+        "helm.kubesmith.dev/v1-alpha"
+    }
+
+    fn summary(&self) -> &'static str {
+        "a Helm chart in dist/chart, written by make build-installer"
+    }
+
+    fn scope(&self) -> Scope {
+        Scope::Project
+    }
+
+    fn scaffold(
+        &self,
+        plan: &mut Plan<'_>,
+        _project: &ProjectVars,
+        _settings: &serde_json::Value,
+    ) -> Result<(), ScaffoldError> {
+        plan.changes
+            .insert("Makefile", BUILD_INSTALLER, WRITE_CHART)
+    }
+
+    fn make_targets(&self) -> &'static [&'static str] {
+        &["build-installer"]
+    }
+}
