@@ -37,7 +37,7 @@ pub enum Command {
     Delete(DeleteCommand),
     /// Change project-wide options (multigroup layout, namespaced manager).
     Edit(EditArgs),
-    /// Commands whose behaviour may still change: `alpha generate`, `alpha helm-chart`.
+    /// Commands whose behaviour may still change: `alpha generate`, `alpha helm-chart`, `alpha update`.
     #[command(subcommand)]
     Alpha(AlphaCommand),
     /// Check the project's APIs: `api diff` reports breaking changes of the CRDs.

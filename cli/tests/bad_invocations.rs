@@ -1416,6 +1416,11 @@ const CASES: &[Case] = &[
             "manager:\n  image: {repository: op, tag: v1}\n  replicas: 1\n  resources: {}\n",
         ),
     ]),
+    case(
+        Fresh,
+        "alpha update --from-binary /usr/bin/true",
+        &["is not in a git repository", "git init"],
+    ),
 ];
 
 /// Rendered manifests with a manager and a webhook configuration, for `alpha helm-chart`.

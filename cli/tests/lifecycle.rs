@@ -1,12 +1,15 @@
 //! Living with a project after its first scaffold, with the real `kubesmith` binary: `delete
 //! api` and `delete webhook` take back exactly what `create` added, refuse to delete what was
 //! edited unless `--force`; `edit` changes project-wide options as if the project had been
-//! created with them; `alpha generate` re-creates a project's scaffold byte for byte.
+//! created with them; `alpha generate` re-creates a project's scaffold byte for byte; `alpha
+//! update` merges a newer scaffold into a project with the user's edits, on a new git branch.
 
 use std::path::{Path, PathBuf};
 
+mod git;
 mod trees;
 
+use git::git;
 use trees::{kubesmith, kubesmith_ok, snapshot, tree_changes};
 
 /// A project in a temporary directory, scaffolded by running each of `commands`.
@@ -388,4 +391,160 @@ fn an_external_kinds_crate_is_a_dependency_while_the_kind_is_in_the_project() {
         tree_changes(&with_widget, &snapshot(&dir)),
         Vec::<String>::new()
     );
+}
+
+/// A project as an older kubesmith scaffolded it, committed, with the user's edits (`edit`)
+/// committed on top; and a stand-in for the older CLI, whose `alpha generate` writes that
+/// older scaffold. The older scaffold is this one's with two template lines as the previous
+/// version had them: the Dockerfile's build cache shared by every project, and no marker in
+/// the Makefile's `build-installer` recipe.
+fn project_of_an_older_scaffold(edit: impl Fn(&Path)) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let (temp, dir) = project(&[INIT, CRONJOB]);
+    let old = temp.path().join("old-scaffold");
+    kubesmith_ok(&dir, &format!("alpha generate --output {}", old.display()));
+    let older = |path: &str, from: &str, to: &str| {
+        let text = std::fs::read_to_string(old.join(path)).expect("a scaffold file");
+        assert!(text.contains(from), "{path}");
+        let text = text.replace(from, to);
+        std::fs::write(old.join(path), &text).expect("the older scaffold");
+        std::fs::write(dir.join(path), &text).expect("the project as the older CLI made it");
+    };
+    older(
+        "Dockerfile",
+        "id=demo-cargo-target",
+        "id=kubesmith-cargo-target",
+    );
+    older("Makefile", "# +kubesmith:scaffold:build-installer\n", "");
+    git(&dir, &["init", "--quiet", "--initial-branch", "main"]);
+    git(&dir, &["add", "--all"]);
+    git(&dir, &["commit", "--quiet", "-m", "scaffold"]);
+    edit(&dir);
+    git(&dir, &["commit", "--quiet", "--all", "-m", "ours"]);
+    let binary = temp.path().join("old-kubesmith");
+    std::fs::write(
+        &binary,
+        format!(
+            "#!/bin/sh\n# alpha generate --output <dir>\nset -e\nmkdir -p \"$4\"\ncp -R '{}'/. \"$4\"\n",
+            old.display()
+        ),
+    )
+    .expect("the older CLI");
+    let mut permissions = std::fs::metadata(&binary).expect("metadata").permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+    std::fs::set_permissions(&binary, permissions).expect("an executable");
+    (temp, dir, binary)
+}
+
+/// Adds `line` to `path` of the project, before its first line or after its last.
+fn add_line(dir: &Path, path: &str, line: &str, first: bool) {
+    let text = std::fs::read_to_string(dir.join(path)).expect("a project file");
+    let text = if first {
+        format!("{line}\n{text}")
+    } else {
+        format!("{text}{line}\n")
+    };
+    std::fs::write(dir.join(path), text).expect("an edit");
+}
+
+/// stdout of `git <args>` in `dir`.
+fn git_output(dir: &Path, args: &[&str]) -> String {
+    let output = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs");
+    assert!(output.status.success(), "git {args:?}");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn alpha_update_merges_the_new_scaffold_into_the_users_edits_on_a_new_branch() {
+    let (_temp, dir, old) = project_of_an_older_scaffold(|dir| {
+        add_line(dir, "Dockerfile", "# Built by our release pipeline.", true);
+        add_line(
+            dir,
+            "Makefile",
+            "\n.PHONY: release\nrelease: ## Ours.\n\techo release",
+            false,
+        );
+        add_line(dir, "src/controller/cronjob.rs", "// Our note.", false);
+    });
+    let before = git_output(&dir, &["rev-parse", "main"]);
+    let output = kubesmith_ok(
+        &dir,
+        &format!("alpha update --from-binary {}", old.display()),
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("changed  Dockerfile"), "{stdout}");
+    assert!(stdout.contains("changed  Makefile"), "{stdout}");
+    assert!(!stdout.contains("CONFLICT"), "{stdout}");
+
+    let branch = git_output(&dir, &["rev-parse", "--abbrev-ref", "HEAD"]);
+    assert!(branch.starts_with("kubesmith-update-"), "{branch}");
+    assert_eq!(git_output(&dir, &["status", "--porcelain"]), "");
+    let dockerfile = std::fs::read_to_string(dir.join("Dockerfile")).expect("Dockerfile");
+    assert!(
+        dockerfile.starts_with("# Built by our release pipeline.\n"),
+        "{dockerfile}"
+    );
+    assert!(dockerfile.contains("id=demo-cargo-target"), "{dockerfile}");
+    assert!(
+        !dockerfile.contains("id=kubesmith-cargo-target"),
+        "{dockerfile}"
+    );
+    let makefile = std::fs::read_to_string(dir.join("Makefile")).expect("Makefile");
+    assert!(makefile.contains("release: ## Ours."), "{makefile}");
+    assert!(
+        makefile.contains("# +kubesmith:scaffold:build-installer\n"),
+        "{makefile}"
+    );
+    let controller =
+        std::fs::read_to_string(dir.join("src/controller/cronjob.rs")).expect("the controller");
+    assert!(controller.ends_with("// Our note.\n"), "{controller}");
+
+    // The branch the update started from is as it was.
+    assert_eq!(git_output(&dir, &["rev-parse", "main"]), before);
+    let original = git_output(&dir, &["show", "main:Dockerfile"]);
+    assert!(original.contains("id=kubesmith-cargo-target"), "{original}");
+
+    // Another update does not overwrite the branch.
+    let again = kubesmith(
+        &dir,
+        &format!("alpha update --from-binary {}", old.display()),
+        &[],
+    );
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(stderr.contains("exists already"), "{stderr}");
+}
+
+#[test]
+fn alpha_update_commits_overlapping_changes_with_conflict_markers() {
+    let (_temp, dir, old) = project_of_an_older_scaffold(|dir| {
+        let text = std::fs::read_to_string(dir.join("Dockerfile")).expect("Dockerfile");
+        let text = text.replace("id=kubesmith-cargo-target", "id=our-cargo-target");
+        std::fs::write(dir.join("Dockerfile"), text).expect("an edit");
+    });
+    let output = kubesmith_ok(
+        &dir,
+        &format!(
+            "alpha update --from-binary {} --branch upgrade",
+            old.display()
+        ),
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("CONFLICT  Dockerfile"), "{stdout}");
+    assert!(stdout.contains("resolve the 1 conflicts"), "{stdout}");
+    assert_eq!(
+        git_output(&dir, &["rev-parse", "--abbrev-ref", "HEAD"]),
+        "upgrade\n"
+    );
+    let dockerfile = std::fs::read_to_string(dir.join("Dockerfile")).expect("Dockerfile");
+    for part in [
+        "<<<<<<< yours",
+        "id=our-cargo-target",
+        "id=demo-cargo-target",
+        ">>>>>>> kubesmith",
+    ] {
+        assert!(dockerfile.contains(part), "{part} missing:\n{dockerfile}");
+    }
 }

@@ -15,6 +15,7 @@ use super::layout::webhook::{WebhookOptions, create_webhook};
 use super::lifecycle::delete::{Target, delete_api, delete_webhook};
 use super::lifecycle::edit::{EditOptions, edit};
 use super::lifecycle::generate;
+use super::lifecycle::update::{UpdateOptions, alpha_update};
 use super::make;
 use super::model::project::WebhookCertificates;
 use super::model::vars::Dependency;
@@ -234,6 +235,24 @@ pub enum AlphaCommand {
     Generate(GenerateArgs),
     /// Write a Helm chart (dist/chart) from the rendered manifests (dist/install.yaml).
     HelmChart(crate::helm::HelmChartArgs),
+    /// Move the project to this CLI's scaffold: a three-way merge with your edits, committed
+    /// on a new git branch.
+    Update(UpdateArgs),
+}
+
+/// Where the scaffold the project was made with comes from, and where the merge goes.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  cargo install kubesmith-cli --version 0.1.0 --root /tmp/old-kubesmith\n  kubesmith alpha update --from-binary /tmp/old-kubesmith/bin/kubesmith\n  git diff main..kubesmith-update-0.2.0\n  make manifests lint test"
+)]
+pub struct UpdateArgs {
+    /// The kubesmith CLI the project was scaffolded with (its `alpha generate` re-creates the
+    /// base of the merge).
+    #[arg(long, value_name = "PATH")]
+    pub from_binary: PathBuf,
+    /// The branch to commit the update on (default: kubesmith-update-VERSION, this CLI's version).
+    #[arg(long)]
+    pub branch: Option<String>,
 }
 
 /// Where to re-scaffold.
@@ -336,6 +355,39 @@ impl AlphaCommand {
                 Ok(())
             }
             AlphaCommand::HelmChart(args) => args.run(dir, out),
+            AlphaCommand::Update(args) => {
+                let options = UpdateOptions {
+                    from_binary: args.from_binary.clone(),
+                    branch: args.branch.clone(),
+                };
+                let updated = alpha_update(dir, &options, &Templates::new())?;
+                for (what, paths) in [
+                    ("changed", &updated.changed),
+                    ("added", &updated.added),
+                    ("removed", &updated.removed),
+                    ("kept as you have it", &updated.kept),
+                    ("CONFLICT", &updated.conflicts),
+                ] {
+                    for path in paths {
+                        writeln!(out, "{what:>19}  {}", path.display())?;
+                    }
+                }
+                writeln!(
+                    out,
+                    "committed on the branch {} (checked out){}\nNext: review it (`git diff @{{-1}}..{}`), then `make manifests lint test`",
+                    updated.branch,
+                    if updated.conflicts.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            "; resolve the {} conflicts marked <<<<<<< yours ... >>>>>>> and commit",
+                            updated.conflicts.len()
+                        )
+                    },
+                    updated.branch,
+                )?;
+                Ok(())
+            }
         }
     }
 }

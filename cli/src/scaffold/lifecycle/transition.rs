@@ -9,9 +9,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use super::generate::{Files, Inherited, scaffold_files};
+use super::merge::merge_file;
 use super::moves::Moves;
 use crate::scaffold::engine::changes::{Applied, ChangeSet};
 use crate::scaffold::engine::checksums::{CHECKSUMS_FILE, Checksums};
@@ -163,42 +163,15 @@ fn rewrite_user_code(
     Ok(())
 }
 
-/// `current` with the change from `base` to `target` merged in; `None` on a conflict. The
-/// trivial cases need no tool; the others use `git merge-file` (without git, only an
-/// unchanged file can be updated).
+/// `current` with the change from `base` to `target` merged in; `None` on a conflict (or
+/// without git, unless the file is unchanged).
 fn merge(current: &str, base: &str, target: &str) -> Result<Option<String>, ScaffoldError> {
-    if current == base {
-        return Ok(Some(target.to_string()));
-    }
-    if current == target {
-        return Ok(Some(current.to_string()));
-    }
-    let dir = tempfile::tempdir().map_err(|source| ScaffoldError::Io {
-        action: "creating",
-        path: std::env::temp_dir(),
-        source,
-    })?;
-    let mut paths = Vec::new();
-    for (name, text) in [("current", current), ("base", base), ("target", target)] {
-        let path = dir.path().join(name);
-        std::fs::write(&path, text).map_err(|source| ScaffoldError::Io {
-            action: "writing",
-            path: path.clone(),
-            source,
-        })?;
-        paths.push(path);
-    }
-    let Ok(output) = Command::new("git")
-        .args(["merge-file", "-p", "--quiet"])
-        .args(&paths)
-        .output()
-    else {
-        return Ok(None);
-    };
-    if output.status.code() != Some(0) {
-        return Ok(None);
-    }
-    Ok(String::from_utf8(output.stdout).ok())
+    // Without git, or when it fails, the change cannot be merged: a conflict.
+    Ok(
+        merge_file(current, base, target, ["current", "base", "target"])
+            .ok()
+            .and_then(|(merged, clean)| clean.then_some(merged)),
+    )
 }
 
 #[cfg(test)]
