@@ -90,7 +90,13 @@ fn main() -> std::process::ExitCode {
         .map(|(name, body)| {
             let (name, body, runtime) = (*name, *body, runtime.clone());
             let short = name.rsplit("::").next().unwrap_or(name).trim();
-            Trial::test(short, move || runtime.block_on(run_on_cluster(short, body)))
+            Trial::test(short, move || {
+                let start = std::time::Instant::now();
+                let result = runtime.block_on(run_on_cluster(short, body));
+                // Where a run's time goes, beside cargo's result.
+                eprint!("[{:.0} s] ", start.elapsed().as_secs_f64());
+                result
+            })
         })
         .collect();
     let restore_runtime = runtime.clone();
