@@ -84,7 +84,7 @@ pub fn alpha_update(
         source,
     })?;
     let ancestor = work.path().join("ancestor");
-    let output = run(Command::new(&options.from_binary)
+    run(Command::new(&options.from_binary)
         .args(["alpha", "generate", "--output"])
         .arg(&ancestor)
         .current_dir(dir))
@@ -94,7 +94,6 @@ pub fn alpha_update(
             options.from_binary.display()
         ))
     })?;
-    drop(output);
     let upgrade = alpha_generate(dir, &work.path().join("upgrade"), false, templates)?;
     let ancestor = tree::read_files(&ancestor)?;
     let upgrade = tree::read_files(&upgrade)?;
@@ -184,20 +183,24 @@ pub fn alpha_update(
             )
         }
     );
-    let mut commit = vec!["commit", "--quiet", "--allow-empty", "--no-verify", "-m"];
-    commit.push(&message);
-    let identity = git(dir, &["config", "user.email"]).is_ok();
-    let mut args: Vec<&str> = if identity {
-        Vec::new()
-    } else {
-        vec![
+    // A repository without an identity still gets the commit, under kubesmith's name.
+    let mut args = Vec::new();
+    if git(dir, &["config", "user.email"]).is_err() {
+        args.extend([
             "-c",
             "user.name=kubesmith",
             "-c",
             "user.email=kubesmith@localhost",
-        ]
-    };
-    args.extend(commit);
+        ]);
+    }
+    args.extend([
+        "commit",
+        "--quiet",
+        "--allow-empty",
+        "--no-verify",
+        "-m",
+        &message,
+    ]);
     git(dir, &args)?;
     Ok(updated)
 }
