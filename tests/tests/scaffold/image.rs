@@ -6,7 +6,8 @@
 //! manager, run as 65532, start on a read-only root without capabilities, and docker-buildx
 //! cross-compiles them for linux/amd64 and linux/arm64. The build from a path uses the
 //! project's own release profile and checks the image's size; the others check what the image
-//! is and build with [`QUICK_IMAGE_CARGO_ARGS`].
+//! is and build with [`QUICK_IMAGE_CARGO_ARGS`]. A change in the kubesmith checkout changes the
+//! build argument that makes podman rebuild.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
@@ -248,4 +249,58 @@ fn make_docker_buildx_cross_compiles_static_images_for_amd64_and_arm64() {
 /// This machine's podman (the tests' prerequisites checked it is there).
 fn podman() -> Podman {
     Podman::find().unwrap_or_else(|missing| panic!("{missing}"))
+}
+
+/// podman reuses a cached build step whose mounted context changed, so the Makefile of a
+/// project with kubesmith from a checkout passes a checksum of the checkout's files as a build
+/// argument: it changes with an edited or added source file, not with build output or git's
+/// history (checked without building an image: `make -n` expands the argument).
+#[test]
+fn the_image_build_argument_follows_the_kubesmith_checkouts_sources() {
+    let project = Scaffold::init(&["--domain", "example.com", "--project-name", "sources"])
+        .unwrap_or_else(|error| panic!("{error:#}"));
+    let checkout = tempfile::tempdir().expect("a directory");
+    let write = |relative: &str, text: &str| {
+        let path = checkout.path().join(relative);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("a directory");
+        std::fs::write(path, text).expect("a file");
+    };
+    let sources = || {
+        let output = project
+            .make(
+                &[
+                    "-n",
+                    "docker-build",
+                    &format!("KUBESMITH_PATH={}", checkout.path().display()),
+                ],
+                &[],
+            )
+            .expect("make -n runs");
+        check_success("make -n docker-build", &output).unwrap_or_else(|error| panic!("{error:#}"));
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        let (_, rest) = stdout
+            .split_once("--build-arg KUBESMITH_SOURCES=")
+            .unwrap_or_else(|| panic!("no KUBESMITH_SOURCES in:\n{stdout}"));
+        let value: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        assert!(
+            !value.is_empty(),
+            "an empty KUBESMITH_SOURCES in:\n{stdout}"
+        );
+        value
+    };
+
+    write("sdk/src/lib.rs", "pub fn answer() -> u32 { 42 }\n");
+    let first = sources();
+    write("target/release/libkubesmith.rlib", "build output");
+    write(".git/objects/aa/bb", "history");
+    assert_eq!(
+        sources(),
+        first,
+        "build output or history changed the checksum"
+    );
+    write("sdk/src/lib.rs", "pub fn answer() -> u32 { 43 }\n");
+    let edited = sources();
+    assert_ne!(edited, first, "an edited source kept the checksum");
+    write("macros/src/lib.rs", "");
+    assert_ne!(sources(), edited, "an added source kept the checksum");
 }
