@@ -1,8 +1,8 @@
-//! The GitHub workflows `kubesmith init` writes (`.github/workflows/` of the golden projects,
-//! which the CLI's golden test keeps equal to what the templates render) pass actionlint, with
-//! shellcheck checking their `run:` scripts: any finding fails. actionlint is built from the
-//! Go module proxy once per machine; shellcheck is Debian's,
-//! installed when missing.
+//! The GitHub workflows `kubesmith init` and the helm plugin write (`.github/workflows/` of the
+//! golden projects, which the CLI's golden test keeps equal to what the templates render) pass
+//! actionlint, with shellcheck checking their `run:` scripts: any finding fails. actionlint is
+//! built from the Go module proxy once per machine; shellcheck is Debian's, installed when
+//! missing.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -52,7 +52,7 @@ fn the_scaffolded_workflows_pass_actionlint_and_shellcheck() {
         return;
     };
     let mut files = Vec::new();
-    for project in ["project", "project-multigroup"] {
+    for project in ["project", "project-core", "project-multigroup"] {
         let dir = workspace_root()
             .join("tests/golden")
             .join(project)
@@ -73,11 +73,16 @@ fn the_scaffolded_workflows_pass_actionlint_and_shellcheck() {
             "lint.yml",
             "test-e2e.yml",
             "test.yml",
+            // project-core has the helm plugin's workflow.
+            "lint.yml",
+            "test-chart.yml",
+            "test-e2e.yml",
+            "test.yml",
             "lint.yml",
             "test-e2e.yml",
             "test.yml"
         ],
-        "the workflows of both golden projects"
+        "the workflows of the golden projects"
     );
     let output = actionlint(&linter, &shellcheck, &files);
     assert!(

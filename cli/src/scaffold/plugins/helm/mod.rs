@@ -1,10 +1,12 @@
 //! `helm.kubesmith.dev/v1-alpha`: a Helm chart of the project in `dist/chart`, made from the
 //! rendered manifests by `kubesmith alpha helm-chart` (see [`crate::helm`]). The plugin puts
 //! that command into `make build-installer`, so the chart follows `dist/install.yaml` each
-//! time it is written; `edit --plugins helm` runs `make build-installer` once to write it.
+//! time it is written; `edit --plugins helm` runs `make build-installer` once to write it. A
+//! GitHub workflow (`.github/workflows/test-chart.yml`) lints the chart and installs it into a
+//! kind cluster.
 
 use super::plugin::{Plugin, Scope};
-use crate::scaffold::engine::plan::Plan;
+use crate::scaffold::engine::plan::{Mode, Plan};
 use crate::scaffold::error::ScaffoldError;
 use crate::scaffold::model::vars::ProjectVars;
 
@@ -38,11 +40,12 @@ impl Plugin for Helm {
     fn scaffold(
         &self,
         plan: &mut Plan<'_>,
-        _project: &ProjectVars,
+        project: &ProjectVars,
         _settings: &serde_json::Value,
     ) -> Result<(), ScaffoldError> {
         plan.changes
-            .insert("Makefile", BUILD_INSTALLER, WRITE_CHART)
+            .insert("Makefile", BUILD_INSTALLER, WRITE_CHART)?;
+        plan.step("helm", project, Mode::Create)
     }
 
     fn make_targets(&self) -> &'static [&'static str] {
