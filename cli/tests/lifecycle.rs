@@ -421,17 +421,13 @@ fn project_of_an_older_scaffold(edit: impl Fn(&Path)) -> (tempfile::TempDir, Pat
     edit(&dir);
     git(&dir, &["commit", "--quiet", "--all", "-m", "ours"]);
     let binary = temp.path().join("old-kubesmith");
-    std::fs::write(
+    script(
         &binary,
-        format!(
+        &format!(
             "#!/bin/sh\n# alpha generate --output <dir>\nset -e\nmkdir -p \"$4\"\ncp -R '{}'/. \"$4\"\n",
             old.display()
         ),
-    )
-    .expect("the older CLI");
-    let mut permissions = std::fs::metadata(&binary).expect("metadata").permissions();
-    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
-    std::fs::set_permissions(&binary, permissions).expect("an executable");
+    );
     (temp, dir, binary)
 }
 
@@ -547,4 +543,118 @@ fn alpha_update_commits_overlapping_changes_with_conflict_markers() {
     ] {
         assert!(dockerfile.contains(part), "{part} missing:\n{dockerfile}");
     }
+}
+
+/// Writes an executable shell script.
+fn script(path: &Path, text: &str) {
+    std::fs::write(path, text).expect("a script");
+    let mut permissions = std::fs::metadata(path).expect("metadata").permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+    std::fs::set_permissions(path, permissions).expect("an executable");
+}
+
+#[test]
+fn alpha_update_from_a_version_installs_that_cli_once_into_the_cache() {
+    let (temp, dir, old) = project_of_an_older_scaffold(|dir| {
+        add_line(dir, "src/controller/cronjob.rs", "// Our note.", false);
+    });
+    let cache = temp.path().join("cache");
+    let calls = temp.path().join("cargo-calls");
+    // A stand-in for cargo: `cargo install ... --root <dir>` puts the older CLI into <dir>/bin.
+    let cargo = temp.path().join("cargo");
+    script(
+        &cargo,
+        &format!(
+            "#!/bin/sh\nset -e\necho \"$*\" >> '{calls}'\nfor root; do :; done\nmkdir -p \"$root/bin\"\ncp '{old}' \"$root/bin/kubesmith\"\n",
+            calls = calls.display(),
+            old = old.display()
+        ),
+    );
+    let env = [
+        ("CARGO", cargo.to_str().expect("a UTF-8 path")),
+        ("XDG_CACHE_HOME", cache.to_str().expect("a UTF-8 path")),
+    ];
+
+    let output = kubesmith(&dir, "alpha update --from-version v0.0.9", &env);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("changed  Dockerfile"), "{stdout}");
+    let installed = cache.join("kubesmith/cli/0.0.9");
+    let first = std::fs::read_to_string(&calls).expect("cargo was called");
+    assert_eq!(first.lines().count(), 1, "{first}");
+    assert!(
+        first.starts_with("install kubesmith-cli --version =0.0.9 --locked --root "),
+        "{first}"
+    );
+    assert!(installed.join("bin/kubesmith").is_file());
+
+    // Another update from that version uses the cached CLI.
+    git(&dir, &["checkout", "--quiet", "main"]);
+    kubesmith_ok_with(
+        &dir,
+        "alpha update --from-version 0.0.9 --branch again",
+        &env,
+    );
+    assert_eq!(
+        std::fs::read_to_string(&calls).expect("the calls"),
+        first,
+        "cargo install ran again"
+    );
+}
+
+#[test]
+fn alpha_update_reports_a_failed_install_and_changes_nothing() {
+    let (temp, dir, _old) = project_of_an_older_scaffold(|dir| {
+        add_line(dir, "src/controller/cronjob.rs", "// Our note.", false);
+    });
+    let cache = temp.path().join("cache");
+    let cargo = temp.path().join("cargo");
+    script(
+        &cargo,
+        "#!/bin/sh\necho 'error: could not find `kubesmith-cli` in registry `crates-io` with version `=0.0.9`' >&2\nexit 101\n",
+    );
+    let env = [
+        ("CARGO", cargo.to_str().expect("a UTF-8 path")),
+        ("XDG_CACHE_HOME", cache.to_str().expect("a UTF-8 path")),
+    ];
+    let before = git_output(&dir, &["rev-parse", "HEAD"]);
+    let output = kubesmith(&dir, "alpha update --from-version 0.0.9", &env);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--version =0.0.9 failed"), "{stderr}");
+    assert!(
+        stderr.contains("could not find `kubesmith-cli`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--from-binary"), "{stderr}");
+    assert_eq!(
+        git_output(&dir, &["rev-parse", "--abbrev-ref", "HEAD"]),
+        "main\n"
+    );
+    assert_eq!(git_output(&dir, &["rev-parse", "HEAD"]), before);
+    assert_eq!(git_output(&dir, &["branch", "--list"]), "* main\n");
+    // Nothing half-installed is left in the cache.
+    let left: Vec<_> = std::fs::read_dir(cache.join("kubesmith/cli"))
+        .expect("the cache directory")
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+
+    // Without a version, PROJECT's (this CLI's own) leaves nothing to update from.
+    let output = kubesmith(&dir, "alpha update", &env);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no older scaffold"), "{stderr}");
+}
+
+/// Runs `kubesmith` with `env` and asserts it succeeded.
+fn kubesmith_ok_with(dir: &Path, args: &str, env: &[(&str, &str)]) {
+    let output = kubesmith(dir, args, env);
+    assert!(
+        output.status.success(),
+        "kubesmith {args} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }

@@ -15,6 +15,7 @@ use super::layout::webhook::{WebhookOptions, create_webhook};
 use super::lifecycle::delete::{Target, delete_api, delete_webhook};
 use super::lifecycle::edit::{EditOptions, edit};
 use super::lifecycle::generate;
+use super::lifecycle::older_cli::OlderCli;
 use super::lifecycle::update::{UpdateOptions, alpha_update};
 use super::make;
 use super::model::project::WebhookCertificates;
@@ -243,13 +244,17 @@ pub enum AlphaCommand {
 /// Where the scaffold the project was made with comes from, and where the merge goes.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  cargo install kubesmith-cli --version 0.1.0 --root /tmp/old-kubesmith\n  kubesmith alpha update --from-binary /tmp/old-kubesmith/bin/kubesmith\n  git diff main..kubesmith-update-0.2.0\n  make manifests lint test"
+    after_help = "Examples:\n  kubesmith alpha update\n  kubesmith alpha update --from-version 0.1.0\n  kubesmith alpha update --from-binary /tmp/old-kubesmith/bin/kubesmith\n  git diff main..kubesmith-update-0.2.0\n  make manifests lint test"
 )]
 pub struct UpdateArgs {
     /// The kubesmith CLI the project was scaffolded with (its `alpha generate` re-creates the
     /// base of the merge).
-    #[arg(long, value_name = "PATH")]
-    pub from_binary: PathBuf,
+    #[arg(long, value_name = "PATH", conflicts_with = "from_version")]
+    pub from_binary: Option<PathBuf>,
+    /// The version of kubesmith the project was scaffolded with, installed with `cargo install`
+    /// into ~/.cache/kubesmith/cli (once) [default: the cliVersion in PROJECT].
+    #[arg(long, value_name = "VERSION")]
+    pub from_version: Option<String>,
     /// The branch to commit the update on (default: kubesmith-update-VERSION, this CLI's version).
     #[arg(long)]
     pub branch: Option<String>,
@@ -356,8 +361,13 @@ impl AlphaCommand {
             }
             AlphaCommand::HelmChart(args) => args.run(dir, out),
             AlphaCommand::Update(args) => {
+                let from = match (&args.from_binary, &args.from_version) {
+                    (Some(binary), _) => OlderCli::Binary(binary.clone()),
+                    (None, Some(version)) => OlderCli::Version(version.clone()),
+                    (None, None) => OlderCli::Recorded,
+                };
                 let options = UpdateOptions {
-                    from_binary: args.from_binary.clone(),
+                    from,
                     branch: args.branch.clone(),
                 };
                 let updated = alpha_update(dir, &options, &Templates::new())?;

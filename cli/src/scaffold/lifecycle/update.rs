@@ -1,6 +1,6 @@
 //! `kubesmith alpha update`: a project moved to this CLI's scaffold by a three-way merge, on a
 //! new git branch. The base is the scaffold the project was made with (re-created from PROJECT
-//! by the CLI that made it, `--from-binary`), the other side this CLI's scaffold of the same
+//! by the CLI that made it: [`OlderCli`]), the other side this CLI's scaffold of the same
 //! PROJECT, and the project's own tree the side with the user's edits: a file the user did not
 //! touch takes the new scaffold, a file both changed is merged line by line (`git merge-file`),
 //! overlapping changes are committed with conflict markers and listed, and a file the new
@@ -17,6 +17,7 @@ use crate::scaffold::engine::tree;
 use crate::scaffold::error::ScaffoldError;
 use crate::scaffold::lifecycle::generate::alpha_generate;
 use crate::scaffold::lifecycle::merge::merge_file;
+use crate::scaffold::lifecycle::older_cli::OlderCli;
 use crate::scaffold::model::vars::KUBESMITH_VERSION;
 
 /// The sides of a conflict, as its markers name them.
@@ -27,7 +28,7 @@ const LABELS: [&str; 3] = ["yours", "old scaffold", "kubesmith scaffold"];
 pub struct UpdateOptions {
     /// The kubesmith CLI the project was scaffolded with: its `alpha generate` re-creates the
     /// base of the merge.
-    pub from_binary: PathBuf,
+    pub from: OlderCli,
     /// The branch to create; `kubesmith-update-<version>` when `None`.
     pub branch: Option<String>,
 }
@@ -83,15 +84,16 @@ pub fn alpha_update(
         path: std::env::temp_dir(),
         source,
     })?;
+    let older = options.from.binary(dir)?;
     let ancestor = work.path().join("ancestor");
-    run(Command::new(&options.from_binary)
+    run(Command::new(&older)
         .args(["alpha", "generate", "--output"])
         .arg(&ancestor)
         .current_dir(dir))
     .map_err(|error| {
         ScaffoldError::Usage(format!(
             "{} alpha generate (the scaffold the project was made with) failed: {error}",
-            options.from_binary.display()
+            older.display()
         ))
     })?;
     let upgrade = alpha_generate(dir, &work.path().join("upgrade"), false, templates)?;
