@@ -1,6 +1,7 @@
-//! Embeds every file under `templates/` into the CLI: `$OUT_DIR/templates.rs` defines
-//! `TEMPLATES`, the (name, text) pairs sorted by name, so the binary carries its templates and
-//! scaffolds the same output wherever it runs.
+//! Embeds every template under `templates/` (`*.hbs`) and every step's insertions
+//! (`insertions.yaml`) into the CLI: `$OUT_DIR/templates.rs` defines `TEMPLATES`, the (name,
+//! text) pairs sorted by name, so the binary carries its templates and scaffolds the same
+//! output wherever it runs.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -31,7 +32,7 @@ fn main() {
     std::fs::write(out, code).expect("writing templates.rs");
 }
 
-/// Adds every `.hbs` file under `dir` as (path relative to `root` with `/`, absolute path).
+/// Adds every `.hbs` and `insertions.yaml` file under `dir` as (path relative to `root` with `/`, absolute path).
 fn collect(root: &Path, dir: &Path, files: &mut Vec<(String, PathBuf)>) {
     let entries =
         std::fs::read_dir(dir).unwrap_or_else(|error| panic!("reading {}: {error}", dir.display()));
@@ -39,7 +40,11 @@ fn collect(root: &Path, dir: &Path, files: &mut Vec<(String, PathBuf)>) {
         let path = entry.expect("a directory entry").path();
         if path.is_dir() {
             collect(root, &path, files);
-        } else if path.extension().is_some_and(|extension| extension == "hbs") {
+        } else if path.extension().is_some_and(|extension| extension == "hbs")
+            || path
+                .file_name()
+                .is_some_and(|name| name == "insertions.yaml")
+        {
             let relative = path.strip_prefix(root).expect("under the root");
             let name = relative
                 .components()

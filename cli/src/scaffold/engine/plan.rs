@@ -11,18 +11,12 @@ use serde::Serialize;
 
 use super::changes::{Applied, ChangeSet};
 use super::checksums::Checksums;
+use super::insertions;
 use super::templates::Templates;
 use crate::scaffold::error::ScaffoldError;
 
 /// Where the license header of Rust files is kept (written by `init`, read by every command).
 pub const BOILERPLATE: &str = "hack/boilerplate.rs.txt";
-
-/// The file holding the operator's declaration (`pub fn operator()` of `src/lib.rs`).
-pub const OPERATOR_FILE: &str = "src/lib.rs";
-
-/// The marker in [`OPERATOR_FILE`] where `create api` and `create webhook` add a Kind's CRD,
-/// controller, webhooks and conversion to the declaration: the one place a project lists them.
-pub const OPERATOR_MARKER: &str = "operator";
 
 /// How a step's files treat a file that exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,7 +44,8 @@ impl<'t> Plan<'t> {
         }
     }
 
-    /// Renders every template of `step` with `data` into the plan.
+    /// Renders every template of `step` with `data` into the plan, then makes the step's
+    /// insertions that apply to `data`.
     pub fn step(
         &mut self,
         step: &str,
@@ -65,11 +60,32 @@ impl<'t> Plan<'t> {
                 Mode::Once => self.changes.create_once(path, text)?,
             }
         }
+        let insertions = self.templates.insertions(step)?;
+        if insertions.is_empty() {
+            return Ok(());
+        }
+        let name = format!("{step}/{}", insertions::FILE);
+        let value = serde_json::to_value(data).map_err(|error| ScaffoldError::Template {
+            template: name.clone(),
+            reason: error.to_string(),
+        })?;
+        for insertion in insertions {
+            if !insertion.applies(&value)? {
+                continue;
+            }
+            let file = self.templates.render_text(&name, &insertion.file, &value)?;
+            let text = self.templates.render_text(&name, &insertion.text, &value)?;
+            if insertion.sorted {
+                self.changes.insert_sorted(file, &insertion.marker, &text)?;
+            } else {
+                self.changes.insert(file, &insertion.marker, &text)?;
+            }
+        }
         Ok(())
     }
 
     /// Renders the fragment `templates/fragments/<name>` with `data`.
-    pub fn fragment(&self, name: &str, data: &impl Serialize) -> Result<String, ScaffoldError> {
+    fn fragment(&self, name: &str, data: &impl Serialize) -> Result<String, ScaffoldError> {
         self.templates
             .render(&format!("fragments/{name}.hbs"), data)
     }

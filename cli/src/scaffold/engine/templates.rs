@@ -3,11 +3,13 @@
 //!
 //! A template's path under `templates/` says where its output goes: the first segment names
 //! the step that writes it (`init/`, `api/`, `webhook/`, ...), the rest, with `{{...}}`
-//! rendered and `.hbs` dropped, is the path in the project.
+//! rendered and `.hbs` dropped, is the path in the project. A step's `insertions.yaml`
+//! holds what it inserts into files written before it ([`Insertion`]).
 
 use handlebars::Handlebars;
 use serde::Serialize;
 
+use super::insertions::{self, Insertion};
 use crate::scaffold::error::ScaffoldError;
 
 mod embedded {
@@ -32,9 +34,9 @@ impl Templates {
         let mut registry = Handlebars::new();
         registry.set_strict_mode(true);
         registry.register_escape_fn(handlebars::no_escape);
-        for (name, text) in embedded::TEMPLATES {
+        for (name, text) in embedded_templates() {
             // The templates are tested: every one compiles (see the tests below).
-            if let Err(error) = registry.register_template_string(name, *text) {
+            if let Err(error) = registry.register_template_string(name, text) {
                 unreachable!("template {name} does not compile: {error}");
             }
         }
@@ -44,11 +46,33 @@ impl Templates {
     /// The names of the templates of a step (`init`, `api`, ...), sorted.
     pub fn step(&self, step: &str) -> Vec<&'static str> {
         let prefix = format!("{step}/");
-        embedded::TEMPLATES
-            .iter()
-            .map(|(name, _)| *name)
+        embedded_templates()
+            .map(|(name, _)| name)
             .filter(|name| name.starts_with(&prefix))
             .collect()
+    }
+
+    /// The insertions of a step (`templates/<step>/insertions.yaml`), none when it has no
+    /// such file.
+    pub fn insertions(&self, step: &str) -> Result<Vec<Insertion>, ScaffoldError> {
+        let name = format!("{step}/{}", insertions::FILE);
+        match embedded::TEMPLATES.iter().find(|(file, _)| *file == name) {
+            Some((_, text)) => Insertion::parse(&name, text),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Renders `template`, a template text that is not a file of its own (a part of an
+    /// insertion), with `data`; `name` says where it comes from in errors.
+    pub fn render_text(
+        &self,
+        name: &str,
+        template: &str,
+        data: &impl Serialize,
+    ) -> Result<String, ScaffoldError> {
+        self.registry
+            .render_template(template, data)
+            .map_err(|error| template_error(name, error))
     }
 
     /// Renders the template `name` with `data`.
@@ -71,6 +95,14 @@ impl Templates {
     }
 }
 
+/// The embedded templates (`*.hbs`), without the insertions files.
+fn embedded_templates() -> impl Iterator<Item = (&'static str, &'static str)> {
+    embedded::TEMPLATES
+        .iter()
+        .copied()
+        .filter(|(name, _)| name.ends_with(".hbs"))
+}
+
 fn template_error(name: &str, error: impl std::fmt::Display) -> ScaffoldError {
     ScaffoldError::Template {
         template: name.to_string(),
@@ -85,10 +117,37 @@ mod tests {
     #[test]
     fn every_template_compiles_and_sits_in_a_step() {
         let templates = Templates::new();
-        assert!(!embedded::TEMPLATES.is_empty());
-        for (name, _) in embedded::TEMPLATES {
+        assert!(embedded_templates().next().is_some());
+        for (name, _) in embedded_templates() {
             assert!(name.contains('/'), "{name} is not under a step directory");
             assert!(templates.registry.has_template(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn every_insertions_file_parses_and_its_templates_compile() {
+        let templates = Templates::new();
+        let files: Vec<&str> = embedded::TEMPLATES
+            .iter()
+            .map(|(name, _)| *name)
+            .filter(|name| !name.ends_with(".hbs"))
+            .collect();
+        assert!(!files.is_empty());
+        for name in files {
+            let (step, file) = name.split_once('/').expect("under a step directory");
+            assert_eq!(
+                file,
+                insertions::FILE,
+                "{name}: only templates and insertions"
+            );
+            let parsed = templates.insertions(step).expect(name);
+            assert!(!parsed.is_empty(), "{name} inserts nothing");
+            for insertion in parsed {
+                for text in [&insertion.file, &insertion.text] {
+                    handlebars::Template::compile(text)
+                        .unwrap_or_else(|error| panic!("{name}: {text:?}: {error}"));
+                }
+            }
         }
     }
 

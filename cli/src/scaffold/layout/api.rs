@@ -7,7 +7,7 @@ use std::path::Path;
 
 use super::e2e;
 use crate::scaffold::engine::changes::Applied;
-use crate::scaffold::engine::plan::{self, Mode, OPERATOR_FILE, OPERATOR_MARKER, Plan};
+use crate::scaffold::engine::plan::{self, Mode, Plan};
 use crate::scaffold::engine::templates::Templates;
 use crate::scaffold::error::ScaffoldError;
 use crate::scaffold::model::core_kinds::{self, CoreKind};
@@ -392,50 +392,19 @@ fn check_no_controller_yet(
     Ok(())
 }
 
-/// The types, the sample, the roles and their wiring.
+/// The types, the sample, the roles and their wiring (`templates/api/insertions.yaml`, made
+/// after the kustomizations of api-first and the roles of api-kind exist).
 fn scaffold_types(plan: &mut Plan<'_>, vars: &ResourceVars) -> Result<(), ScaffoldError> {
-    plan.step("api", vars, Mode::Create)?;
     plan.step("api-first", vars, Mode::Once)?;
     plan.step("api-kind", vars, Mode::Once)?;
-    let header = &vars.project.header;
+    plan.step("api", vars, Mode::Create)?;
     let group = vars.qualified_group.clone();
     let version_dir = format!("src/api/{}{}", vars.group_dir, vars.version);
-    plan.declare_module(&version_dir, &vars.kind_lower, header, &|dir| {
-        module_docs(dir, &group)
-    })?;
-
-    let changes = &mut plan.changes;
-    changes.insert(
-        "config/crd/kustomization.yaml",
-        "crd-resources",
-        &format!("- bases/{}_{}.yaml", vars.qualified_group, vars.plural),
-    )?;
-    changes.insert(
-        "config/samples/kustomization.yaml",
-        "samples",
-        &format!("- {}_{}_{}.yaml", vars.group, vars.version, vars.kind_lower),
-    )?;
-    changes.insert(
-        "config/default/kustomization.yaml",
-        "default-resources",
-        "- ../crd",
-    )?;
-    let roles: Vec<String> = ["admin", "editor", "viewer"]
-        .iter()
-        .map(|role| format!("- {}{}_{role}_role.yaml", vars.file_prefix, vars.kind_lower))
-        .collect();
-    changes.insert(
-        "config/rbac/kustomization.yaml",
-        "rbac-resources",
-        &roles.join("\n"),
-    )?;
-    changes.insert(
-        OPERATOR_FILE,
-        OPERATOR_MARKER,
-        &format!(
-            ".crd::<api::{}{}::{}::{}>()",
-            vars.group_module, vars.version, vars.kind_lower, vars.kind
-        ),
+    plan.declare_module(
+        &version_dir,
+        &vars.kind_lower,
+        &vars.project.header,
+        &|dir| module_docs(dir, &group),
     )
 }
 
@@ -448,26 +417,15 @@ fn scaffold_controller(plan: &mut Plan<'_>, vars: &ResourceVars) -> Result<(), S
     } else {
         plan.step("controller-other-kind", vars, Mode::Create)?;
     }
-    let header = &vars.project.header;
     let group = vars.qualified_group.clone();
     let module_dir = format!("src/controller/{}", vars.group_dir)
         .trim_end_matches('/')
         .to_string();
-    plan.declare_module(&module_dir, &vars.controller_module, header, &|dir| {
-        module_docs(dir, &group)
-    })?;
-
-    let module = format!(
-        "controller::{}{}",
-        vars.group_module, vars.controller_module
-    );
-    plan.changes.insert(
-        OPERATOR_FILE,
-        OPERATOR_MARKER,
-        &format!(
-            ".controller({module}::controller(), {module}::{}Reconciler)",
-            vars.controller_type
-        ),
+    plan.declare_module(
+        &module_dir,
+        &vars.controller_module,
+        &vars.project.header,
+        &|dir| module_docs(dir, &group),
     )
 }
 

@@ -10,8 +10,8 @@ use serde::Serialize;
 
 use super::api::module_docs;
 use super::e2e;
-use crate::scaffold::engine::changes::{Applied, ChangeSet};
-use crate::scaffold::engine::plan::{self, Mode, OPERATOR_FILE, OPERATOR_MARKER, Plan};
+use crate::scaffold::engine::changes::Applied;
+use crate::scaffold::engine::plan::{self, Mode, Plan};
 use crate::scaffold::engine::templates::Templates;
 use crate::scaffold::error::ScaffoldError;
 use crate::scaffold::model::core_kinds;
@@ -131,7 +131,9 @@ pub fn create_webhook(
             &|dir| module_docs(dir, &group),
         )?;
     }
-    wire(&mut plan, &vars)?;
+    // The kustomizations and the operator's declaration (and, with self-managed
+    // certificates, what they go into): templates/webhook-wiring/insertions.yaml.
+    plan.step("webhook-wiring", &vars, Mode::Create)?;
     // The end-to-end suite creates objects of the project's own Kinds only.
     if vars.resource.owned {
         let mut versions = Vec::new();
@@ -341,105 +343,4 @@ impl WebhookVars {
             webhook_imports: imports.join(", "),
         }
     }
-}
-
-/// Wires the webhooks into the kustomizations and the operator's declaration.
-fn wire(plan: &mut Plan<'_>, vars: &WebhookVars) -> Result<(), ScaffoldError> {
-    let resources = plan.fragment("default_webhook_resources.yaml", vars)?;
-    let patch = plan.fragment("default_webhook_patch.yaml", vars)?;
-    let module = format!(
-        "webhook::{}{}::{}",
-        vars.resource.group_module, vars.resource.version, vars.resource.kind_lower
-    );
-    if vars.resource.project.self_managed_certificates {
-        wire_self_managed_certificates(&mut plan.changes, vars)?;
-    } else {
-        let replacements = plan.fragment("default_webhook_replacements.yaml", vars)?;
-        plan.changes.insert(
-            "config/default/kustomization.yaml",
-            "default-replacements",
-            &replacements,
-        )?;
-    }
-    let changes = &mut plan.changes;
-    changes.insert(
-        "config/default/kustomization.yaml",
-        "default-resources",
-        &resources,
-    )?;
-    changes.insert(
-        "config/default/kustomization.yaml",
-        "default-patches",
-        &patch,
-    )?;
-    changes.insert(
-        "config/network-policy/kustomization.yaml",
-        "network-policy-resources",
-        "- allow-webhook-traffic.yaml",
-    )?;
-    if vars.admission {
-        changes.insert(
-            "config/webhook/kustomization.yaml",
-            "webhook-resources",
-            "- manifests.yaml",
-        )?;
-    }
-    changes.insert_sorted("src/lib.rs", "modules", "pub mod webhook;")?;
-    if vars.admission {
-        changes.insert(
-            OPERATOR_FILE,
-            OPERATOR_MARKER,
-            &format!(".webhook({module}::webhook())"),
-        )?;
-    }
-    if vars.conversion {
-        changes.insert(
-            OPERATOR_FILE,
-            OPERATOR_MARKER,
-            &format!(".conversion({module}::conversion())"),
-        )?;
-    }
-    Ok(())
-}
-
-/// Wires self-managed webhook certificates: the operator's declaration turns them on (the
-/// manager issues them, `make manifests` writes their RBAC rules, bound by
-/// `config/rbac/certificates_role_binding.yaml`), and the webhook module's `certificates`
-/// lists the configurations and CRD they go into.
-fn wire_self_managed_certificates(
-    changes: &mut ChangeSet,
-    vars: &WebhookVars,
-) -> Result<(), ScaffoldError> {
-    changes.insert(
-        "config/rbac/kustomization.yaml",
-        "rbac-resources",
-        "# The manager's Role in its namespace: the Secret of its webhook certificate.\n- certificates_role_binding.yaml",
-    )?;
-    changes.insert(
-        OPERATOR_FILE,
-        OPERATOR_MARKER,
-        ".self_managed_certificates(webhook::certificates())",
-    )?;
-    let project = &vars.resource.project.project_name;
-    let mut targets = Vec::new();
-    if vars.defaulting {
-        targets.push(format!(
-            ".mutating_configuration(\"{project}-mutating-webhook-configuration\")"
-        ));
-    }
-    if vars.validation {
-        targets.push(format!(
-            ".validating_configuration(\"{project}-validating-webhook-configuration\")"
-        ));
-    }
-    if vars.conversion {
-        targets.push(format!(
-            ".conversion_crd(\"{}.{}\")",
-            vars.resource.plural, vars.resource.qualified_group
-        ));
-    }
-    for target in targets {
-        changes.insert("src/webhook/mod.rs", "certificates", &target)?;
-    }
-    Ok(())
 }

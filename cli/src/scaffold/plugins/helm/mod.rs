@@ -14,12 +14,6 @@ use crate::scaffold::model::vars::ProjectVars;
 #[derive(Debug, Clone, Copy)]
 pub struct Helm;
 
-/// The Makefile's marker in the recipe of `build-installer`.
-const BUILD_INSTALLER: &str = "build-installer";
-
-/// The recipe line the plugin adds to `build-installer`.
-const WRITE_CHART: &str = "\t$(KUBESMITH) alpha helm-chart";
-
 impl Plugin for Helm {
     fn name(&self) -> &'static str {
         "helm"
@@ -43,8 +37,8 @@ impl Plugin for Helm {
         project: &ProjectVars,
         _settings: &serde_json::Value,
     ) -> Result<(), ScaffoldError> {
-        plan.changes
-            .insert("Makefile", BUILD_INSTALLER, WRITE_CHART)?;
+        // Its files, and the chart's line in the Makefile's build-installer
+        // (templates/helm/insertions.yaml).
         plan.step("helm", project, Mode::Create)
     }
 
