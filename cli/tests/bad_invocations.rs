@@ -1316,9 +1316,14 @@ const CASES: &[Case] = &[
         Fresh,
         "create api --group cache --version v1 --kind Memcached --image memcached:1.6",
         &[
-            "belong to the deploy-image plugin",
+            "--image belongs to the deploy-image plugin",
             "add --plugins deploy-image",
         ],
+    ),
+    case(
+        Fresh,
+        "create api --group cache --version v1 --kind Memcached --run-as-user 1001 --image-container-port 80",
+        &["--image-container-port and --run-as-user belong to the deploy-image plugin"],
     ),
     case(
         Fresh,

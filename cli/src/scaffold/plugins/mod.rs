@@ -14,7 +14,9 @@
 //! ```
 //!
 //! A plugin is a [`Plugin`] value in [`REGISTRY`] and a folder of its own (its code and its
-//! flags here, its templates under `templates/<name>/`). A plugin of the whole project
+//! flags here, its templates and their insertions under `templates/<name>/`): adding one is
+//! its folder, its templates and two lines here (`pub mod` and its entry in the registry);
+//! its `create api` flags join the command through [`Plugin::api_args`]. A plugin of the whole project
 //! ([`Scope::Project`]) writes its files when it is added and whenever the project is
 //! re-scaffolded; a plugin of Kinds ([`Scope::Api`]) writes its part of each Kind `create api
 //! --plugins` names, after the base layout's, and PROJECT records the Kind and its options
@@ -41,7 +43,8 @@ pub use plugin::{Plugin, Scope};
 
 use std::collections::BTreeMap;
 
-use clap::Args;
+use clap::parser::ValueSource;
+use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
 use serde_json::{Value, json};
 
 use super::engine::plan::Plan;
@@ -76,17 +79,18 @@ pub fn selected(names: &[String]) -> Result<BTreeMap<String, Value>, ScaffoldErr
         .collect()
 }
 
-/// `create api`'s plugin flags: `--plugins` and the flags of each plugin of Kinds.
-#[derive(Debug, Clone, Default, Args)]
+/// `create api`'s plugin flags: `--plugins` and the flags each plugin of Kinds adds to the
+/// command ([`Plugin::api_args`]), which it reads back from the command's matches.
+#[derive(Debug, Clone, Default)]
 pub struct ApiPluginArgs {
-    /// Plugins that scaffold this Kind, comma-separated: deploy-image (a controller that runs
-    /// an image as a Deployment: --image, --image-container-port, ...).
-    #[arg(long, value_delimiter = ',')]
+    /// The plugins named, as given.
     pub plugins: Vec<String>,
-    /// The flags of the deploy-image plugin.
-    #[command(flatten)]
-    pub deploy_image: deploy_image::DeployImageArgs,
+    /// The command's matches, holding the plugins' flags.
+    matches: Box<ArgMatches>,
 }
+
+/// The id and long name of `--plugins`.
+const PLUGINS: &str = "plugins";
 
 impl ApiPluginArgs {
     /// The options of each plugin named, by key; a plugin's flags without the plugin are
@@ -95,19 +99,82 @@ impl ApiPluginArgs {
         let mut options = BTreeMap::new();
         for name in &self.plugins {
             let plugin = in_scope(name, Scope::Api)?;
-            let given = if plugin.key() == deploy_image::DeployImage.key() {
-                self.deploy_image.options()?
-            } else {
-                json!({})
-            };
-            options.insert(plugin.key().to_string(), given);
+            options.insert(plugin.key().to_string(), plugin.api_options(&self.matches)?);
         }
-        if !options.contains_key(deploy_image::DeployImage.key()) && self.deploy_image.any_given() {
-            return Err(ScaffoldError::Usage(
-                "--image and the other --image-* and --run-as-user flags belong to the deploy-image plugin: add --plugins deploy-image".into(),
-            ));
+        for plugin in REGISTRY {
+            let given = self.flags_given(*plugin);
+            if !given.is_empty() && !options.contains_key(plugin.key()) {
+                let verb = if given.len() == 1 {
+                    "belongs"
+                } else {
+                    "belong"
+                };
+                return Err(ScaffoldError::Usage(format!(
+                    "{} {verb} to the {} plugin: add --plugins {}",
+                    given.join(" and "),
+                    plugin.name(),
+                    plugin.name()
+                )));
+            }
         }
         Ok(options)
+    }
+
+    /// The flags of `plugin` given on the command line (`--image`, ...).
+    fn flags_given(&self, plugin: &dyn Plugin) -> Vec<String> {
+        plugin
+            .api_args(Command::new(plugin.name()))
+            .get_arguments()
+            .filter(|arg| {
+                self.matches.value_source(arg.get_id().as_str()) == Some(ValueSource::CommandLine)
+            })
+            .map(|arg| format!("--{}", arg.get_long().unwrap_or(arg.get_id().as_str())))
+            .collect()
+    }
+}
+
+impl FromArgMatches for ApiPluginArgs {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        let mut args = ApiPluginArgs::default();
+        args.update_from_arg_matches(matches)?;
+        Ok(args)
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        self.plugins = matches
+            .get_many::<String>(PLUGINS)
+            .map(|names| names.cloned().collect())
+            .unwrap_or_default();
+        *self.matches = matches.clone();
+        Ok(())
+    }
+}
+
+impl Args for ApiPluginArgs {
+    fn augment_args(command: Command) -> Command {
+        let kinds: Vec<String> = REGISTRY
+            .iter()
+            .filter(|plugin| plugin.scope() == Scope::Api)
+            .map(|plugin| format!("{} ({})", plugin.name(), plugin.summary()))
+            .collect();
+        let plugins = Arg::new(PLUGINS)
+            .long(PLUGINS)
+            .value_name("PLUGINS")
+            .value_delimiter(',')
+            .action(ArgAction::Append)
+            .help(format!(
+                "Plugins that scaffold this Kind, comma-separated: {}",
+                kinds.join(", ")
+            ));
+        REGISTRY
+            .iter()
+            .fold(command.arg(plugins), |command, plugin| {
+                plugin.api_args(command)
+            })
+    }
+
+    fn augment_args_for_update(command: Command) -> Command {
+        Self::augment_args(command)
     }
 }
 
@@ -217,4 +284,79 @@ fn known() -> String {
         .map(|plugin| format!("{} ({}: {})", plugin.name(), plugin.key(), plugin.summary()))
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::{Path, PathBuf};
+
+    /// Every Rust file below `root`.
+    fn rust_files(root: &Path) -> Vec<PathBuf> {
+        let mut pending = vec![root.to_path_buf()];
+        let mut files = Vec::new();
+        while let Some(dir) = pending.pop() {
+            for entry in std::fs::read_dir(&dir).expect("a source directory") {
+                let path = entry.expect("an entry").path();
+                match path.extension() {
+                    _ if path.is_dir() => pending.push(path),
+                    Some(extension) if extension == "rs" => files.push(path),
+                    _ => {}
+                }
+            }
+        }
+        files
+    }
+
+    /// The text of a file without its unit tests (they follow `#[cfg(test)]`).
+    fn code(path: &Path) -> String {
+        let text = std::fs::read_to_string(path).expect("a source file");
+        match text.find("#[cfg(test)]") {
+            Some(tests) => text[..tests].to_string(),
+            None => text,
+        }
+    }
+
+    #[test]
+    fn a_plugin_is_named_only_in_its_own_folders_and_the_registry() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let plugins_dir = root.join("src/scaffold/plugins");
+        let files = rust_files(&root.join("src"));
+        for plugin in REGISTRY {
+            let module = plugin.name().replace('-', "_");
+            let own = plugins_dir.join(&module);
+            assert!(
+                own.join("mod.rs").is_file(),
+                "{} has no folder",
+                plugin.name()
+            );
+            assert!(
+                root.join("../templates").join(plugin.name()).is_dir(),
+                "{} has no templates/{}/",
+                plugin.name(),
+                plugin.name()
+            );
+            for file in files.iter().filter(|file| !file.starts_with(&own)) {
+                let text = code(file);
+                let mentions = if *file == plugins_dir.join("mod.rs") {
+                    text.matches(&format!("{module}::")).count()
+                        + text.matches(&format!("mod {module};")).count()
+                } else {
+                    text.matches(&format!("plugins::{module}")).count()
+                };
+                let allowed = if *file == plugins_dir.join("mod.rs") {
+                    2
+                } else {
+                    0
+                };
+                assert_eq!(
+                    mentions,
+                    allowed,
+                    "{} names the {} plugin: a plugin's code stays in its folder",
+                    file.display(),
+                    plugin.name()
+                );
+            }
+        }
+    }
 }

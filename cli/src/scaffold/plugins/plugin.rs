@@ -1,5 +1,8 @@
 //! The [`Plugin`] trait: what a plugin is to the commands that run it.
 
+use clap::{ArgMatches, Command};
+use serde_json::{Value, json};
+
 use crate::scaffold::engine::plan::Plan;
 use crate::scaffold::error::ScaffoldError;
 use crate::scaffold::model::project::Resource;
@@ -37,7 +40,7 @@ pub trait Plugin: Sync {
         &self,
         _plan: &mut Plan<'_>,
         _project: &ProjectVars,
-        _settings: &serde_json::Value,
+        _settings: &Value,
     ) -> Result<(), ScaffoldError> {
         Ok(())
     }
@@ -58,13 +61,27 @@ pub trait Plugin: Sync {
         &[]
     }
 
+    /// Adds the plugin's flags to `create api`'s `command` (kubebuilder's plugins bind their
+    /// own flags the same way); they are refused when the plugin is not named. None, unless
+    /// the plugin has flags of its own.
+    fn api_args(&self, command: Command) -> Command {
+        command
+    }
+
+    /// The options PROJECT records for a Kind `create api --plugins` names the plugin for,
+    /// from the command's `matches` (its flags, validated). None (`{}`), unless the plugin
+    /// has flags.
+    fn api_options(&self, _matches: &ArgMatches) -> Result<Value, ScaffoldError> {
+        Ok(json!({}))
+    }
+
     /// Adds the plugin's part of one Kind to `plan`, after the base layout's (replacing files
     /// of it where the plugin has its own), with the options PROJECT records for the Kind.
     fn create_api(
         &self,
         _plan: &mut Plan<'_>,
         _resource: &ResourceVars,
-        _options: &serde_json::Value,
+        _options: &Value,
     ) -> Result<(), ScaffoldError> {
         Ok(())
     }

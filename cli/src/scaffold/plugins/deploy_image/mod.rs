@@ -7,7 +7,7 @@
 //! and keeps a finalizer for cleanup, and a controller test that creates, scales and reports
 //! it against envtest. Its templates are the step `deploy-image`.
 
-use clap::Args;
+use clap::{ArgMatches, Args, Command, FromArgMatches};
 use serde_json::{Value, json};
 
 use super::plugin::{Plugin, Scope};
@@ -38,14 +38,6 @@ pub struct DeployImageArgs {
 }
 
 impl DeployImageArgs {
-    /// Whether any of the flags was given.
-    pub fn any_given(&self) -> bool {
-        self.image.is_some()
-            || self.image_container_port.is_some()
-            || self.image_container_command.is_some()
-            || self.run_as_user.is_some()
-    }
-
     /// The options PROJECT records: `image`, and `containerPort`, `containerCommand`,
     /// `runAsUser` when given.
     pub fn options(&self) -> Result<Value, ScaffoldError> {
@@ -112,6 +104,16 @@ impl Plugin for DeployImage {
 
     fn scope(&self) -> Scope {
         Scope::Api
+    }
+
+    fn api_args(&self, command: Command) -> Command {
+        DeployImageArgs::augment_args(command)
+    }
+
+    fn api_options(&self, matches: &ArgMatches) -> Result<Value, ScaffoldError> {
+        DeployImageArgs::from_arg_matches(matches)
+            .map_err(|error| ScaffoldError::Usage(error.to_string()))?
+            .options()
     }
 
     fn check_api(&self, resource: &Resource) -> Result<(), ScaffoldError> {
@@ -181,6 +183,5 @@ mod tests {
             assert!(bad.options().is_err(), "{image:?}");
         }
         assert!(DeployImageArgs::default().options().is_err());
-        assert!(!DeployImageArgs::default().any_given());
     }
 }
