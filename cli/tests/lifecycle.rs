@@ -10,7 +10,7 @@ mod git;
 mod trees;
 
 use git::git;
-use trees::{kubesmith, kubesmith_ok, snapshot, tree_changes};
+use trees::{kubesmith, kubesmith_ok, kubesmith_ok_with, snapshot, tree_changes};
 
 /// A project in a temporary directory, scaffolded by running each of `commands`.
 fn project(commands: &[&str]) -> (tempfile::TempDir, PathBuf) {
@@ -575,12 +575,7 @@ fn alpha_update_from_a_version_installs_that_cli_once_into_the_cache() {
         ("XDG_CACHE_HOME", cache.to_str().expect("a UTF-8 path")),
     ];
 
-    let output = kubesmith(&dir, "alpha update --from-version v0.0.9", &env);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = kubesmith_ok_with(&dir, "alpha update --from-version v0.0.9", &env);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("changed  Dockerfile"), "{stdout}");
     let installed = cache.join("kubesmith/cli/0.0.9");
@@ -647,14 +642,4 @@ fn alpha_update_reports_a_failed_install_and_changes_nothing() {
     let output = kubesmith(&dir, "alpha update", &env);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("no older scaffold"), "{stderr}");
-}
-
-/// Runs `kubesmith` with `env` and asserts it succeeded.
-fn kubesmith_ok_with(dir: &Path, args: &str, env: &[(&str, &str)]) {
-    let output = kubesmith(dir, args, env);
-    assert!(
-        output.status.success(),
-        "kubesmith {args} failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
 }

@@ -26,7 +26,12 @@ pub fn kubesmith(dir: &Path, args: &str, env: &[(&str, &str)]) -> Output {
 
 /// Runs `kubesmith` and asserts it succeeded.
 pub fn kubesmith_ok(dir: &Path, args: &str) -> Output {
-    let output = kubesmith(dir, args, &[]);
+    kubesmith_ok_with(dir, args, &[])
+}
+
+/// Runs `kubesmith` with `env` added and asserts it succeeded.
+pub fn kubesmith_ok_with(dir: &Path, args: &str, env: &[(&str, &str)]) -> Output {
+    let output = kubesmith(dir, args, env);
     assert!(
         output.status.success(),
         "kubesmith {args} failed in {}:\n{}",
