@@ -60,7 +60,8 @@ impl<'t> Plan<'t> {
                 Mode::Once => self.changes.create_once(path, text)?,
             }
         }
-        let insertions = self.templates.insertions(step)?;
+        let templates = self.templates;
+        let insertions = templates.insertions(step);
         if insertions.is_empty() {
             return Ok(());
         }
@@ -73,8 +74,8 @@ impl<'t> Plan<'t> {
             if !insertion.applies(&value)? {
                 continue;
             }
-            let file = self.templates.render_text(&name, &insertion.file, &value)?;
-            let text = self.templates.render_text(&name, &insertion.text, &value)?;
+            let file = templates.render_text(&name, &insertion.file, &value)?;
+            let text = templates.render_text(&name, &insertion.text, &value)?;
             if insertion.sorted {
                 self.changes.insert_sorted(file, &insertion.marker, &text)?;
             } else {

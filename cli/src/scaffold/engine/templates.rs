@@ -6,6 +6,8 @@
 //! rendered and `.hbs` dropped, is the path in the project. A step's `insertions.yaml`
 //! holds what it inserts into files written before it ([`Insertion`]).
 
+use std::collections::BTreeMap;
+
 use handlebars::Handlebars;
 use serde::Serialize;
 
@@ -16,10 +18,12 @@ mod embedded {
     include!(concat!(env!("OUT_DIR"), "/templates.rs"));
 }
 
-/// The templates compiled into this binary, ready to render.
+/// The templates compiled into this binary, ready to render, and the steps' insertions.
 #[derive(Debug)]
 pub struct Templates {
     registry: Handlebars<'static>,
+    /// The insertions of each step that has any, by step.
+    insertions: BTreeMap<&'static str, Vec<Insertion>>,
 }
 
 impl Default for Templates {
@@ -29,7 +33,7 @@ impl Default for Templates {
 }
 
 impl Templates {
-    /// Every embedded template, registered under its path.
+    /// Every embedded template, registered under its path, and every step's insertions.
     pub fn new() -> Self {
         let mut registry = Handlebars::new();
         registry.set_strict_mode(true);
@@ -40,7 +44,21 @@ impl Templates {
                 unreachable!("template {name} does not compile: {error}");
             }
         }
-        Templates { registry }
+        let mut insertions = BTreeMap::new();
+        for (name, text) in embedded::TEMPLATES {
+            let Some(step) = name.strip_suffix(&format!("/{}", insertions::FILE)) else {
+                continue;
+            };
+            // Tested as well: every insertions file parses (see the tests below).
+            match Insertion::parse(name, text) {
+                Ok(parsed) => insertions.insert(step, parsed),
+                Err(error) => unreachable!("{error}"),
+            };
+        }
+        Templates {
+            registry,
+            insertions,
+        }
     }
 
     /// The names of the templates of a step (`init`, `api`, ...), sorted.
@@ -54,12 +72,8 @@ impl Templates {
 
     /// The insertions of a step (`templates/<step>/insertions.yaml`), none when it has no
     /// such file.
-    pub fn insertions(&self, step: &str) -> Result<Vec<Insertion>, ScaffoldError> {
-        let name = format!("{step}/{}", insertions::FILE);
-        match embedded::TEMPLATES.iter().find(|(file, _)| *file == name) {
-            Some((_, text)) => Insertion::parse(&name, text),
-            None => Ok(Vec::new()),
-        }
+    pub fn insertions(&self, step: &str) -> &[Insertion] {
+        self.insertions.get(step).map_or(&[], Vec::as_slice)
     }
 
     /// Renders `template`, a template text that is not a file of its own (a part of an
@@ -140,8 +154,14 @@ mod tests {
                 insertions::FILE,
                 "{name}: only templates and insertions"
             );
-            let parsed = templates.insertions(step).expect(name);
+            let text = embedded::TEMPLATES
+                .iter()
+                .find(|(file, _)| *file == name)
+                .map(|(_, text)| *text)
+                .expect("embedded");
+            let parsed = Insertion::parse(name, text).expect(name);
             assert!(!parsed.is_empty(), "{name} inserts nothing");
+            assert_eq!(templates.insertions(step), parsed, "{name}");
             for insertion in parsed {
                 for text in [&insertion.file, &insertion.text] {
                     handlebars::Template::compile(text)
